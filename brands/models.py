@@ -1,0 +1,127 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Brand(TenantMixin):
+    """A DTC brand. Its operational data lives in its own PostgreSQL schema."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=40, unique=True, help_text="Host name: <slug>.<BASE_DOMAIN>.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False  # a schema is dropped only on purpose (delete(force_drop=True))
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+
+class Domain(DomainMixin):
+    pass
+
+
+class BrandRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", "Viewer"
+
+
+WRITE_ROLES = frozenset({BrandRole.OWNER, BrandRole.ADMIN})
+
+
+class BrandMembership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=BrandRole.choices, default=BrandRole.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "brand"], name="membership_user_brand_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.brand} ({self.role})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A brand-bound API key. Only a SHA-256 digest of the secret is stored: keys are
+    256-bit random strings, so a fast hash is as strong as a slow one and keeps the
+    storefront's hot path fast."""
+
+    PREFIX = "closo_"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80)
+    role = models.CharField(
+        max_length=10,
+        choices=[(BrandRole.ADMIN, "Read and write"), (BrandRole.VIEWER, "Read only")],
+        default=BrandRole.ADMIN,
+    )
+    key_id = models.CharField(max_length=16, unique=True, help_text="Public part of the key, shown in lists.")
+    digest = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.PREFIX}{self.key_id}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        """A new (full key, key_id, digest). The full key is `closo_<key_id>.<secret>`."""
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        return f"{cls.PREFIX}{key_id}.{secret}", key_id, cls.hash_secret(secret)
+
+    @classmethod
+    def parse(cls, raw: str) -> tuple[str, str] | None:
+        """Split a presented key into (key_id, secret), or None if it is malformed."""
+        if not raw.startswith(cls.PREFIX):
+            return None
+        key_id, sep, secret = raw[len(cls.PREFIX) :].partition(".")
+        if not sep or len(key_id) != 12 or not secret:
+            return None
+        return key_id, secret

@@ -1,0 +1,44 @@
+from rest_framework import permissions
+
+from brands.models import ApiKey
+from brands.selectors import membership_for
+
+
+def brand_principal(request):
+    """What the request may do on this host's brand: ('key'|'member', can_write), or None.
+
+    A key counts only on its own brand's host; a session only for members of this
+    brand. Both are checked against request.tenant, never against input."""
+    brand = getattr(request, "tenant", None)
+    if brand is None or brand.is_public:
+        return None
+    if isinstance(request.auth, ApiKey):
+        key = request.auth
+        return ("key", key.can_write) if key.brand_id == brand.pk and key.is_active else None
+    membership = membership_for(user=request.user, brand=brand)
+    return ("member", membership.can_write) if membership else None
+
+
+class IsBrandMember(permissions.BasePermission):
+    """Members and keys of this host's brand; viewers and read-only keys may only read."""
+
+    message = "You do not have access to this brand."
+
+    def has_permission(self, request, view):
+        principal = brand_principal(request)
+        if principal is None:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not principal[1]:
+            self.message = "Your role can read but not change this brand's data."
+            return False
+        return True
+
+
+class IsBrandAdmin(IsBrandMember):
+    """Owners/admins and read-write keys, for every method."""
+
+    def has_permission(self, request, view):
+        principal = brand_principal(request)
+        return bool(principal and principal[1])

@@ -1,0 +1,67 @@
+"""API conventions shared by every endpoint: one error shape, pagination."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from closo.exceptions import DomainError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _first_code(detail, default: str) -> str:
+    if isinstance(detail, dict):
+        for value in detail.values():
+            return _first_code(value, default)
+    if isinstance(detail, list) and detail:
+        return _first_code(detail[0], default)
+    return getattr(detail, "code", None) or default
+
+
+def _messages(detail):
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [str(item) if not isinstance(item, (dict, list)) else _messages(item) for item in detail]
+    return str(detail)
+
+
+def error_response(code: str, message: str, status_code: int, fields: dict | None = None, headers=None) -> Response:
+    return Response(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status_code, headers=headers
+    )
+
+
+def exception_handler(exc, context):
+    """Render every error as {"error": {"code", "message", "fields"}}."""
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.message, exc.status, exc.fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {
+            "error": {
+                "code": _first_code(detail, "invalid"),
+                "message": "Some fields are invalid: " + ", ".join(detail) + ".",
+                "fields": _messages(detail),
+            }
+        }
+        response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if not isinstance(code, str):
+        code = _first_code(detail, "error")
+    response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
+    return response

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ClosoConfig(AppConfig):
+    name = "closo"
+    verbose_name = "Closo accounts"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.db import connection
+from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
+from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import schema_exists
+
+
+class Command(MigrateSchemasCommand):
+    help = (
+        "Migrate the public schema, every brand schema and the brand template schema "
+        "(settings.TENANT_BASE_SCHEMA) that new brands are cloned from. Keeping the "
+        "template in step here means a cloned brand never lacks a table."
+    )
+
+    def handle(self, *args, **options):
+        base = settings.TENANT_BASE_SCHEMA
+        if options.get("schema_name") == base:
+            ensure_schema(base)
+            return super().handle(*args, **options)
+        super().handle(*args, **options)
+        if self.sync_tenant and not options.get("schema_name"):
+            ensure_schema(base)
+            GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options).run_migrations(tenants=[base])
+
+
+def ensure_schema(name: str) -> None:
+    _check_schema_name(name)
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{name}"')

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+from django.urls import reverse
+
+from hubs.models import HubStatus
+
+
+def landing(request):
+    """Public host: what Closo is, for brands and for would-be hubs."""
+    return render(request, "landing.html", {"hub_statuses": HubStatus})
+
+
+def unknown_host(request):
+    """No brand answers at this host (or it was deactivated): a plain 404 page."""
+    host = request.get_host().split(":")[0]
+    response = render(request, "unknown_host.html", {"host": host, "public_host": settings.BASE_DOMAIN}, status=404)
+    return response
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Send people where their work is: brand hosts to the brand portal; on the public
+        host, hub members to /hub/ and staff to the hub vetting pages."""
+        tenant = getattr(self.request, "tenant", None)
+        if tenant is not None and not tenant.is_public:
+            return reverse("brand_home")
+        user = self.request.user
+        if user.hub_memberships.exists():
+            return reverse("hub_home")
+        if user.is_staff:
+            return reverse("staff_hub_list")
+        return reverse("landing")

@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+
+from hubs.geo import bounding_box, distance_miles_expression
+
+# No hub serves further than this: it bounds the box used to prefilter "serving" queries.
+MAX_SERVICE_RADIUS_MILES = 50
+
+
+class PostalCode(models.Model):
+    """A US ZIP code centroid (loaded from the `zipcodes` package)."""
+
+    code = models.CharField(max_length=5, primary_key=True)
+    city = models.CharField(max_length=80)
+    state = models.CharField(max_length=2)
+    lat = models.FloatField()
+    lon = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lat", "lon"], name="postalcode_lat_lon")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.city}, {self.state}"
+
+
+class HubKind(models.TextChoices):
+    NEIGHBOUR = "neighbour", "Neighbour"
+    SMALL_BUSINESS = "small_business", "Small business"
+
+
+class HubStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    VETTED = "vetted", "Vetted"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class HubQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=HubStatus.ACTIVE)
+
+    def within_miles(self, lat: float, lon: float, miles: float):
+        """Hubs within `miles` of a point, annotated with `distance_miles`, nearest first."""
+        return (
+            self.filter(**bounding_box(lat, lon, miles).as_filter())
+            .annotate(distance_miles=distance_miles_expression(lat, lon))
+            .filter(distance_miles__lte=miles)
+            .order_by("distance_miles", "pk")
+        )
+
+    def serving(self, lat: float, lon: float):
+        """Hubs whose own service radius covers the point, nearest first."""
+        return (
+            self.filter(**bounding_box(lat, lon, MAX_SERVICE_RADIUS_MILES).as_filter())
+            .annotate(distance_miles=distance_miles_expression(lat, lon))
+            .filter(distance_miles__lte=models.F("service_radius_miles"))
+            .order_by("distance_miles", "pk")
+        )
+
+
+class Hub(models.Model):
+    """A vetted local drop-off and inspection point (a neighbour or small business)."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=HubKind.choices)
+    contact_email = models.EmailField()
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=200)
+    city = models.CharField(max_length=80)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField(max_length=5)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    service_radius_miles = models.PositiveSmallIntegerField(default=10)
+    daily_capacity = models.PositiveSmallIntegerField(default=20, help_text="Items the hub can take in per day.")
+    opening_hours = models.CharField(max_length=200, blank=True, help_text="e.g. Mon–Fri 9–18, Sat 10–14")
+    status = models.CharField(max_length=10, choices=HubStatus.choices, default=HubStatus.APPLIED)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    # Vetting record: each check says who confirmed it and when.
+    id_verified_at = models.DateTimeField(null=True, blank=True)
+    id_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreement_signed_at = models.DateTimeField(null=True, blank=True)
+    agreement_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    training_completed_at = models.DateTimeField(null=True, blank=True)
+    training_completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Reputation from brand audits (agree / disagree); computed in the trust issue.
+    audits_agreed = models.PositiveIntegerField(default=0)
+    audits_total = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HubQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["lat", "lon"], name="hub_lat_lon"),
+            models.Index(fields=["status"], name="hub_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(service_radius_miles__gte=1, service_radius_miles__lte=MAX_SERVICE_RADIUS_MILES),
+                name="hub_service_radius_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def vetting_complete(self) -> bool:
+        return all([self.id_verified_at, self.agreement_signed_at, self.training_completed_at])
+
+    @property
+    def reputation(self) -> float:
+        """Share of audits agreed with, shrunk towards a prior of 9 agreements in 10
+        (Beta(9, 1)), so one audit is never a verdict."""
+        prior_agree, prior_total = 9, 10
+        return (self.audits_agreed + prior_agree) / (self.audits_total + prior_total)
+
+
+class HubRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    INSPECTOR = "inspector", "Inspector"
+
+
+class HubMember(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_memberships")
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=10, choices=HubRole.choices, default=HubRole.INSPECTOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "hub"], name="hubmember_user_hub_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.hub} ({self.role})"
+
+
+class HubEvent(models.Model):
+    """The hub's vetting and status history: who did what, when, and why."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        CHECK = "check", "Vetting check recorded"
+        STATUS = "status", "Status changed"
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.hub}: {self.get_kind_display()} {self.detail}"

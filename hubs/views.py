@@ -1,0 +1,126 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from closo.exceptions import DomainError
+from closo.models import User
+from hubs import services
+from hubs.forms import HubApplicationForm, SuspendForm
+from hubs.models import Hub, HubStatus
+from hubs.selectors import hub_for_member, hub_memberships
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Closo staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def hub_apply(request):
+    form = HubApplicationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            applicant = form.user or User.objects.create_user(data["email"], data["password"])
+            services.hub_apply(
+                applicant=applicant,
+                name=data["name"],
+                kind=data["kind"],
+                address=data["address"],
+                zip_code=data["zip_code"],
+                phone=data["phone"],
+                opening_hours=data["opening_hours"],
+                daily_capacity=data["daily_capacity"],
+                service_radius_miles=data["service_radius_miles"],
+            )
+        if form.user is None:
+            login(request, applicant, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Thanks — your application is in. We will e-mail you about the next steps.")
+        return redirect("hub_home")
+    return render(request, "hubs/apply.html", {"form": form})
+
+
+@login_required
+def hub_home(request):
+    """The hub portal: status, and today's work (the queue arrives with hub tasks)."""
+    members = hub_memberships(user=request.user)
+    if not members:
+        return render(request, "hubs/no_hub.html", status=403)
+    hub, member = hub_for_member(user=request.user, hub_id=request.GET.get("hub"))
+    return render(request, "hubs/home.html", {"hub": hub, "member": member, "members": members, "statuses": HubStatus})
+
+
+@staff_required
+def staff_hub_list(request):
+    status = request.GET.get("status", "")
+    hubs = Hub.objects.all()
+    if status in HubStatus.values:
+        hubs = hubs.filter(status=status)
+    counts = Hub.objects.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in HubStatus.values})
+    return render(
+        request,
+        "hubs/staff_list.html",
+        {
+            "hubs": hubs,
+            "status": status,
+            "statuses": [(s, HubStatus(s).label, counts[s]) for s in HubStatus.values],
+        },
+    )
+
+
+@staff_required
+def staff_hub_detail(request, pk):
+    hub = get_object_or_404(Hub, pk=pk)
+    checks = [
+        (key, label, getattr(hub, f"{key}_at"), getattr(hub, f"{key}_by"))
+        for key, label in services.VETTING_CHECKS.items()
+    ]
+    return render(
+        request,
+        "hubs/staff_detail.html",
+        {
+            "hub": hub,
+            "checks": checks,
+            "events": hub.events.select_related("actor")[:50],
+            "members": hub.members.select_related("user"),
+            "suspend_form": SuspendForm(),
+            "statuses": HubStatus,
+        },
+    )
+
+
+@require_POST
+@staff_required
+def staff_hub_check(request, pk):
+    hub = get_object_or_404(Hub, pk=pk)
+    try:
+        services.hub_record_check(hub=hub, check=request.POST.get("check", ""), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_hub_detail", pk=hub.pk)
+
+
+@require_POST
+@staff_required
+def staff_hub_status(request, pk):
+    hub = get_object_or_404(Hub, pk=pk)
+    try:
+        hub = services.hub_set_status(
+            hub=hub, status=request.POST.get("status", ""), actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, f"{hub.name} is now {hub.get_status_display().lower()}.")
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "Unknown status."))
+    return redirect("staff_hub_detail", pk=hub.pk)
