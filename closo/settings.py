@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from closo.storage import file_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +83,9 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "closo.views.unknown_host"
 TENANT_BASE_SCHEMA = "brand_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Issue `SET search_path` once per schema switch, not before every query (it halves the
+# round trips of a request). django-tenants forgets the cached path on rollback.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "closo.middleware.BrandHostMiddleware",
@@ -145,35 +150,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Files: local by default, S3 (or any S3-compatible store) with STORAGE=s3 ---
 STATE_DIR = Path(env("CLOSO_STATE_DIR", str(BASE_DIR / ".closo")))
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(STATE_DIR / "static")))
+# collectstatic's target in production; in development and tests WhiteNoise serves
+# straight from the app and project folders (WHITENOISE_USE_FINDERS).
+STATIC_ROOT = Path(env("STATIC_ROOT", str(STATE_DIR / "static"))) if not (DEBUG or TESTING) else env("STATIC_ROOT")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(STATE_DIR / "media")))
 MEDIA_URL = "/media/"  # never routed: private files go through authorizing views
 
-if env("STORAGE", "local") == "s3":
-    default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
-            "region_name": env("AWS_S3_REGION_NAME", "us-east-1"),
-            "access_key": env("AWS_ACCESS_KEY_ID"),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": int(env("AWS_QUERYSTRING_EXPIRE", "300")),
-            "file_overwrite": False,
-        },
-    }
-    if not default_storage["OPTIONS"]["bucket_name"]:
-        raise ImproperlyConfigured("STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
-else:
-    default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
-    }
 STORAGES = {
-    "default": default_storage,
+    "default": file_storage_from_env(os.environ, media_root=MEDIA_ROOT, media_url=MEDIA_URL),
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND",
@@ -214,7 +199,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "closo.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "closo.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

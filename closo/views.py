@@ -13,9 +13,8 @@ def landing(request):
 
 def unknown_host(request):
     """No brand answers at this host (or it was deactivated): a plain 404 page."""
-    host = request.get_host().split(":")[0]
-    response = render(request, "unknown_host.html", {"host": host, "public_host": settings.BASE_DOMAIN}, status=404)
-    return response
+    host = request.META.get("HTTP_HOST", "").rsplit(":", 1)[0][:253]
+    return render(request, "unknown_host.html", {"host": host, "public_host": settings.BASE_DOMAIN}, status=404)
 
 
 class SignInView(auth_views.LoginView):

@@ -1,0 +1,88 @@
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import schema_context, schema_exists
+
+from brands import services
+from brands.models import Brand, BrandMembership, Domain
+from closo.exceptions import DomainError
+from closo.models import User
+from fulfillment.models import Sku
+
+
+def test_brand_create_makes_schema_domain_and_owner(db, settings):
+    brand = services.brand_create(
+        name="Cedar Candles", slug="cedar", admin_email="cora@cedar.test", admin_password="pw-long-enough-1"
+    )
+    assert brand.schema_name == "brand_cedar"
+    assert schema_exists("brand_cedar")
+    assert Domain.objects.get(tenant=brand).domain == f"cedar.{settings.BASE_DOMAIN}"
+    owner = BrandMembership.objects.get(brand=brand)
+    assert (owner.user.email, owner.role) == ("cora@cedar.test", "owner")
+    with schema_context(brand.schema_name):
+        assert Sku.objects.count() == 0  # the tenant tables are there (and empty)
+
+
+def test_a_new_brand_is_live_in_well_under_a_second(db):
+    started = time.perf_counter()
+    services.brand_create(name="Quick", slug="quick", admin_email="q@quick.test", admin_password="pw-long-enough-1")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_clone_does_not_copy_another_brands_rows(db, brand_a):
+    with schema_context(brand_a.schema_name):
+        Sku.objects.create(code="A-ONLY", title="t", price=1)
+    brand = services.brand_create(name="Dune", slug="dune", admin_email="d@dune.test", admin_password="pw-long-1x")
+    with schema_context(brand.schema_name):
+        assert not Sku.objects.exists()
+
+
+def test_existing_user_becomes_owner_without_a_new_account(db, alice):
+    brand = services.brand_create(name="Second", slug="second", admin_email="ALICE@acme.test")
+    assert BrandMembership.objects.get(brand=brand).user == alice
+    assert User.objects.filter(email__iexact="alice@acme.test").count() == 1
+
+
+@pytest.mark.parametrize("slug", ["ab", "1abc", "Has Space", "under_score", "www", "admin", "x" * 41, "trailing-"])
+def test_invalid_slugs_are_refused_and_nothing_is_created(db, slug):
+    before = Brand.objects.count()
+    with pytest.raises(DomainError) as excinfo:
+        services.brand_create(name="Bad", slug=slug, admin_email="bad@bad.test", admin_password="pw-long-1x")
+    assert excinfo.value.code == "invalid_slug"
+    assert Brand.objects.count() == before
+    assert not User.objects.filter(email="bad@bad.test").exists()
+
+
+def test_taken_slug_is_a_conflict(db, brand_a):
+    with pytest.raises(DomainError) as excinfo:
+        services.brand_create(name="Again", slug="acme", admin_email="x@x.test", admin_password="pw-long-1x")
+    assert (excinfo.value.code, excinfo.value.status) == ("slug_taken", 409)
+
+
+def test_a_failure_midway_leaves_no_brand_domain_user_or_schema(db, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("membership store down")
+
+    monkeypatch.setattr(BrandMembership.objects, "create", explode)
+    with pytest.raises(RuntimeError):
+        services.brand_create(name="Half", slug="half", admin_email="h@half.test", admin_password="pw-long-1x")
+    connection.set_schema_to_public()
+    assert not Brand.objects.filter(slug="half").exists()
+    assert not Domain.objects.filter(domain__startswith="half.").exists()
+    assert not User.objects.filter(email="h@half.test").exists()
+    assert not schema_exists("brand_half")
+
+
+def test_create_brand_command(db, capsys):
+    call_command("create_brand", name="Elm Linen", slug="elm", admin_email="e@elm.test", admin_password="pw-long-1x")
+    assert "Created Elm Linen: http://elm.localhost:8000/" in capsys.readouterr().out
+    assert Brand.objects.filter(slug="elm").exists()
+
+
+def test_create_brand_command_reports_errors_plainly(db, brand_a):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"already in use\. \(slug_taken\)"):
+        call_command("create_brand", name="Dup", slug="acme", admin_email="d@d.test", admin_password="pw-long-1x")

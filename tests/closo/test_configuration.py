@@ -1,0 +1,100 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command, get_commands, load_command_class
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_COMMANDS = ["create_brand", "load_demo", "load_postal_codes", "db", "serve", "migrate", "migrate_schemas"]
+
+
+def run_manage(*args, env_overrides: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DEBUG": "0",
+            "SECRET_KEY": "k3y-" + "x9Qz" * 16,
+            "BASE_DOMAIN": "closo.example",
+            "DATABASE_URL": url,
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", env_overrides={"DEBUG": "0", "DATABASE_URL": "postgres://x@localhost/x"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_task_queue_uses_the_orm_broker_explicitly_by_default():
+    assert settings.Q_CLUSTER["orm"] == "default"
+    assert "redis" not in settings.Q_CLUSTER
+
+
+def test_files_go_through_storages_not_the_removed_setting():
+    assert "default" in settings.STORAGES
+    assert not hasattr(settings, "DEFAULT_FILE_STORAGE") or settings.DEFAULT_FILE_STORAGE is None
+
+
+def test_shared_and_tenant_apps_are_split_as_designed():
+    assert {"brands", "hubs", "closo", "django_q"} <= set(settings.SHARED_APPS)
+    assert {"inspections", "fulfillment"} <= set(settings.TENANT_APPS)
+    assert "django_q" not in settings.TENANT_APPS
+    assert not {"brands", "hubs"} & set(settings.TENANT_APPS)
+
+
+def test_project_migrate_command_takes_precedence():
+    assert get_commands()["migrate"] == "closo"
+    assert get_commands()["migrate_schemas"] == "closo"
+
+
+@pytest.mark.parametrize("name", PROJECT_COMMANDS)
+def test_every_management_command_explains_itself(name):
+    command = load_command_class(get_commands()[name], name)
+    help_text = command.create_parser("manage.py", name).format_help()
+    assert len(command.help) > 40
+    assert "usage: manage.py " + name in help_text
+
+
+def test_load_demo_is_idempotent(db, capsys):
+    from brands.models import Brand
+    from hubs.models import Hub
+
+    call_command("load_demo")
+    counts = (Brand.objects.count(), Hub.objects.count())
+    call_command("load_demo")
+    assert (Brand.objects.count(), Hub.objects.count()) == counts
+    assert Hub.objects.filter(status="active", city="Austin").count() >= 3
+    assert Hub.objects.filter(status="applied").exists()
+
+
+def test_demo_api_key_works_as_printed(db, host_client):
+    from closo.management.commands.load_demo import DEMO_API_KEY
+
+    call_command("load_demo")
+    response = host_client("northwind.localhost").get("/api/v1/skus/", HTTP_AUTHORIZATION=f"Api-Key {DEMO_API_KEY}")
+    assert response.status_code == 200
+    assert response.json()["count"] == 4
+
+
+def test_load_postal_codes_command_reloads_all_zips(db, capsys):
+    call_command("load_postal_codes")
+    assert "Loaded 4" in capsys.readouterr().out

@@ -1,0 +1,160 @@
+"""The fixed cast every test reuses, and the two brands they work in.
+
+Brands A and B (schemas, domains, members) are created once per test run, committed,
+right after the test database is migrated. Each test then runs inside a transaction that
+is rolled back, so tests stay independent and the suite stays fast as it grows.
+
+Cast: alice (brand A admin), bob (brand B admin), vera (brand A viewer), ivan (hub
+inspector at an active hub), olga (outsider: an account with no memberships), stan (staff).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from brands import services as brand_services
+from brands.models import Brand, BrandRole
+from closo.models import User
+from hubs import services as hub_services
+from hubs.models import Hub, HubKind, HubRole, HubStatus
+
+PASSWORD = "correct-horse-battery-staple"
+BRAND_A = {"name": "Acme Apparel", "slug": "acme"}
+BRAND_B = {"name": "Bolt Bedding", "slug": "bolt"}
+EMAILS = {
+    "alice": "alice@acme.test",
+    "bob": "bob@bolt.test",
+    "vera": "vera@acme.test",
+    "ivan": "ivan@hub.test",
+    "olga": "olga@outside.test",
+    "stan": "stan@closo.test",
+}
+
+
+def _create_cast() -> None:
+    brand_services.public_tenant_ensure()
+    stan = User.objects.create_user(EMAILS["stan"], PASSWORD, is_staff=True, full_name="Stan Staff")
+    a = brand_services.brand_create(**BRAND_A, admin_email=EMAILS["alice"], admin_password=PASSWORD)
+    brand_services.brand_create(**BRAND_B, admin_email=EMAILS["bob"], admin_password=PASSWORD)
+    vera = User.objects.create_user(EMAILS["vera"], PASSWORD)
+    brand_services.membership_set(brand=a, user=vera, role=BrandRole.VIEWER)
+    User.objects.create_user(EMAILS["olga"], PASSWORD)
+    ivan = User.objects.create_user(EMAILS["ivan"], PASSWORD, full_name="Ivan Inspector")
+    hub = hub_services.hub_apply(
+        applicant=User.objects.create_user("owner@hub.test", PASSWORD),
+        name="Eastside Porch",
+        kind=HubKind.NEIGHBOUR,
+        address="1100 E 6th St",
+        zip_code="78702",
+        service_radius_miles=10,
+    )
+    for check in hub_services.VETTING_CHECKS:
+        hub_services.hub_record_check(hub=hub, check=check, actor=stan)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=stan)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=stan)
+    hub_services.hub_member_add(hub=hub, user=ivan, role=HubRole.INSPECTOR)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        if not Brand.objects.filter(slug=BRAND_A["slug"]).exists():
+            _create_cast()
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_each_test(request):
+    """Start and end every test on the public schema (a request switches the connection)."""
+    yield
+    if "django_db_setup" in request.fixturenames:
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def brand_a(db) -> Brand:
+    return Brand.objects.get(slug=BRAND_A["slug"])
+
+
+@pytest.fixture
+def brand_b(db) -> Brand:
+    return Brand.objects.get(slug=BRAND_B["slug"])
+
+
+def _user(key: str) -> User:
+    return User.objects.get(email=EMAILS[key])
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return _user("alice")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return _user("bob")
+
+
+@pytest.fixture
+def vera(db) -> User:
+    return _user("vera")
+
+
+@pytest.fixture
+def ivan(db) -> User:
+    return _user("ivan")
+
+
+@pytest.fixture
+def olga(db) -> User:
+    return _user("olga")
+
+
+@pytest.fixture
+def stan(db) -> User:
+    return _user("stan")
+
+
+@pytest.fixture
+def active_hub(db) -> Hub:
+    return Hub.objects.get(name="Eastside Porch")
+
+
+class HostClient(Client):
+    """A test client bound to one host (public or a brand's)."""
+
+    def __init__(self, host: str, **kwargs):
+        super().__init__(HTTP_HOST=host, **kwargs)
+        self.host = host
+
+
+@pytest.fixture
+def host_client():
+    """host_client(host, user=None): a client on that host, signed in as `user` if given."""
+
+    def make(host: str, user: User | None = None) -> HostClient:
+        client = HostClient(host)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def public_host(settings) -> str:
+    return settings.BASE_DOMAIN
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 HTTP endpoint (moto's server mode) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,0 +1,166 @@
+import pytest
+
+from closo.models import User
+from hubs import services
+from hubs.models import Hub, HubKind, HubStatus
+
+APPLICATION = {
+    "name": "Zilker Porch",
+    "kind": "neighbour",
+    "address": "2100 Barton Springs Rd",
+    "zip_code": "78704",
+    "phone": "512-555-0100",
+    "opening_hours": "Daily 8–20",
+    "daily_capacity": "15",
+    "service_radius_miles": "6",
+    "email": "zilker@hub.test",
+    "password": "a-long-passphrase-9",
+}
+
+
+@pytest.fixture
+def public(host_client, public_host):
+    return lambda user=None: host_client(public_host, user)
+
+
+def test_landing_explains_closo_to_brands_and_hubs(public, db):
+    response = public().get("/")
+    assert response.status_code == 200
+    for text in (b"For brands", b"For neighbours and small businesses", b"Apply to be a hub"):
+        assert text in response.content
+
+
+def test_application_creates_an_applied_hub_an_owner_and_signs_them_in(public, db):
+    client = public()
+    response = client.post("/hubs/apply/", APPLICATION)
+    assert response["Location"] == "/hub/"
+    hub = Hub.objects.get(name="Zilker Porch")
+    assert (hub.status, hub.zip_code, hub.service_radius_miles, hub.daily_capacity) == (
+        HubStatus.APPLIED,
+        "78704",
+        6,
+        15,
+    )
+    assert hub.members.get().user.email == "zilker@hub.test"
+    page = client.get("/hub/")
+    assert b"Your application" in page.content
+    assert b"not taking returns yet" in page.content
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("zip_code", "00000", b"is not a US ZIP code we know"),
+        ("zip_code", "7870a", b"A ZIP code is five digits"),
+        ("email", "not-an-email", b"Enter a valid email address"),
+        ("email", "alice@acme.test", b"already has an account"),
+        ("daily_capacity", "0", b"greater than or equal to 1"),
+        ("daily_capacity", "100000", b"less than or equal to 500"),
+        ("service_radius_miles", "80", b"less than or equal to 50"),
+        ("password", "123", b"too short"),
+    ],
+)
+def test_application_errors_are_clear_keep_input_and_store_nothing(public, db, field, value, message):
+    before = Hub.objects.count()
+    response = public().post("/hubs/apply/", {**APPLICATION, field: value})
+    assert response.status_code == 200
+    assert message in response.content
+    assert b'value="Zilker Porch"' in response.content
+    assert Hub.objects.count() == before
+    assert not User.objects.filter(email="zilker@hub.test").exists()
+
+
+def test_signed_in_user_applies_without_a_new_account(public, olga):
+    data = {k: v for k, v in APPLICATION.items() if k not in ("email", "password")}
+    response = public(olga).post("/hubs/apply/", data)
+    assert response.status_code == 302
+    assert Hub.objects.get(name="Zilker Porch").members.get().user == olga
+
+
+def test_hub_portal_needs_sign_in(public, db):
+    response = public().get("/hub/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/sign-in/")
+
+
+def test_hub_portal_needs_hub_membership(public, alice):
+    response = public(alice).get("/hub/")
+    assert response.status_code == 403
+    assert b"You are not part of a hub" in response.content
+
+
+def test_inspector_sees_their_hub_and_an_empty_queue_that_says_what_will_appear(public, ivan):
+    response = public(ivan).get("/hub/")
+    assert response.status_code == 200
+    assert b"Eastside Porch" in response.content
+    assert b"Nothing to do right now" in response.content
+    assert b"expected drop-off" in response.content
+
+
+def test_member_of_one_hub_cannot_open_another_by_id(public, ivan, stan):
+    other = services.hub_apply(
+        applicant=User.objects.create_user("x@hub.test", "pw-long-enough-1"),
+        name="Other",
+        kind=HubKind.NEIGHBOUR,
+        address="1 A St",
+        zip_code="78745",
+    )
+    assert public(ivan).get(f"/hub/?hub={other.pk}").status_code == 404
+
+
+def test_suspended_hub_portal_says_so(public, ivan, stan, active_hub):
+    services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    response = public(ivan).get("/hub/")
+    assert b"Suspended" in response.content
+    assert b"cannot receive or inspect" in response.content
+
+
+@pytest.mark.parametrize("who", ["alice", "ivan", "olga"])
+def test_staff_pages_are_for_staff_only(public, request, active_hub, who):
+    client = public(request.getfixturevalue(who))
+    assert client.get("/staff/hubs/").status_code == 403
+    assert client.get(f"/staff/hubs/{active_hub.pk}/").status_code == 403
+    response = client.post(f"/staff/hubs/{active_hub.pk}/status/", {"status": "suspended", "reason": "x"})
+    assert response.status_code == 403
+    active_hub.refresh_from_db()
+    assert active_hub.status == HubStatus.ACTIVE
+
+
+def test_staff_vet_and_activate_an_applicant_recording_who_did_it(public, stan):
+    hub = services.hub_apply(
+        applicant=User.objects.create_user("new@hub.test", "pw-long-enough-1"),
+        name="New Hub",
+        kind=HubKind.SMALL_BUSINESS,
+        address="1 A St",
+        zip_code="78745",
+    )
+    client = public(stan)
+    listing = client.get("/staff/hubs/?status=applied")
+    assert b"New Hub" in listing.content and b"Eastside Porch" not in listing.content
+    refused = client.post(f"/staff/hubs/{hub.pk}/status/", {"status": "vetted"}, follow=True)
+    assert b"Still to confirm: ID verified, Agreement signed, Training completed." in refused.content
+    for check in services.VETTING_CHECKS:
+        client.post(f"/staff/hubs/{hub.pk}/check/", {"check": check})
+    client.post(f"/staff/hubs/{hub.pk}/status/", {"status": "vetted"})
+    page = client.post(f"/staff/hubs/{hub.pk}/status/", {"status": "active"}, follow=True)
+    assert b"New Hub is now active." in page.content
+    hub.refresh_from_db()
+    assert hub.status == HubStatus.ACTIVE
+    assert hub.training_completed_by == stan
+    assert list(hub.events.values_list("actor__email", flat=True))[:2] == [stan.email, stan.email]
+
+
+def test_staff_list_query_count_is_flat(public, stan, django_assert_max_num_queries):
+    client = public(stan)
+    with django_assert_max_num_queries(8):
+        client.get("/staff/hubs/")
+    for i in range(30):
+        services.hub_apply(
+            applicant=User.objects.create_user(f"h{i}@hub.test", "pw-long-enough-1"),
+            name=f"Hub {i}",
+            kind=HubKind.NEIGHBOUR,
+            address="1 A St",
+            zip_code="78745",
+        )
+    with django_assert_max_num_queries(8):
+        assert b"Hub 29" in client.get("/staff/hubs/").content
