@@ -1,4 +1,5 @@
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "qcluster"]),
             subprocess.Popen([*manage, "runserver", f"{bind}:{port}", "--noreload"]),
         ]
+        self._wait_until_listening(bind, port, children)
         self._banner(port)
         stopping = False
 
@@ -62,6 +64,17 @@ class Command(BaseCommand):
                 embedded_db.stop()
                 self.stdout.write("Stopped the embedded database.")
             self.stdout.write("Stopped the worker and the web server.")
+
+    @staticmethod
+    def _wait_until_listening(bind: str, port: int, children, timeout: float = 30) -> None:
+        """Print the banner once the web server answers, so it is the last thing on screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and all(child.poll() is None for child in children):
+            try:
+                socket.create_connection((bind, port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.2)
 
     def _db_started_before_this_run(self) -> bool:
         # settings started the embedded server if it was down; the Makefile passes the
