@@ -158,3 +158,44 @@ def s3_endpoint():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """Real, committed transactions for race tests (threads need to see each other's
+    rows). Yields a list: append a callable to have it run for cleanup afterwards, so
+    the session-wide cast is left exactly as it was. Do not combine with fixtures that
+    depend on `db` (they would wrap the test in a transaction)."""
+    cleanups: list = []
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        yield cleanups
+        connection.set_schema_to_public()
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
+def run_concurrently(func, n: int = 2, timeout: float = 60):
+    """Run func(i) in n threads released at the same moment; return results/exceptions."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait(timeout)
+            results[i] = func(i)
+        except BaseException as exc:  # collected for the test to assert on
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results

@@ -1,0 +1,48 @@
+from django_tenants.utils import schema_exists
+
+from brands import services
+from brands.exceptions import SlugTaken
+from brands.models import Brand
+from closo.models import User
+from hubs import services as hub_services
+from hubs.exceptions import InvalidHubTransition
+from hubs.models import Hub, HubEvent, HubKind, HubStatus
+from tests.conftest import EMAILS, run_concurrently
+
+
+def test_two_onboardings_racing_for_one_slug_make_one_brand(committed):
+    def cleanup():
+        for brand in Brand.objects.filter(slug="race"):
+            brand.delete(force_drop=True)
+        User.objects.filter(email__endswith="@race.test").delete()
+
+    committed.append(cleanup)
+    results = run_concurrently(
+        lambda i: services.brand_create(
+            name=f"Race {i}", slug="race", admin_email=f"owner{i}@race.test", admin_password="pw-long-enough-1"
+        )
+    )
+    brands = [r for r in results if isinstance(r, Brand)]
+    assert len(brands) == 1, results
+    assert [type(r) for r in results if not isinstance(r, Brand)] == [SlugTaken]
+    assert Brand.objects.filter(slug="race").count() == 1
+    assert schema_exists("brand_race")
+    # The loser's owner account was rolled back with its attempt.
+    assert User.objects.filter(email__endswith="@race.test").count() == 1
+
+
+def test_two_staff_suspending_one_hub_at_once_record_one_change(committed):
+    stan = User.objects.get(email=EMAILS["stan"])  # not the `stan` fixture: that one opens a test transaction
+    applicant = User.objects.create_user("racehub@race.test", "pw-long-enough-1")
+    hub = hub_services.hub_apply(
+        applicant=applicant, name="Race Hub", kind=HubKind.NEIGHBOUR, address="1 A St", zip_code="78745"
+    )
+    committed.append(lambda: (Hub.objects.filter(pk=hub.pk).delete(), applicant.delete()))
+    Hub.objects.filter(pk=hub.pk).update(status=HubStatus.ACTIVE)
+
+    results = run_concurrently(
+        lambda i: hub_services.hub_set_status(hub=hub, status=HubStatus.SUSPENDED, actor=stan, reason=f"r{i}")
+    )
+    assert sum(isinstance(r, Hub) for r in results) == 1, results
+    assert sum(isinstance(r, InvalidHubTransition) for r in results) == 1
+    assert HubEvent.objects.filter(hub=hub, kind=HubEvent.Kind.STATUS).count() == 1
