@@ -24,6 +24,13 @@ class BrandAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # brands are onboarded with `manage.py create_brand` (schema + domain + owner)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: a deleted brand's schema (its data) is kept on purpose
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "is_active", "slug"] if obj is not None and obj.is_public else fields
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):

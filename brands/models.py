@@ -23,6 +23,16 @@ class Brand(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Brands are cloned from the template schema in one SQL call (brands/schema.py);
+        the library's migrate-everything path is the fallback when there is no template."""
+        from brands import schema
+
+        if self.is_public or not sync_schema or not schema.template_ready():
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        schema.schema_clone_from_template(self.schema_name)
+        return True
+
     @property
     def is_public(self) -> bool:
         return self.schema_name == settings.PUBLIC_SCHEMA_NAME

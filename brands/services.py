@@ -7,8 +7,9 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_exists
 
-from brands.exceptions import InvalidSlug, SlugTaken
+from brands.exceptions import InvalidSlug, SchemaExists, SlugTaken
 from brands.models import ApiKey, Brand, BrandMembership, BrandRole, Domain
 from closo.models import User
 
@@ -43,6 +44,12 @@ def brand_create(*, name: str, slug: str, admin_email: str, admin_password: str 
         )
     if Brand.objects.filter(slug=slug).exists():
         raise SlugTaken(f"The slug “{slug}” is already in use.", fields={"slug": slug})
+    if schema_exists(schema_name_for(slug)):
+        # A deleted brand's schema is kept; a new brand must never inherit its rows.
+        raise SchemaExists(
+            f"The slug “{slug}” belonged to a brand whose data is still kept; choose another slug.",
+            fields={"slug": slug},
+        )
     brand = Brand(name=name.strip(), slug=slug, schema_name=schema_name_for(slug))
     try:
         with transaction.atomic():

@@ -19,6 +19,6 @@ class BrandHostMiddleware(TenantMainMiddleware):
 
     def get_tenant(self, domain_model, hostname):
         tenant = super().get_tenant(domain_model, hostname)
-        if not tenant.is_active:
+        if not tenant.is_active and not tenant.is_public:
             raise domain_model.DoesNotExist(hostname)
         return tenant

@@ -121,6 +121,8 @@ WSGI_APPLICATION = "closo.wsgi.application"
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60")))}
+elif not DEBUG and not TESTING:
+    raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (the embedded database is for development).")
 else:
     from closo import embedded_db
 
@@ -130,7 +132,7 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", 
 
 AUTH_USER_MODEL = "closo.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "/"  # SignInView sends each person to their own portal
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,10 +183,12 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "Tasks",
 }
-if Q_BROKER.startswith("redis"):
+if Q_BROKER.startswith(("redis://", "rediss://", "unix://")):
     Q_CLUSTER["redis"] = Q_BROKER
-else:
+elif Q_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"  # explicit: django-q2 would otherwise look for Redis
+else:
+    raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or a redis:// URL, not {Q_BROKER!r}.")
 
 # --- REST API ---
 REST_FRAMEWORK = {

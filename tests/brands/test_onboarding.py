@@ -86,3 +86,43 @@ def test_create_brand_command_reports_errors_plainly(db, brand_a):
 
     with pytest.raises(CommandError, match=r"already in use\. \(slug_taken\)"):
         call_command("create_brand", name="Dup", slug="acme", admin_email="d@d.test", admin_password="pw-long-1x")
+
+
+def test_a_new_brand_never_inherits_a_deleted_brands_schema(db):
+    old = services.brand_create(name="Old Co", slug="reuse", admin_email="o@old.test", admin_password="pw-long-1x")
+    with schema_context(old.schema_name):
+        Sku.objects.create(code="SECRET-1", title="Old Co's SKU", price=1)
+    old.delete()  # the row goes; the schema (the data) is kept on purpose
+    assert schema_exists("brand_reuse")
+    with pytest.raises(DomainError) as excinfo:
+        services.brand_create(name="New Co", slug="reuse", admin_email="n@new.test", admin_password="pw-long-1x")
+    assert excinfo.value.code == "schema_exists"
+    assert not Brand.objects.filter(slug="reuse").exists()
+
+
+def test_clone_copies_the_templates_migration_records(db, brand_a):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM brand_template.django_migrations ORDER BY app, name")
+        template = cursor.fetchall()
+        cursor.execute(f"SELECT app, name FROM {brand_a.schema_name}.django_migrations ORDER BY app, name")
+        assert cursor.fetchall() == template
+    assert ("fulfillment", "0001_initial") in template
+
+
+def test_migrate_installs_the_clone_functions_and_the_public_host(db, settings):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'clone_schema'")
+        assert cursor.fetchone()[0] == 1
+    assert Domain.objects.filter(domain=settings.BASE_DOMAIN, tenant__schema_name="public").exists()
+
+
+def test_brand_admin_cannot_delete_brands_or_deactivate_the_public_host(db, rf, stan):
+    from django.contrib.admin.sites import site
+
+    from brands.admin import BrandAdmin
+
+    admin = BrandAdmin(Brand, site)
+    request = rf.get("/")
+    request.user = stan
+    assert not admin.has_delete_permission(request, Brand.objects.get(slug="acme"))
+    assert "is_active" in admin.get_readonly_fields(request, Brand.objects.get(schema_name="public"))

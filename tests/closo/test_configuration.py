@@ -44,6 +44,29 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_production_refuses_to_fall_back_to_the_embedded_database():
+    result = run_manage("check", env_overrides={"DEBUG": "0", "SECRET_KEY": "x" * 60, "DATABASE_URL": ""})
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_unknown_task_broker_is_refused():
+    result = run_manage("check", env_overrides={"Q_BROKER": "rabbit://nope"})
+    assert result.returncode != 0
+    assert "Q_BROKER must be 'orm' or a redis:// URL" in result.stderr
+
+
+def test_redis_broker_from_the_environment():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.Q_CLUSTER)",
+        env_overrides={"Q_BROKER": "redis://127.0.0.1:6379/3"},
+    )
+    assert "'redis': 'redis://127.0.0.1:6379/3'" in result.stdout
+    assert "'orm'" not in result.stdout
+
+
 def test_task_queue_uses_the_orm_broker_explicitly_by_default():
     assert settings.Q_CLUSTER["orm"] == "default"
     assert "redis" not in settings.Q_CLUSTER

@@ -27,6 +27,12 @@ def test_s3_needs_a_bucket(tmp_path):
         file_storage_from_env({"STORAGE": "s3"}, media_root=tmp_path, media_url="/media/")
 
 
+def test_empty_s3_variables_mean_unset(tmp_path):
+    env = {"STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_REGION_NAME": "", "AWS_QUERYSTRING_EXPIRE": ""}
+    options = file_storage_from_env(env, media_root=tmp_path, media_url="/media/")["OPTIONS"]
+    assert (options["region_name"], options["querystring_expire"], options["endpoint_url"]) == ("us-east-1", 300, None)
+
+
 def test_s3_storage_from_env_writes_private_objects_over_http_with_signed_urls(s3_endpoint, tmp_path):
     bucket = f"closo-test-{uuid.uuid4().hex[:8]}"
     creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}

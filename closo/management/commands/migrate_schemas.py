@@ -8,8 +8,9 @@ from django_tenants.utils import schema_exists
 class Command(MigrateSchemasCommand):
     help = (
         "Migrate the public schema, every brand schema and the brand template schema "
-        "(settings.TENANT_BASE_SCHEMA) that new brands are cloned from. Keeping the "
-        "template in step here means a cloned brand never lacks a table."
+        "(settings.TENANT_BASE_SCHEMA) that new brands are cloned from, then (re)install the "
+        "SQL clone functions and the public host's row. Keeping the template in step here "
+        "means a cloned brand never lacks a table."
     )
 
     def handle(self, *args, **options):
@@ -21,6 +22,13 @@ class Command(MigrateSchemasCommand):
         if self.sync_tenant and not options.get("schema_name"):
             ensure_schema(base)
             GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options).run_migrations(tenants=[base])
+        if self.sync_public and not options.get("plan"):
+            from brands.schema import clone_functions_install
+            from brands.services import public_tenant_ensure
+
+            connection.set_schema_to_public()
+            clone_functions_install()
+            public_tenant_ensure()
 
 
 def ensure_schema(name: str) -> None:
