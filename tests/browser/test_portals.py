@@ -1,0 +1,198 @@
+"""What people see on a phone: hub portal, brand portal, API keys, hub applications and
+staff vetting, driven through Chromium against the live server (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from closo.models import User
+from hubs import services as hub_services
+from hubs.models import HubKind
+from tests.conftest import BRAND_A, BRAND_B, EMAILS, PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SIGN_IN = "/accounts/sign-in/"
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def test_hub_inspector_signs_in_and_sees_the_hub_portal(page, server, sign_in, screenshot):
+    sign_in(page, server.url(SIGN_IN), EMAILS["ivan"], PASSWORD)
+
+    expect(page).to_have_url(server.url("/hub/"))
+    expect(heading(page)).to_have_text("Eastside Porch")
+    expect(page.locator(".status")).to_have_text(re.compile(r"Active — taking returns within 10 mi"))
+    expect(page.get_by_text("Nothing to do right now.")).to_be_visible()
+    screenshot(page, "hub-portal-phone.png")
+
+
+def test_brand_admin_signs_in_on_the_brand_host_and_sees_the_portal(page, server, sign_in, screenshot):
+    sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["alice"], PASSWORD)
+
+    expect(page).to_have_url(server.url("/", brand="acme"))
+    expect(heading(page)).to_have_text(BRAND_A["name"])
+    nav = page.get_by_role("navigation", name="Main")
+    for link in ("Overview", "Team", "API keys"):
+        expect(nav.get_by_role("link", name=link, exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
+    expect(page.locator("ol.steps > li")).to_have_text(
+        [re.compile("Create an API key"), re.compile("Check who can sign in"), re.compile("Check the SKUs")]
+    )
+    screenshot(page, "brand-portal-phone.png")
+
+
+def test_brand_admin_creates_uses_and_revokes_an_api_key(page, server, sign_in, screenshot):
+    sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["alice"], PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="API keys").click()
+    expect(heading(page)).to_have_text("API keys")
+
+    page.get_by_label("What is this key for?").fill("Storefront")
+    page.get_by_label("Access").select_option(label="Read and write")
+    page.get_by_role("button", name="Create key").click()
+
+    callout = page.get_by_role("alert").filter(has_text="Copy your new key now")
+    expect(callout).to_be_visible()
+    key = page.get_by_label("New API key").input_value()
+    assert key.startswith("closo_")
+    callout.get_by_role("button", name="Copy").click()
+    expect(callout.get_by_role("button", name="Copied")).to_be_visible()
+    screenshot(page, "api-keys-phone.png")
+
+    auth = {"Authorization": f"Api-Key {key}"}
+    status, body = server.get("/api/v1/brand", brand="acme", headers=auth)
+    assert status == 200
+    assert json.loads(body)["slug"] == BRAND_A["slug"]
+    status, _ = server.get("/api/v1/brand", brand="bolt", headers=auth)
+    assert status == 403
+
+    row = page.locator("tbody tr", has_text="Storefront")
+    confirmations = []
+
+    def accept(dialog):
+        confirmations.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    row.get_by_role("button", name="Revoke").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Revoked “Storefront”")
+    assert confirmations == ["Revoke this key? Apps using it stop working at once."]
+    expect(row.locator(".pill")).to_have_text(re.compile(r"^Revoked"))
+    expect(row.get_by_role("button", name="Revoke")).to_have_count(0)
+    expect(page.get_by_text("Copy your new key now")).to_have_count(0)
+    status, _ = server.get("/api/v1/brand", brand="acme", headers=auth)
+    assert status == 401
+
+
+def test_other_brands_admin_cannot_see_the_brand_by_signing_in_on_its_host(page, server, sign_in):
+    sign_in(page, server.url(SIGN_IN, brand="bolt"), EMAILS["bob"], PASSWORD)
+    expect(heading(page)).to_have_text(BRAND_B["name"])
+
+    # Sessions are per host: on acme's host bob is a stranger and has to sign in.
+    page.goto(server.url("/", brand="acme"))
+    expect(page).to_have_url(server.url(f"{SIGN_IN}?next=/", brand="acme"))
+    page.get_by_label("E-mail").fill(EMAILS["bob"])
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_response(server.url("/", brand="acme")) as landed:
+        page.get_by_role("button", name="Sign in").click()
+
+    assert landed.value.status == 404
+    expect(heading(page)).to_have_text("Page not found")
+    expect(page.get_by_text(BRAND_A["name"])).to_have_count(0)
+    expect(page).not_to_have_title(re.compile(BRAND_A["name"]))
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "shot"),
+    [
+        pytest.param("/", "Turn returns into tomorrow's deliveries.", "landing-phone.png", id="landing"),
+        pytest.param("/hubs/apply/", "Become a Closo hub", "hub-apply-phone.png", id="hub-apply"),
+    ],
+)
+def test_public_pages_fit_a_360px_phone(page, server, screenshot, path, title, shot):
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(server.url(path))
+
+    expect(heading(page)).to_have_text(title)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 360, f"{path} scrolls sideways on a 360 px phone ({scroll_width} px wide)"
+    screenshot(page, shot)
+
+
+def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server):
+    page.goto(server.url("/hubs/apply/"))
+    page.get_by_label("Hub name").fill("Southside Stoop")
+    page.get_by_label("Small business").check()
+    page.get_by_label("Street address").fill("4500 S 1st St")
+    page.get_by_label("ZIP code").fill("00000")
+    page.get_by_label("Your e-mail").fill("sam@stoop.test")
+    page.get_by_label("Choose a password").fill("a-long-passphrase-9")
+    page.get_by_role("button", name="Send application").click()
+
+    expect(page.locator(".field-error")).to_have_count(1)
+    expect(page.locator(".field-error .error")).to_have_text("00000 is not a US ZIP code we know.")
+    expect(page.get_by_label("Hub name")).to_have_value("Southside Stoop")
+    expect(page.get_by_label("Small business")).to_be_checked()
+
+    page.get_by_label("ZIP code").fill("78745")
+    page.get_by_label("Choose a password").fill("a-long-passphrase-9")  # never sent back to the browser
+    page.get_by_role("button", name="Send application").click()
+
+    expect(page).to_have_url(server.url("/hub/"))
+    expect(page.get_by_role("status")).to_contain_text("your application is in")
+    expect(heading(page)).to_have_text("Southside Stoop")
+    expect(page.locator(".status")).to_have_text(re.compile(r"Applied — not taking returns yet"))
+    application = page.locator("section.card", has=page.get_by_role("heading", name="Your application"))
+    expect(application.locator("ol.steps > li")).to_have_text(
+        ["ID verified", "Hub agreement signed", "Inspection training completed", "Vetted, then activated by Closo"]
+    )
+    expect(application.locator("ol.steps > li.done")).to_have_count(0)
+
+
+def test_staff_vets_and_activates_an_applicant_hub(page, server, sign_in):
+    hub_services.hub_apply(
+        applicant=User.objects.create_user("dana@porch.test", PASSWORD),
+        name="Northside Porch",
+        kind=HubKind.NEIGHBOUR,
+        address="7000 Manchaca Rd",
+        zip_code="78745",
+    )
+    sign_in(page, server.url(SIGN_IN), EMAILS["stan"], PASSWORD)
+    expect(page).to_have_url(server.url("/staff/hubs/"))
+    page.get_by_role("link", name="Northside Porch").click()
+
+    expect(heading(page)).to_contain_text("Northside Porch")
+    expect(heading(page).locator(".pill")).to_have_text("Applied")
+    mark_vetted = page.get_by_role("button", name="Mark vetted")
+    expect(mark_vetted).to_be_disabled()
+    for check in ("ID verified", "Agreement signed", "Training completed"):
+        page.get_by_role("button", name=f"Confirm: {check}").click()
+        expect(page.locator(".checks li", has_text=check)).to_contain_text(f"✓ {check}")
+        expect(page.locator(".checks li", has_text=check)).to_contain_text(EMAILS["stan"])
+
+    expect(mark_vetted).to_be_enabled()
+    mark_vetted.click()
+    expect(page.get_by_role("status")).to_have_text("Northside Porch is now vetted.")
+    expect(heading(page).locator(".pill")).to_have_text("Vetted")
+    page.get_by_role("button", name="Activate").click()
+
+    expect(page.get_by_role("status")).to_have_text("Northside Porch is now active.")
+    expect(heading(page).locator(".pill")).to_have_text("Active")
+    expect(page.locator(".timeline > li")).to_have_text(
+        [
+            re.compile(r"Status changed: vetted → active .*stan@closo\.test"),
+            re.compile(r"Status changed: applied → vetted .*stan@closo\.test"),
+            re.compile(r"Vetting check recorded — Training completed"),
+            re.compile(r"Vetting check recorded — Agreement signed"),
+            re.compile(r"Vetting check recorded — ID verified"),
+            re.compile(r"Applied: new → applied — Application received .*dana@porch\.test"),
+        ]
+    )
