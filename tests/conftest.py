@@ -19,8 +19,8 @@ from brands.models import Brand, BrandRole
 from closo.models import User
 from hubs import services as hub_services
 from hubs.models import Hub, HubKind, HubRole, HubStatus
+from tests.factories import PASSWORD
 
-PASSWORD = "correct-horse-battery-staple"
 BRAND_A = {"name": "Acme Apparel", "slug": "acme"}
 BRAND_B = {"name": "Bolt Bedding", "slug": "bolt"}
 EMAILS = {

@@ -6,8 +6,9 @@ from brands.models import Brand
 from closo.models import User
 from hubs import services as hub_services
 from hubs.exceptions import InvalidHubTransition
-from hubs.models import Hub, HubEvent, HubKind, HubStatus
+from hubs.models import Hub, HubEvent, HubStatus
 from tests.conftest import EMAILS, run_concurrently
+from tests.factories import applied_hub
 
 
 def test_two_onboardings_racing_for_one_slug_make_one_brand(committed):
@@ -33,11 +34,10 @@ def test_two_onboardings_racing_for_one_slug_make_one_brand(committed):
 
 def test_two_staff_suspending_one_hub_at_once_record_one_change(committed):
     stan = User.objects.get(email=EMAILS["stan"])  # not the `stan` fixture: that one opens a test transaction
-    applicant = User.objects.create_user("racehub@race.test", "pw-long-enough-1")
-    hub = hub_services.hub_apply(
-        applicant=applicant, name="Race Hub", kind=HubKind.NEIGHBOUR, address="1 A St", zip_code="78745"
+    hub = applied_hub("Race Hub", owner_email="racehub@race.test")
+    committed.append(
+        lambda: (Hub.objects.filter(pk=hub.pk).delete(), User.objects.filter(email="racehub@race.test").delete())
     )
-    committed.append(lambda: (Hub.objects.filter(pk=hub.pk).delete(), applicant.delete()))
     Hub.objects.filter(pk=hub.pk).update(status=HubStatus.ACTIVE)
 
     results = run_concurrently(

@@ -9,10 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from closo.models import User
-from hubs import services as hub_services
-from hubs.models import HubKind
 from tests.conftest import BRAND_A, BRAND_B, EMAILS, PASSWORD
+from tests.factories import applied_hub
 
 pytestmark = pytest.mark.browser
 
@@ -158,13 +156,7 @@ def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server)
 
 
 def test_staff_vets_and_activates_an_applicant_hub(page, server, sign_in):
-    hub_services.hub_apply(
-        applicant=User.objects.create_user("dana@porch.test", PASSWORD),
-        name="Northside Porch",
-        kind=HubKind.NEIGHBOUR,
-        address="7000 Manchaca Rd",
-        zip_code="78745",
-    )
+    applied_hub("Northside Porch", owner_email="dana@porch.test")
     sign_in(page, server.url(SIGN_IN), EMAILS["stan"], PASSWORD)
     expect(page).to_have_url(server.url("/staff/hubs/"))
     page.get_by_role("link", name="Northside Porch").click()

@@ -3,6 +3,7 @@ import pytest
 from closo.models import User
 from hubs import services
 from hubs.models import Hub, HubKind, HubStatus
+from tests.factories import applied_hub
 
 APPLICATION = {
     "name": "Zilker Porch",
@@ -98,13 +99,7 @@ def test_inspector_sees_their_hub_and_an_empty_queue_that_says_what_will_appear(
 
 
 def test_member_of_one_hub_cannot_open_another_by_id(public, ivan, stan):
-    other = services.hub_apply(
-        applicant=User.objects.create_user("x@hub.test", "pw-long-enough-1"),
-        name="Other",
-        kind=HubKind.NEIGHBOUR,
-        address="1 A St",
-        zip_code="78745",
-    )
+    other = applied_hub("Other")
     assert public(ivan).get(f"/hub/?hub={other.pk}").status_code == 404
 
 
@@ -127,13 +122,7 @@ def test_staff_pages_are_for_staff_only(public, request, active_hub, who):
 
 
 def test_staff_vet_and_activate_an_applicant_recording_who_did_it(public, stan):
-    hub = services.hub_apply(
-        applicant=User.objects.create_user("new@hub.test", "pw-long-enough-1"),
-        name="New Hub",
-        kind=HubKind.SMALL_BUSINESS,
-        address="1 A St",
-        zip_code="78745",
-    )
+    hub = applied_hub("New Hub", kind=HubKind.SMALL_BUSINESS)
     client = public(stan)
     listing = client.get("/staff/hubs/?status=applied")
     assert b"New Hub" in listing.content and b"Eastside Porch" not in listing.content
@@ -155,12 +144,6 @@ def test_staff_list_query_count_is_flat(public, stan, django_assert_max_num_quer
     with django_assert_max_num_queries(8):
         client.get("/staff/hubs/")
     for i in range(30):
-        services.hub_apply(
-            applicant=User.objects.create_user(f"h{i}@hub.test", "pw-long-enough-1"),
-            name=f"Hub {i}",
-            kind=HubKind.NEIGHBOUR,
-            address="1 A St",
-            zip_code="78745",
-        )
+        applied_hub(f"Hub {i}")
     with django_assert_max_num_queries(8):
         assert b"Hub 29" in client.get("/staff/hubs/").content

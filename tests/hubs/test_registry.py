@@ -1,17 +1,14 @@
 import pytest
 
 from closo.exceptions import DomainError
-from closo.models import User
 from hubs import services
 from hubs.geo import bounding_box, haversine_miles
-from hubs.models import Hub, HubEvent, HubKind, HubMember, HubStatus, PostalCode
+from hubs.models import Hub, HubEvent, HubMember, HubStatus, PostalCode
+from tests.factories import applied_hub
 
 
-def apply(zip_code="78745", name="South Porch", **extra):
-    applicant = User.objects.create_user(f"{name.lower().replace(' ', '')}@hub.test", "x-long-passphrase")
-    return services.hub_apply(
-        applicant=applicant, name=name, kind=HubKind.NEIGHBOUR, address="1 Main St", zip_code=zip_code, **extra
-    )
+def apply(zip_code="78745", name="South Porch"):
+    return applied_hub(name, zip_code=zip_code)
 
 
 def test_every_us_zip_is_loaded_with_its_centroid(db):
