@@ -9,4 +9,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="closo.urls_api_root"), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("", include("brands.urls")),
+    path("", include("fulfillment.urls")),
+    path("standards/", include("inspections.urls")),
 ]

@@ -1,5 +1,10 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
+
+from closo.fields import shared_fk
 
 
 class Sku(models.Model):
@@ -20,6 +25,264 @@ class Sku(models.Model):
 
     class Meta:
         ordering = ["code"]
+        indexes = [models.Index(fields=["category"], name="sku_category")]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.title}"
+
+
+class RegionLimit(models.Model):
+    """Where "available for backorder" may be offered. A ZIP is in the region when it
+    starts with one of `zip_prefixes`, is one of `zips`, or lies within
+    `within_miles_of_hub` of an active hub (any of them)."""
+
+    name = models.CharField(max_length=80)
+    zip_prefixes = ArrayField(models.CharField(max_length=5), default=list, blank=True)
+    zips = ArrayField(models.CharField(max_length=5), default=list, blank=True)
+    within_miles_of_hub = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_promise_days = models.PositiveSmallIntegerField(default=30)
+    max_open_backorders_per_sku = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Open (waiting or allocated) backorders per SKU in this region; empty = no cap.",
+    )
+    requires_consent = models.BooleanField(
+        default=False, help_text="Customers must agree to receive a Like-New returned unit."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(zip_prefixes=[]) | ~Q(zips=[]) | Q(within_miles_of_hub__isnull=False),
+                name="regionlimit_has_a_rule",
+            ),
+            models.CheckConstraint(condition=Q(max_promise_days__gte=1), name="regionlimit_promise_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BackorderStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    ALLOCATED = "allocated", "Allocated"
+    HANDED_OFF = "handed_off", "Handed off"
+    FULFILLED = "fulfilled", "Fulfilled"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+OPEN_BACKORDER_STATUSES = (BackorderStatus.WAITING, BackorderStatus.ALLOCATED)
+
+
+class Channel(models.TextChoices):
+    API = "api", "API"
+    CSV = "csv", "CSV import"
+    PORTAL = "portal", "Portal"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class Backorder(models.Model):
+    """A paid order line waiting on an out-of-stock SKU."""
+
+    class FillSource(models.TextChoices):
+        LOCAL_RETURN = "local_return", "Local return"
+        RESTOCK = "restock", "Restock"
+
+    order_ref = models.CharField(max_length=120, unique=True, help_text="e.g. Shopify order id + line.")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="backorders")
+    qty = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    value = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    customer_name = models.CharField(max_length=120, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_zip = models.CharField(max_length=5)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    placed_at = models.DateTimeField()
+    promised_ship_by = models.DateField(null=True, blank=True)
+    priority = models.SmallIntegerField(default=0, help_text="Higher is served first among equal promises.")
+    consent_local_return = models.BooleanField(default=False)
+    region = models.ForeignKey(RegionLimit, null=True, blank=True, on_delete=models.SET_NULL, related_name="backorders")
+    status = models.CharField(max_length=12, choices=BackorderStatus.choices, default=BackorderStatus.WAITING)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    fill_source = models.CharField(max_length=14, choices=FillSource.choices, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "sku"], name="backorder_status_sku"),
+            models.Index(fields=["customer_zip"], name="backorder_zip"),
+            models.Index(fields=["placed_at"], name="backorder_placed_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_ref
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_BACKORDER_STATUSES
+
+
+class ReturnStatus(models.TextChoices):
+    INITIATED = "initiated", "Initiated"
+    ROUTED = "routed", "Routed"
+    DROPPED_OFF = "dropped_off", "Dropped off"
+    INSPECTED = "inspected", "Inspected"
+    DISPOSED = "disposed", "Disposed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ReturnItem(models.Model):
+    """A unit a customer is sending back (RMA)."""
+
+    class Route(models.TextChoices):
+        HUB = "hub", "Local hub"
+        WAREHOUSE = "warehouse", "Warehouse"
+
+    class Disposition(models.TextChoices):
+        IN_LOCAL_STOCK = "in_local_stock", "In local stock"
+        TO_WAREHOUSE = "to_warehouse", "To warehouse"
+        LIQUIDATED = "liquidated", "Liquidated"
+        RECYCLED = "recycled", "Recycled"
+
+    class RefundStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        REFUNDED = "refunded", "Refunded"
+        DENIED = "denied", "Denied"
+
+    rma_ref = models.CharField(max_length=120, unique=True)
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="returns")
+    customer_name = models.CharField(max_length=120, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_zip = models.CharField(max_length=5)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    refund_status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    status = models.CharField(max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.INITIATED)
+    route = models.CharField(max_length=10, choices=Route.choices, blank=True)
+    hub = shared_fk("hubs.Hub")
+    dropoff_code = models.CharField(max_length=12, null=True, blank=True, unique=True)
+    disposition = models.CharField(max_length=16, choices=Disposition.choices, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status"], name="return_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(route="hub") | Q(hub__isnull=True), name="return_hub_only_on_hub_route"),
+        ]
+
+    def __str__(self) -> str:
+        return self.rma_ref
+
+
+class InboundSupply(models.Model):
+    """A restock purchase order on its way to the brand's warehouse."""
+
+    class Status(models.TextChoices):
+        EXPECTED = "expected", "Expected"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    po_ref = models.CharField(max_length=120, unique=True)
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="inbound")
+    qty = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    expected_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EXPECTED)
+    received_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["expected_date", "pk"]
+        indexes = [models.Index(fields=["sku", "status", "expected_date"], name="supply_sku_status_date")]
+
+    def __str__(self) -> str:
+        return self.po_ref
+
+
+class Event(models.Model):
+    """One state change: who, when, from → to, why. The chain of custody shown on
+    timelines in both portals and in the API."""
+
+    backorder = models.ForeignKey(Backorder, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    return_item = models.ForeignKey(ReturnItem, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    supply = models.ForeignKey(InboundSupply, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = shared_fk(settings.AUTH_USER_MODEL)
+    actor_label = models.CharField(
+        max_length=120, blank=True, help_text="Who acted, as shown: e-mail, API key, system."
+    )
+    detail = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(backorder__isnull=False, return_item__isnull=True, supply__isnull=True)
+                    | Q(backorder__isnull=True, return_item__isnull=False, supply__isnull=True)
+                    | Q(backorder__isnull=True, return_item__isnull=True, supply__isnull=False)
+                ),
+                name="event_has_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}→{self.to_status}"
+
+
+class ImportJob(models.Model):
+    """A CSV import, processed in chunks (by the page that shows its progress, or by the
+    worker if the page is closed). Good rows are kept; bad rows are reported by line."""
+
+    class Kind(models.TextChoices):
+        SKUS = "skus", "SKUs"
+        BACKORDERS = "backorders", "Backorders"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filename = models.CharField(max_length=200)
+    rows = models.JSONField(default=list, help_text="[[line_number, {column: value}], …] as uploaded.")
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text='[{"line": 7, "errors": {"field": ["message"]}}, …]')
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_by = shared_fk(settings.AUTH_USER_MODEL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.filename}"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)

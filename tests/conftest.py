@@ -199,3 +199,25 @@ def run_concurrently(func, n: int = 2, timeout: float = 60):
     for thread in threads:
         thread.join(timeout)
     return results
+
+
+@pytest.fixture
+def api_client(host_client):
+    """api_client(brand, role="admin"): a client on the brand's host sending a fresh API
+    key of that brand (read-write for "admin", read-only for "viewer")."""
+
+    def make(brand: Brand, role: str = BrandRole.ADMIN) -> HostClient:
+        _, key = brand_services.api_key_create(brand=brand, name=f"tests ({role})", role=role, actor=None)
+        client = host_client(brand.host)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key}"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def in_brand():
+    """in_brand(brand): a context manager that runs ORM calls in the brand's schema."""
+    from django_tenants.utils import schema_context
+
+    return lambda brand: schema_context(brand.schema_name)
