@@ -5,15 +5,14 @@ from django.views.decorators.http import require_POST
 from brands import services
 from brands.decorators import brand_member_required
 from brands.forms import ApiKeyForm
-from brands.selectors import api_key_for_brand
-from fulfillment.models import Sku
+from brands.selectors import api_key_for_brand, workspace_overview
 
 
 @brand_member_required
 def brand_home(request):
     brand = request.tenant
     context = {
-        "sku_count": Sku.objects.count(),
+        **workspace_overview(),
         "member_count": brand.memberships.count(),
         "active_key_count": brand.api_keys.active().count(),
         "section": "home",

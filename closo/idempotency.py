@@ -4,13 +4,15 @@ and create nothing new; the same key with another body is a 409.
 The record is inserted in the same transaction as the view's own writes, *before* the
 view runs. A concurrent retry blocks on the unique index until the first request commits,
 then replays its response; if the first request fails (4xx/5xx), everything — record
-included — rolls back, so a retry simply runs again."""
+included — rolls back, so a retry simply runs again. Authentication and permissions run
+first, as for any request: a replay is never shown to someone who could not make the call."""
 
 from __future__ import annotations
 
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from rest_framework.response import Response
 
 from closo.api import error_response
@@ -25,20 +27,41 @@ class _Rollback(Exception):
         self.response = response
 
 
-class IdempotentPostMixin:
-    """For DRF views: wrap POST in the idempotency protocol when the header is present."""
+def request_fingerprint(request) -> str:
+    """SHA-256 of method, path and body. If the body stream was already parsed (a
+    multipart form read for its CSRF token), hash the parsed fields and file contents."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        for name, value in sorted(request.POST.lists()):
+            digest.update(f"{name}={value}\n".encode())
+        for name, upload in sorted(request.FILES.items()):
+            digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
 
-    def post(self, request, *args, **kwargs):
+
+class IdempotentPostMixin:
+    """For DRF views. After authentication, permissions and throttling pass (initial()),
+    a POST carrying the header is run through the protocol, whatever the view's post()
+    does."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
         key = request.META.get(HEADER, "").strip()
-        if not key:
-            return super().post(request, *args, **kwargs)
+        if request.method == "POST" and key:
+            handler = self.post
+            self.post = lambda req, *a, **kw: self._idempotent(req, key, handler, *a, **kw)
+
+    def _idempotent(self, request, key: str, handler, *args, **kwargs) -> Response:
         if len(key) > MAX_KEY_LENGTH:
             return error_response(
                 "invalid_idempotency_key", f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters.", 400
             )
-        digest = hashlib.sha256(
-            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
-        ).hexdigest()
+        fingerprint = request_fingerprint(request._request)
         try:
             with transaction.atomic():
                 try:
@@ -48,12 +71,12 @@ class IdempotentPostMixin:
                             key=key,
                             method=request.method,
                             path=request.path,
-                            request_hash=digest,
+                            request_hash=fingerprint,
                             response_status=0,
                         )
                 except IntegrityError:
-                    return self._replay(request, key, digest)
-                response = super().post(request, *args, **kwargs)
+                    return self._replay(request, key, fingerprint)
+                response = handler(request, *args, **kwargs)
                 if response.status_code >= 400:
                     raise _Rollback(response)
                 record.response_status = response.status_code
@@ -65,9 +88,9 @@ class IdempotentPostMixin:
             return rollback.response
 
     @staticmethod
-    def _replay(request, key: str, digest: str) -> Response:
+    def _replay(request, key: str, fingerprint: str) -> Response:
         record = IdempotencyRecord.objects.get(brand=request.tenant, key=key)
-        if record.request_hash != digest:
+        if record.request_hash != fingerprint:
             return error_response(
                 "idempotency_key_reused",
                 "This Idempotency-Key was already used with a different request. Use a new key for a new request.",

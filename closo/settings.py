@@ -173,6 +173,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
+# Request bodies held in memory: room for a 5 MB CSV import sent with an Idempotency-Key
+# (whose fingerprint reads the raw body).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
 # --- Background work: django-q2, ORM broker unless Q_BROKER=redis://… ---
 Q_BROKER = env("Q_BROKER", "orm")
 Q_CLUSTER = {

@@ -40,10 +40,17 @@ def test_brand_admin_signs_in_on_the_brand_host_and_sees_the_portal(page, server
     for link in ("Overview", "Team", "API keys"):
         expect(nav.get_by_role("link", name=link, exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
-    expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up your workspace")).to_be_visible()
     expect(page.locator("ol.steps > li")).to_have_text(
-        [re.compile("Create an API key"), re.compile("Check who can sign in"), re.compile("Check the SKUs")]
+        [
+            re.compile("Add or import your SKUs"),
+            re.compile("Publish a grading standard"),
+            re.compile("Set where backorders may be offered"),
+            re.compile("Create an API key"),
+            re.compile("Check who can sign in"),
+        ]
     )
+    expect(page.get_by_role("figure", name="Backorders by status")).to_be_visible()
     screenshot(page, "brand-portal-phone.png")
 
 
