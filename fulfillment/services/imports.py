@@ -153,7 +153,7 @@ def import_job_step(*, job_id: int, limit: int = CHUNK_ROWS) -> ImportJob:
     Locks the job row, so concurrent steps run one after the other and never twice.
     Rows act as the person who uploaded the file."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
         if job.status == ImportJob.Status.DONE:
             return job
         who = job.created_by.email if job.created_by else "system"
