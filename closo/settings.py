@@ -221,6 +221,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`; give each enum its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "BackorderStatusEnum": "fulfillment.models.BackorderStatus",
+        "ReturnStatusEnum": "fulfillment.models.ReturnStatus",
+        "SupplyStatusEnum": "fulfillment.models.InboundSupply.Status",
+        "ImportStatusEnum": "fulfillment.models.ImportJob.Status",
+        "StandardVersionStatusEnum": "inspections.models.StandardVersion.Status",
+        "GradeEnum": "inspections.models.Grade",
+        "DispositionEnum": "inspections.models.Disposition",
+    },
 }
 
 # --- E-mail: console by default ---

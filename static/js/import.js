@@ -41,6 +41,7 @@
     }
     shown = state.errors.length;
     noErrors.hidden = shown > 0;
+    box.querySelector(".fix-hint").hidden = shown === 0;
     if (state.status === "done") {
       box.querySelector(".done-next").hidden = false;
       box.dataset.status = "done";

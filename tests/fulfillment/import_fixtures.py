@@ -14,5 +14,5 @@ def probe_row(values, *, actor):
         price = Decimal(values["price"])
     except InvalidOperation:
         raise RowError("Bad price.", fields={"price": ["Enter a number."]}) from None
-    sku, created = Sku.objects.get_or_create(code=values["code"], defaults={"title": values["title"], "price": price})
+    _sku, created = Sku.objects.get_or_create(code=values["code"], defaults={"title": values["title"], "price": price})
     return "created" if created else "skipped"

@@ -1,0 +1,220 @@
+"""Backorders API: list (filters, ordering), create, read with its timeline, cancel, and
+CSV import."""
+
+import inspect
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from closo.actors import Actor
+from closo.idempotency import IdempotentPostMixin
+from fulfillment.apis.imports import ImportJobDetailApi
+from fulfillment.models import Backorder, Channel, Event, ImportJob
+from fulfillment.services import backorders as services
+from fulfillment.services.imports import import_job_create
+
+
+class BackorderRegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BackorderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = Event
+        fields = ["kind", "from_status", "to_status", "actor", "detail", "data", "created_at"]
+
+
+class BackorderOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="sku.code")
+    sku_title = serializers.CharField(source="sku.title")
+    region = BackorderRegionSerializer(allow_null=True)
+
+    class Meta:
+        model = Backorder
+        fields = [
+            "id",
+            "order_ref",
+            "status",
+            "sku",
+            "sku_title",
+            "qty",
+            "value",
+            "customer_name",
+            "customer_email",
+            "customer_zip",
+            "lat",
+            "lon",
+            "placed_at",
+            "promised_ship_by",
+            "priority",
+            "consent_local_return",
+            "region",
+            "channel",
+            "fill_source",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BackorderListApi(generics.ListAPIView):
+    """Backorders, newest first. Filters: `status` (repeat for several), `sku` (code),
+    `zip_prefix`, `placed_after` / `placed_before` (ISO date or time), `min_age_days` /
+    `max_age_days` (whole days since placed). Ordering: `placed_at`, `value`,
+    `promised_ship_by`, `priority` (prefix `-` for descending)."""
+
+    class OutputSerializer(BackorderOutputSerializer):
+        pass
+
+    serializer_class = OutputSerializer
+    filterset_class = services.BackorderFilter
+    ordering_fields = list(services.BACKORDER_ORDERINGS)
+    ordering = ["-placed_at", "-pk"]
+
+    def get_queryset(self):
+        return services.backorders_list()
+
+    def filter_queryset(self, queryset):
+        # Ties (same value, same priority…) are broken by id, so pages never overlap.
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "-pk")
+
+
+class BackorderCreateApi(IdempotentPostMixin, generics.CreateAPIView):
+    """Take a backorder, if the brand's region limits allow it at the customer's ZIP.
+    Send `Idempotency-Key` to retry safely."""
+
+    class InputSerializer(serializers.Serializer):
+        order_ref = serializers.CharField(max_length=120, help_text="e.g. the Shopify order id and line.")
+        sku = serializers.CharField(max_length=64, help_text="The SKU's code.")
+        customer_zip = serializers.CharField(max_length=10)
+        value = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+        qty = serializers.IntegerField(min_value=1, max_value=services.SMALLINT_MAX, default=1)
+        customer_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+        placed_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
+        promised_ship_by = serializers.DateField(required=False, allow_null=True)
+        priority = serializers.IntegerField(
+            min_value=-services.SMALLINT_MAX, max_value=services.SMALLINT_MAX, default=0
+        )
+        consent_local_return = serializers.BooleanField(
+            default=False, help_text="The customer agreed to receive a Like-New returned unit."
+        )
+
+    class OutputSerializer(BackorderOutputSerializer):
+        pass
+
+    def create(self, request, *args, **kwargs):
+        # CreateAPIView.post calls this, after IdempotentPostMixin.post has looked at the key.
+        data = BackorderCreateApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        backorder = services.backorder_create(
+            sku_code=values.pop("sku"), **values, channel=Channel.API, actor=Actor.from_request(request)
+        )
+        return Response(
+            BackorderCreateApi.OutputSerializer(backorder).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("api_backorder_detail", args=[backorder.pk])},
+        )
+
+
+# `post` is inherited (IdempotentPostMixin → CreateAPIView → create), so its schema is
+# attached here, where the nested serializers exist.
+extend_schema_view(
+    post=extend_schema(
+        operation_id="backorder_create",
+        request=BackorderCreateApi.InputSerializer,
+        responses={201: BackorderCreateApi.OutputSerializer},
+    )
+)(BackorderCreateApi)
+
+
+class BackorderDetailApi(APIView):
+    """One backorder with its timeline (events, oldest first)."""
+
+    class OutputSerializer(BackorderOutputSerializer):
+        events = BackorderEventSerializer(many=True)
+
+        class Meta(BackorderOutputSerializer.Meta):
+            fields = [*BackorderOutputSerializer.Meta.fields, "events"]
+
+    @extend_schema(responses=OutputSerializer, operation_id="backorder_retrieve")
+    def get(self, request, pk: int):
+        backorder = get_object_or_404(services.backorders_list().prefetch_related("events"), pk=pk)
+        return Response(BackorderDetailApi.OutputSerializer(backorder).data)
+
+
+class BackorderCancelApi(APIView):
+    """Cancel a waiting or allocated backorder, with a reason (it goes on the timeline)."""
+
+    class InputSerializer(serializers.Serializer):
+        # Blank or missing is the service's call (reason_required), as on the page.
+        reason = serializers.CharField(
+            max_length=300, required=False, allow_blank=True, default="", help_text="Why, e.g. “refund requested”."
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses=BackorderDetailApi.OutputSerializer, operation_id="backorder_cancel"
+    )
+    def post(self, request, pk: int):
+        backorder = get_object_or_404(Backorder, pk=pk)
+        data = BackorderCancelApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.backorder_cancel(
+            backorder=backorder, reason=data.validated_data["reason"], actor=Actor.from_request(request)
+        )
+        backorder = services.backorders_list().prefetch_related("events").get(pk=pk)
+        return Response(BackorderDetailApi.OutputSerializer(backorder).data)
+
+
+class BackorderImportApi(APIView):
+    """Upload a CSV of backorders (multipart field `file`). Answers 202 with the import
+    job; poll `Location` (GET /api/v1/imports/{id}) until `status` is `done`. Rows whose
+    order_ref exists already are skipped, so re-sending a file is safe (which is why this
+    endpoint takes no Idempotency-Key: multipart bodies differ on every send)."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            help_text="UTF-8 CSV; columns order_ref, sku, customer_zip, value (required), qty, customer_name, "
+            "customer_email, placed_at, promised_ship_by, priority, consent_local_return."
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={202: ImportJobDetailApi.OutputSerializer},
+        operation_id="backorder_import",
+    )
+    def post(self, request):
+        data = BackorderImportApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        job = import_job_create(
+            kind=ImportJob.Kind.BACKORDERS, filename=upload.name, data=upload.read(), actor=Actor.from_request(request)
+        )
+        return Response(
+            ImportJobDetailApi.OutputSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("api_import_detail", args=[job.pk])},
+        )
+
+
+# --- one URL, several operations: each class above stays the unit of behaviour and schema ---
+
+
+@extend_schema_view(
+    get=extend_schema(description=inspect.getdoc(BackorderListApi)),
+    post=extend_schema(description=inspect.getdoc(BackorderCreateApi)),
+)
+class BackorderCollectionApi(BackorderCreateApi, BackorderListApi):
+    """GET lists (BackorderListApi), POST creates (BackorderCreateApi)."""

@@ -1,0 +1,203 @@
+"""Returns API: create and list, one return, its events (the chain of custody), and the
+moves of the state machine a brand makes itself (route to its warehouse, confirm receipt,
+cancel, decide the refund). Every change goes through fulfillment.services.returns."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from closo.actors import Actor
+from closo.idempotency import IdempotentPostMixin
+from fulfillment.forms_returns import ReturnFilterSet
+from fulfillment.models import Channel, Event, ReturnItem
+from fulfillment.services import returns as services
+
+
+class ReturnHubSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    """A return as every endpoint answers it (schema name: Return)."""
+
+    sku = serializers.CharField(source="sku.code", help_text="SKU code.")
+    hub = ReturnHubSerializer(read_only=True, allow_null=True, help_text="Its hub (hub route only), else null.")
+
+    class Meta:
+        model = ReturnItem
+        fields = [
+            "id",
+            "rma_ref",
+            "sku",
+            "customer_name",
+            "customer_email",
+            "customer_zip",
+            "lat",
+            "lon",
+            "reason",
+            "status",
+            "route",
+            "hub",
+            "dropoff_code",
+            "disposition",
+            "refund_status",
+            "channel",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
+    """GET: this brand's returns (filter by `status`, `sku`, `route`, `refund_status`,
+    `created_after`, `created_before`; order by `created_at`, `updated_at`, `rma_ref`,
+    `status`). POST: create a return (`initiated`); send `Idempotency-Key` to retry safely."""
+
+    class InputSerializer(serializers.Serializer):
+        rma_ref = serializers.CharField(max_length=120, help_text="Your RMA reference; unique per brand.")
+        sku = serializers.CharField(max_length=64, help_text="SKU code.")
+        customer_zip = serializers.CharField(max_length=10, help_text="US ZIP code (5 digits, or ZIP+4).")
+        customer_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    serializer_class = ReturnSerializer
+    queryset = services.returns_all()
+    filterset_class = ReturnFilterSet
+    ordering_fields = ["created_at", "updated_at", "rma_ref", "status"]
+    ordering = ["-created_at", "-pk"]
+
+    @extend_schema(operation_id="return_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="return_create", request=InputSerializer, responses={201: ReturnSerializer}, filters=False
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        item = services.return_create(
+            sku_code=values.pop("sku"), **values, channel=Channel.API, actor=Actor.from_request(request)
+        )
+        location = reverse("api_return_detail", args=[item.pk])
+        return Response(ReturnSerializer(item).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class ReturnDetailApi(APIView):
+    """One return."""
+
+    @extend_schema(operation_id="return_retrieve", responses=ReturnSerializer)
+    def get(self, request, pk: int):
+        return Response(ReturnSerializer(services.return_get(pk=pk)).data)
+
+
+class ReturnEventListApi(generics.ListAPIView):
+    """The return's chain of custody, oldest first: each event's kind, the status it moved
+    from and to (blank when the status did not change, e.g. a refund decision), who acted,
+    why, and its data."""
+
+    class OutputSerializer(serializers.ModelSerializer):
+        actor = serializers.CharField(source="actor_label", help_text="Who acted: e-mail, API key or system.")
+
+        class Meta:
+            model = Event
+            fields = ["id", "kind", "from_status", "to_status", "actor", "detail", "data", "created_at"]
+
+    serializer_class = OutputSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return services.return_events(item=services.return_get(pk=self.kwargs["pk"]))
+
+    @extend_schema(operation_id="return_events_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ReturnActionApi(APIView):
+    """A move of one return: validates `InputSerializer` (if any), calls `act`, and
+    answers with the return as it is now (200). Subclasses list IdempotentPostMixin
+    first and override `post` only to call super() (the mixin must run before this)."""
+
+    InputSerializer: type[serializers.Serializer] | None = None
+
+    def post(self, request, pk: int):
+        item = services.return_get(pk=pk)
+        values = {}
+        if self.InputSerializer is not None:
+            data = self.InputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
+        self.act(item=item, actor=Actor.from_request(request), **values)
+        return Response(ReturnSerializer(item).data)  # the services update `item` in place
+
+    def act(self, *, item: ReturnItem, actor: Actor, **values) -> None:
+        raise NotImplementedError
+
+
+class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
+    """Route an `initiated` return. Only `warehouse` for now: hub routing comes with hub
+    assignment (which issues the drop-off code)."""
+
+    class InputSerializer(serializers.Serializer):
+        route = serializers.ChoiceField(
+            choices=[(ReturnItem.Route.WAREHOUSE, "Warehouse")],
+            error_messages={
+                "invalid_choice": "“{input}” is not a route you can choose here: only “warehouse”. "
+                "Routing to a local hub comes with hub assignment."
+            },
+        )
+
+    @extend_schema(operation_id="return_route", request=InputSerializer, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, *, item, actor, route):
+        services.return_route_to_warehouse(item=item, actor=actor)
+
+
+class ReturnReceivedApi(IdempotentPostMixin, ReturnActionApi):
+    """Confirm the brand's warehouse received a return on the warehouse route: it becomes
+    `disposed` with disposition `to_warehouse`."""
+
+    @extend_schema(operation_id="return_received", request=None, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, *, item, actor):
+        services.return_warehouse_received(item=item, actor=actor)
+
+
+class ReturnCancelApi(IdempotentPostMixin, ReturnActionApi):
+    """Cancel a return that is `initiated` or `routed`; `reason` is required."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    @extend_schema(operation_id="return_cancel", request=InputSerializer, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, *, item, actor, reason):
+        services.return_cancel(item=item, reason=reason, actor=actor)
+
+
+class ReturnRefundApi(IdempotentPostMixin, ReturnActionApi):
+    """Decide the refund once: `refunded` or `denied` (from `pending`)."""
+
+    class InputSerializer(serializers.Serializer):
+        refund_status = serializers.ChoiceField(choices=list(services.REFUND_DECISIONS))
+
+    @extend_schema(operation_id="return_refund", request=InputSerializer, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, *, item, actor, refund_status):
+        services.return_refund_update(item=item, refund_status=refund_status, actor=actor)

@@ -1,0 +1,74 @@
+"""Inputs of the returns pages, and the filters shared by the returns page and API."""
+
+import django_filters
+from django import forms
+
+from closo.exceptions import DomainError
+from fulfillment.models import ReturnItem, ReturnStatus
+
+
+class ReturnFilterSet(django_filters.FilterSet):
+    """`status`, `sku` (code), `route`, `refund_status`, `created_after`, `created_before`
+    (ISO date or date-time)."""
+
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices, empty_label="Any status")
+    sku = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact", label="SKU code")
+    route = django_filters.ChoiceFilter(choices=ReturnItem.Route.choices, empty_label="Any route")
+    refund_status = django_filters.ChoiceFilter(choices=ReturnItem.RefundStatus.choices, empty_label="Any refund")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ReturnItem
+        fields = ["status", "sku", "route", "refund_status", "created_after", "created_before"]
+
+
+class DomainErrorFormMixin:
+    def add_domain_error(self, exc: DomainError) -> None:
+        """Show a service's refusal on the fields it names (else above the form)."""
+        placed = False
+        for name, messages in exc.fields.items():
+            if name in self.fields:
+                self.add_error(name, messages)
+                placed = True
+        if not placed:
+            self.add_error(None, exc.message)
+
+
+class ReturnForm(DomainErrorFormMixin, forms.Form):
+    rma_ref = forms.CharField(
+        label="RMA reference",
+        max_length=120,
+        help_text="Your returns app's reference; unique per return.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. RMA-10452", "autocomplete": "off"}),
+    )
+    sku = forms.CharField(label="SKU code", max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    customer_zip = forms.CharField(
+        label="Customer ZIP code",
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    customer_name = forms.CharField(label="Customer name", max_length=120, required=False)
+    customer_email = forms.EmailField(label="Customer e-mail", required=False)
+    reason = forms.CharField(
+        label="Why is it coming back?",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Too warm"}),
+    )
+
+
+class CancelForm(DomainErrorFormMixin, forms.Form):
+    # Blank is the service's call (reason_required), so the page and the API say the same.
+    reason = forms.CharField(
+        label="Why cancel?",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Customer kept it"}),
+    )
+
+
+class RefundForm(forms.Form):
+    refund_status = forms.ChoiceField(
+        choices=[(ReturnItem.RefundStatus.REFUNDED, "Refunded"), (ReturnItem.RefundStatus.DENIED, "Denied")]
+    )

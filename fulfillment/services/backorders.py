@@ -1,0 +1,469 @@
+"""Backorders: intake (API, CSV import, portal), cancellation, and the reads the list
+pages and the API share.
+
+Errors (`error.code` in the API; one status per kind of problem):
+
+| code | status | when |
+|---|---|---|
+| `invalid` | 400 | a field is out of range (qty, value, e-mail, dates…) |
+| `unknown_sku` | 400 | no SKU with that code |
+| `invalid_zip` | 400 | not a US ZIP code |
+| `region_not_allowed` | 400 | region limits are set and none covers the ZIP |
+| `consent_required` | 400 | the region requires consent to a Like-New returned unit |
+| `promise_too_late` | 400 | promised ship-by is after today + the region's max promise days |
+| `reason_required` | 400 | cancelling without a reason |
+| `backorder_exists` | 409 | a backorder with this order_ref exists |
+| `region_cap_reached` | 409 | the region's cap of open backorders for this SKU is reached |
+| `region_changed` | 409 | the matched region was deleted while the backorder was being taken |
+| `invalid_transition` | 409 | cancelling a backorder that is no longer open |
+
+A rejected ZIP is a 400, not a 409: retrying the same request never succeeds (only a
+change of the brand's region settings would), so it is a problem with the input as it
+stands, like an unknown SKU. The 409s are states that can change on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from closo.actors import Actor
+from closo.exceptions import Conflict, DomainError
+from fulfillment.exceptions import RowError
+from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, RegionLimit, Sku
+from fulfillment.services.events import event_record
+from fulfillment.services.regions import zip_check
+
+SMALLINT_MAX = 32767
+MAX_VALUE = Decimal("99999999.99")
+# Clocks disagree; an order "placed" a little in the future is a skew, a day ahead is a mistake.
+PLACED_AT_SKEW = dt.timedelta(hours=24)
+
+
+class BackorderRejected(DomainError):
+    """The backorder cannot be taken as given (see the module docstring for codes)."""
+
+    code = "invalid"
+
+
+class BackorderConflict(Conflict):
+    """The backorder clashes with the current state (exists, cap reached, not open)."""
+
+
+def _field_problem(field: str, message: str, code: str = "invalid") -> BackorderRejected:
+    return BackorderRejected(message, code=code, fields={field: [message]})
+
+
+@transaction.atomic
+def backorder_create(
+    *,
+    order_ref: str,
+    sku_code: str,
+    customer_zip: str,
+    value: Decimal | int | str,
+    qty: int = 1,
+    placed_at: dt.datetime | None = None,
+    promised_ship_by: dt.date | None = None,
+    customer_name: str = "",
+    customer_email: str = "",
+    priority: int = 0,
+    consent_local_return: bool = False,
+    channel: str,
+    actor: Actor,
+) -> Backorder:
+    """Take a backorder if the brand's region limits allow it at the customer's ZIP.
+
+    Checks the fields, the SKU, the ZIP against the regions (`zip_check`), consent and the
+    promise window. When the matched region caps open backorders per SKU, locks that
+    region's row (SELECT … FOR UPDATE) before counting, so concurrent creates queue up
+    and the cap is never exceeded. Stores the ZIP's centroid and the region; writes a
+    "created" event."""
+    order_ref = (order_ref or "").strip()
+    customer_zip = (customer_zip or "").strip()
+    customer_name = (customer_name or "").strip()
+    customer_email = (customer_email or "").strip()
+    now = timezone.now()
+    placed_at = placed_at or now
+
+    errors: dict[str, list[str]] = {}
+    codes: list[str] = []
+
+    def problem(field: str, message: str, code: str = "invalid") -> None:
+        errors.setdefault(field, []).append(message)
+        codes.append(code)
+
+    if not order_ref:
+        problem("order_ref", "Required: your order reference, e.g. the Shopify order id and line.")
+    elif len(order_ref) > 120:
+        problem("order_ref", "At most 120 characters.")
+    if not isinstance(qty, int) or not 1 <= qty <= SMALLINT_MAX:
+        problem("qty", f"A whole number from 1 to {SMALLINT_MAX:,}.")
+    try:
+        value = Decimal(str(value))
+        if not value.is_finite() or not Decimal(0) <= value <= MAX_VALUE:
+            problem("value", "An amount from 0 to 99,999,999.99.")
+        elif value != value.quantize(Decimal("0.01")):
+            problem("value", "At most two decimal places.")
+    except InvalidOperation:
+        problem("value", "An amount, e.g. 120.00.")
+    if not isinstance(priority, int) or not -SMALLINT_MAX <= priority <= SMALLINT_MAX:
+        problem("priority", f"A whole number from -{SMALLINT_MAX:,} to {SMALLINT_MAX:,}.")
+    if len(customer_name) > 120:
+        problem("customer_name", "At most 120 characters.")
+    if customer_email:
+        try:
+            validate_email(customer_email)
+        except ValidationError:
+            problem("customer_email", "Not an e-mail address.")
+    if timezone.is_naive(placed_at):
+        placed_at = timezone.make_aware(placed_at)
+    if placed_at > now + PLACED_AT_SKEW:
+        problem("placed_at", "Is in the future.")
+    if promised_ship_by is not None and promised_ship_by < timezone.localdate(placed_at):
+        problem("promised_ship_by", "Is before the order was placed.")
+
+    sku = Sku.objects.filter(code=(sku_code or "").strip()).first()
+    if sku is None:
+        problem("sku", f"No SKU with code “{(sku_code or '').strip()}”.", "unknown_sku")
+    decision = zip_check(customer_zip)
+    if not decision.valid:
+        problem("customer_zip", f"“{customer_zip}” is not a US ZIP code.", "invalid_zip")
+    if errors:
+        raise BackorderRejected(
+            "Some fields are invalid: " + ", ".join(errors) + ".", code=codes[0] if codes else None, fields=errors
+        )
+
+    if Backorder.objects.filter(order_ref=order_ref).exists():
+        raise BackorderConflict(
+            f"A backorder for “{order_ref}” already exists.",
+            code="backorder_exists",
+            fields={"order_ref": ["Already taken."]},
+        )
+    if not decision.allowed:
+        raise _field_problem("customer_zip", decision.explanation, "region_not_allowed")
+
+    region = decision.region
+    if region is not None:
+        if region.requires_consent and not consent_local_return:
+            raise _field_problem(
+                "consent_local_return",
+                f"Region “{region.name}” requires the customer's consent to receive a Like-New returned unit.",
+                "consent_required",
+            )
+        latest = timezone.localdate() + dt.timedelta(days=region.max_promise_days)
+        if promised_ship_by is not None and promised_ship_by > latest:
+            raise _field_problem(
+                "promised_ship_by",
+                f"Region “{region.name}” promises at most {region.max_promise_days} days: ship by {latest:%Y-%m-%d} "
+                "at the latest.",
+                "promise_too_late",
+            )
+        # Always lock the region (even with no cap): a region deleted meanwhile is then a
+        # clear region_changed, not a foreign-key failure at commit.
+        _check_cap(region=region, sku=sku)
+
+    try:
+        with transaction.atomic():
+            backorder = Backorder.objects.create(
+                order_ref=order_ref,
+                sku=sku,
+                qty=qty,
+                value=value,
+                customer_name=customer_name,
+                customer_email=customer_email,
+                customer_zip=decision.zip_code,
+                lat=decision.postal_code.lat,
+                lon=decision.postal_code.lon,
+                placed_at=placed_at,
+                promised_ship_by=promised_ship_by,
+                priority=priority,
+                consent_local_return=consent_local_return,
+                region=region,
+                channel=channel,
+            )
+    except IntegrityError:
+        if not Backorder.objects.filter(order_ref=order_ref).exists():
+            raise
+        # A concurrent create of the same order_ref committed between our check and insert.
+        raise BackorderConflict(
+            f"A backorder for “{order_ref}” already exists.",
+            code="backorder_exists",
+            fields={"order_ref": ["Already taken."]},
+        ) from None
+    event_record(
+        subject=backorder,
+        kind="created",
+        actor=actor,
+        to_status=backorder.status,
+        detail=f"{Channel(channel).label} — {decision.explanation}",
+        data={"channel": channel, "region_id": region.pk if region else None},
+    )
+    return backorder
+
+
+def _check_cap(*, region: RegionLimit, sku: Sku) -> None:
+    """Raise region_cap_reached if `sku` has as many open backorders (rows, whatever
+    their qty) in `region` as its cap allows. Locks the region row until the caller's transaction ends: the count and
+    the insert that follows are one step for every other create in this region."""
+    locked = RegionLimit.objects.select_for_update().filter(pk=region.pk).first()
+    if locked is None:
+        raise BackorderConflict(
+            f"Region “{region.name}” was deleted just now; send the backorder again.", code="region_changed"
+        )
+    # The cap is read again under the lock: an edit may have committed since zip_check.
+    cap = locked.max_open_backorders_per_sku
+    if cap is None:
+        return
+    open_count = Backorder.objects.filter(region=locked, sku=sku, status__in=OPEN_BACKORDER_STATUSES).count()
+    if open_count >= cap:
+        raise BackorderConflict(
+            f"Region “{locked.name}” already has {open_count} open backorder{'s' if open_count != 1 else ''} "
+            f"of {sku.code} (its cap is {cap}).",
+            code="region_cap_reached",
+        )
+
+
+@transaction.atomic
+def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Backorder:
+    """Cancel an open (waiting or allocated) backorder, with a reason. A conditional
+    UPDATE … WHERE status = <what we read> claims the change: of two concurrent cancels
+    one updates the row and writes the event, the other gets invalid_transition."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BackorderRejected(
+            "Say why the backorder is cancelled.", code="reason_required", fields={"reason": ["Required."]}
+        )
+    if len(reason) > 300:
+        raise BackorderRejected("The reason is at most 300 characters.", fields={"reason": ["At most 300 characters."]})
+    # Two tries: a status change between the read and the UPDATE (waiting → allocated)
+    # makes the first miss; the second reads the new status.
+    for _ in range(2):
+        current = Backorder.objects.filter(pk=backorder.pk).values_list("status", flat=True).first()
+        if current not in OPEN_BACKORDER_STATUSES:
+            label = BackorderStatus(current).label.lower() if current else "gone"
+            raise BackorderConflict(
+                f"Backorder {backorder.order_ref} is {label}: only waiting or allocated backorders can be cancelled.",
+                code="invalid_transition",
+            )
+        updated = Backorder.objects.filter(pk=backorder.pk, status=current).update(
+            status=BackorderStatus.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
+        )
+        if updated:
+            break
+    else:
+        raise BackorderConflict(
+            f"Backorder {backorder.order_ref} changed while cancelling it; try again.", code="invalid_transition"
+        )
+    backorder.refresh_from_db()
+    event_record(
+        subject=backorder,
+        kind="cancelled",
+        actor=actor,
+        from_status=current,
+        to_status=BackorderStatus.CANCELLED,
+        detail=reason,
+        data={"reason": reason},
+    )
+    return backorder
+
+
+# --- CSV import ---
+
+TRUE_WORDS = {"1", "y", "yes", "true", "t", "x"}
+FALSE_WORDS = {"", "0", "n", "no", "false", "f"}
+US_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S")
+
+
+def _parse_int(text: str, default: int) -> int:
+    text = text.strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError("A whole number.")
+    return int(text)
+
+
+def _parse_money(text: str) -> Decimal:
+    cleaned = text.strip().removeprefix("$").replace(",", "")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"“{text}” is not an amount, e.g. 120.00.") from None
+
+
+def _parse_datetime(text: str) -> dt.datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parsed = parse_datetime(text)
+        if parsed is None:
+            day = parse_date(text)
+            parsed = dt.datetime.combine(day, dt.time()) if day else None
+    except ValueError:
+        parsed = None
+    for fmt in US_DATE_FORMATS if parsed is None else ():
+        try:
+            parsed = dt.datetime.strptime(text, fmt)
+            break
+        except ValueError:
+            continue
+    if parsed is None:
+        raise ValueError(f"“{text}” is not a date, e.g. 2026-03-01 or 2026-03-01 14:30.")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _parse_date(text: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = parse_date(text)
+    except ValueError:
+        day = None
+    if day is None:
+        try:
+            day = dt.datetime.strptime(text, "%m/%d/%Y").date()
+        except ValueError:
+            raise ValueError(f"“{text}” is not a date, e.g. 2026-03-01.") from None
+    return day
+
+
+def _parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"“{text}”: write yes or no.")
+
+
+def backorder_import_row(values: dict[str, str], *, actor: Actor) -> str:
+    """One row of a backorder CSV (see fulfillment.services.imports.SPECS). An order_ref
+    that exists already is "skipped", so uploading a file twice is safe; problems raise
+    RowError with messages per column."""
+    order_ref = values.get("order_ref", "").strip()
+    if order_ref and Backorder.objects.filter(order_ref=order_ref).exists():
+        return "skipped"
+    parsers = {
+        "qty": lambda t: _parse_int(t, 1),
+        "value": _parse_money,
+        "placed_at": _parse_datetime,
+        "promised_ship_by": _parse_date,
+        "priority": lambda t: _parse_int(t, 0),
+        "consent_local_return": _parse_bool,
+    }
+    parsed, errors = {}, {}
+    for column, parse in parsers.items():
+        try:
+            parsed[column] = parse(values.get(column, ""))
+        except ValueError as exc:
+            errors[column] = [str(exc)]
+    if not values.get("value", "").strip():
+        errors["value"] = ["Required: the order line's value, e.g. 120.00."]
+    if errors:
+        raise RowError("Some values are invalid: " + ", ".join(errors) + ".", fields=errors)
+    try:
+        backorder_create(
+            order_ref=order_ref,
+            sku_code=values.get("sku", ""),
+            customer_zip=values.get("customer_zip", ""),
+            customer_name=values.get("customer_name", ""),
+            customer_email=values.get("customer_email", ""),
+            channel=Channel.CSV,
+            actor=actor,
+            **parsed,
+        )
+    except BackorderConflict as exc:
+        if exc.code == "backorder_exists":
+            return "skipped"  # the same file, imported concurrently
+        raise RowError(exc.message, code=exc.code, fields=exc.fields or {"row": [exc.message]}) from None
+    except DomainError as exc:
+        raise RowError(exc.message, code=exc.code, fields=exc.fields or {"row": [exc.message]}) from None
+    return "created"
+
+
+# --- reads ---
+
+BACKORDER_ORDERINGS = ("placed_at", "value", "promised_ship_by", "priority")
+AGE_BUCKETS = ((0, 3), (4, 7), (8, 14), (15, 30), (31, None))
+
+
+def backorders_list() -> QuerySet[Backorder]:
+    """Backorders with their SKU and region: one query per page, whatever its size."""
+    return Backorder.objects.select_related("sku", "region")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _DaysFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class BackorderFilter(django_filters.FilterSet):
+    """The filters of the backorder list page and of GET /api/v1/backorders/.
+
+    Age is whole days since `placed_at`: `min_age_days=8&max_age_days=14` is
+    "placed 8 to 14 days ago"."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=BackorderStatus.choices, widget=forms.CheckboxSelectMultiple, help_text="Repeat for several."
+    )
+    sku = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact", label="SKU")
+    zip_prefix = django_filters.CharFilter(
+        method="filter_zip_prefix",
+        label="ZIP prefix",
+        validators=[RegexValidator(r"^\d{1,5}$", "1 to 5 digits, e.g. 787.")],
+    )
+    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    min_age_days = _DaysFilter(method="filter_min_age", min_value=0, label="Waiting at least (days)")
+    max_age_days = _DaysFilter(method="filter_max_age", min_value=0, label="Waiting at most (days)")
+
+    class Meta:
+        model = Backorder
+        fields = ["status", "sku", "zip_prefix", "placed_after", "placed_before", "min_age_days", "max_age_days"]
+
+    def filter_zip_prefix(self, queryset, name, value):
+        return queryset.filter(customer_zip__startswith=value)
+
+    def filter_min_age(self, queryset, name, value):
+        return queryset.filter(placed_at__lte=timezone.now() - dt.timedelta(days=value))
+
+    def filter_max_age(self, queryset, name, value):
+        return queryset.filter(placed_at__gt=timezone.now() - dt.timedelta(days=value + 1))
+
+
+def backorder_age_histogram() -> list[dict]:
+    """Waiting backorders by days waited (0–3, 4–7, 8–14, 15–30, over 30), one query.
+    Each bucket: label, count, percent of the largest bucket, and its filter bounds."""
+    now = timezone.now()
+    counts = {}
+    for low, high in AGE_BUCKETS:
+        window = Q(placed_at__lte=now - dt.timedelta(days=low))
+        if high is not None:
+            window &= Q(placed_at__gt=now - dt.timedelta(days=high + 1))
+        counts[f"b{low}"] = Count("pk", filter=window)
+    totals = Backorder.objects.filter(status=BackorderStatus.WAITING).aggregate(**counts)
+    biggest = max(totals.values(), default=0) or 1
+    return [
+        {
+            "label": f"{low}–{high} days" if high is not None else f"over {low - 1} days",
+            "count": totals[f"b{low}"],
+            "percent": round(100 * totals[f"b{low}"] / biggest),
+            "min_age_days": low,
+            "max_age_days": high,
+        }
+        for low, high in AGE_BUCKETS
+    ]

@@ -1,0 +1,233 @@
+"""SKUs: the brand's catalogue. Writes (create, update, stock sync from the WMS, one CSV
+row) and the reads shared by the portal and the API (lookup by code, filtering, CSV export).
+
+The code is a SKU's identity — the storefront, the WMS and CSV files name SKUs by it —
+so it is fixed once created; everything else can change."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from closo.actors import Actor
+from closo.exceptions import Conflict, DomainError
+from fulfillment.exceptions import RowError
+from fulfillment.forms_skus import SkuImportRowForm, attributes_format
+from fulfillment.models import ImportJob, Sku
+from fulfillment.services.imports import SPECS
+
+UPDATABLE_FIELDS = (
+    "title",
+    "category",
+    "attributes",
+    "price",
+    "weight_grams",
+    "local_returns_enabled",
+    "available_qty",
+)
+# CSV cells that cannot be empty in the model: an empty cell keeps the current value
+# (a new SKU gets the default) instead of being an error.
+KEEP_WHEN_EMPTY = frozenset({"local_returns_enabled", "available_qty"})
+EXPORT_COLUMNS = SPECS[ImportJob.Kind.SKUS].columns  # the import's columns, in order
+# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"):
+# the export quotes such text cells with a leading apostrophe, the import removes it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = frozenset({"code", "title", "category", "attributes"})
+
+
+class SkuExists(Conflict):
+    code = "sku_exists"
+
+
+class UnknownSku(DomainError):
+    code = "unknown_sku"
+
+
+class InvalidSku(DomainError):
+    code = "invalid"
+
+
+def _check(*, price=None, weight_grams=None, available_qty=None) -> None:
+    """Rules the database alone would enforce late or not at all."""
+    if price is not None and Decimal(price) < 0:
+        raise InvalidSku("A price cannot be negative.", code="min_value", fields={"price": ["Enter 0 or more."]})
+    if available_qty is not None and available_qty < 0:
+        raise InvalidSku(
+            "Available quantity cannot be negative.", code="min_value", fields={"available_qty": ["Enter 0 or more."]}
+        )
+    if weight_grams is not None and weight_grams < 0:
+        raise InvalidSku("Weight cannot be negative.", code="min_value", fields={"weight_grams": ["Enter 0 or more."]})
+
+
+@transaction.atomic
+def sku_create(
+    *,
+    code: str,
+    title: str,
+    price: Decimal,
+    actor: Actor,
+    category: str = "",
+    attributes: dict | None = None,
+    weight_grams: int | None = None,
+    local_returns_enabled: bool = True,
+    available_qty: int = 0,
+) -> Sku:
+    """Add a SKU. A taken code is SkuExists (409), also when two creates race: the unique
+    index decides and the loser's savepoint is rolled back."""
+    _check(price=price, weight_grams=weight_grams, available_qty=available_qty)
+    if Sku.objects.filter(code=code).exists():
+        raise _exists(code)
+    try:
+        with transaction.atomic():
+            return Sku.objects.create(
+                code=code,
+                title=title,
+                price=price,
+                category=category,
+                attributes=attributes or {},
+                weight_grams=weight_grams,
+                local_returns_enabled=local_returns_enabled,
+                available_qty=available_qty,
+            )
+    except IntegrityError:
+        raise _exists(code) from None
+
+
+def _exists(code: str) -> SkuExists:
+    return SkuExists(f"A SKU with code “{code}” already exists.", fields={"code": ["This code is already used."]})
+
+
+@transaction.atomic
+def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
+    """Change any of UPDATABLE_FIELDS (never the code). Saves only the fields given."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise InvalidSku(
+            "The code cannot be changed." if "code" in unknown else f"Unknown fields: {', '.join(sorted(unknown))}.",
+            code="immutable" if "code" in unknown else "invalid",
+            fields={name: ["This field cannot be changed."] for name in sorted(unknown)},
+        )
+    _check(
+        price=changes.get("price"), weight_grams=changes.get("weight_grams"), available_qty=changes.get("available_qty")
+    )
+    if not changes:
+        return sku
+    for name, value in changes.items():
+        setattr(sku, name, {} if name == "attributes" and value is None else value)
+    sku.save(update_fields=[*changes, "updated_at"])
+    return sku
+
+
+@transaction.atomic
+def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor) -> Sku:
+    """The brand's WMS reports what it holds: an absolute quantity, so a retried push
+    changes nothing. The last report wins, also over a restock received in between — the
+    WMS is the source of truth for its own shelves."""
+    _check(available_qty=available_qty)
+    Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
+    sku.refresh_from_db(fields=["available_qty", "updated_at"])
+    return sku
+
+
+def sku_import_row(values: dict[str, str], *, actor: Actor) -> str:
+    """One CSV line: a new code is created, a known code with other values is updated,
+    the same values are skipped. Columns absent from the file are left as they are; empty
+    cells clear category, attributes and weight, and keep available_qty and
+    local_returns_enabled. A code repeated later in the same file updates the SKU again
+    (the last line wins) or, with the same values, is skipped."""
+    form = SkuImportRowForm({name: _unquote(name, value) for name, value in values.items()})
+    if not form.is_valid():
+        raise RowError(
+            "This row has problems.", fields={field: list(messages) for field, messages in form.errors.items()}
+        )
+    data = form.cleaned_data
+    given = {
+        name: data[name]
+        for name in UPDATABLE_FIELDS
+        if name in values and not (name in KEEP_WHEN_EMPTY and data[name] is None)
+    }
+    sku = Sku.objects.select_for_update().filter(code=data["code"]).first()
+    if sku is None:
+        sku_create(code=data["code"], actor=actor, **given)
+        return "created"
+    changed = {name: value for name, value in given.items() if getattr(sku, name) != value}
+    if not changed:
+        return "skipped"
+    sku_update(sku=sku, actor=actor, **changed)
+    return "updated"
+
+
+def _unquote(column: str, value: str) -> str:
+    if column in TEXT_COLUMNS and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _quote(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+# --- reads ---
+
+
+def sku_by_code(code: str) -> Sku:
+    """The SKU with that code in this brand, or UnknownSku (400, field `sku`)."""
+    sku = Sku.objects.filter(code=code).first()
+    if sku is None:
+        raise UnknownSku(f"No SKU with code “{code}”.", fields={"sku": [f"No SKU with code “{code}”."]})
+    return sku
+
+
+def sku_search(queryset: QuerySet[Sku] | None = None, *, q: str = "", category: str = "", local_returns=None):
+    """The filters shared by the list page, the export and the API."""
+    queryset = Sku.objects.all() if queryset is None else queryset
+    if q:
+        queryset = queryset.filter(Q(code__icontains=q) | Q(title__icontains=q))
+    if category:
+        queryset = queryset.filter(category=category)
+    if local_returns is not None:
+        queryset = queryset.filter(local_returns_enabled=local_returns)
+    return queryset
+
+
+def sku_categories() -> list[str]:
+    return list(Sku.objects.exclude(category="").order_by("category").values_list("category", flat=True).distinct())
+
+
+def sku_export_row(sku: Sku) -> list[str]:
+    cells = {
+        "code": sku.code,
+        "title": sku.title,
+        "price": f"{sku.price:.2f}",
+        "category": sku.category,
+        "attributes": attributes_format(sku.attributes),
+        "weight_grams": "" if sku.weight_grams is None else str(sku.weight_grams),
+        "local_returns_enabled": "yes" if sku.local_returns_enabled else "no",
+        "available_qty": str(sku.available_qty),
+    }
+    return [_quote(cells[c]) if c in TEXT_COLUMNS else cells[c] for c in EXPORT_COLUMNS]
+
+
+def sku_export_lines(skus: Iterable[Sku], *, bom: bool = False) -> Iterator[str]:
+    """CSV text, line by line, in the import's columns: exporting and importing the file
+    again changes nothing (every row is skipped). `bom` helps Excel read UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield ("\ufeff" if bom else "") + flush()
+    for sku in skus:
+        writer.writerow(sku_export_row(sku))
+        yield flush()

@@ -1,0 +1,190 @@
+"""Returns pages of the brand portal: list with a status funnel, new return, detail with
+the state-machine steps, the timeline and the moves valid from where the return is."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from brands.decorators import brand_member_required
+from closo.actors import Actor
+from closo.exceptions import DomainError
+from fulfillment.forms_returns import CancelForm, RefundForm, ReturnFilterSet, ReturnForm
+from fulfillment.models import Channel, ReturnItem, ReturnStatus
+from fulfillment.services import returns as services
+
+PAGE_SIZE = 25
+SORTS = {"rma": "rma_ref", "sku": "sku__code", "created": "created_at"}
+COLUMNS = (
+    ("rma", "RMA"),
+    ("sku", "SKU"),
+    ("", "Customer"),
+    ("", "Status"),
+    ("", "Route"),
+    ("", "Refund"),
+    ("created", "Created"),
+)
+DEFAULT_SORT = "-created"
+SORT_CHOICES = (
+    ("-created", "Newest first"),
+    ("created", "Oldest first"),
+    ("rma", "RMA A–Z"),
+    ("-rma", "RMA Z–A"),
+    ("sku", "SKU A–Z"),
+)
+
+
+def _query(params, *drop: str) -> str:
+    params = params.copy()
+    for name in drop:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@brand_member_required
+def return_list(request):
+    params = request.GET
+    filters = ReturnFilterSet(params, queryset=services.returns_all())
+    sort = params.get("sort", DEFAULT_SORT)
+    if sort.removeprefix("-") not in SORTS:
+        sort = DEFAULT_SORT
+    descending, key = sort.startswith("-"), sort.removeprefix("-")
+    rows = filters.qs.order_by(("-" if descending else "") + SORTS[key], "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+
+    # The funnel counts every status under the other filters, so it shows where this
+    # SKU's (or route's) returns are, and each bar narrows the list to its status.
+    any_status = params.copy()
+    any_status.pop("status", None)
+    counts = services.return_status_counts(queryset=ReturnFilterSet(any_status, queryset=ReturnItem.objects.all()).qs)
+    widest = max(count for _, _, count in counts) or 1
+    funnel = [
+        {"status": s, "label": label, "count": count, "percent": round(100 * count / widest)}
+        for s, label, count in counts
+    ]
+    sort_query = _query(params, "sort", "page")
+    columns = [
+        {"key": k, "label": label, "sort": f"-{k}" if sort == k else k, "active": key == k, "descending": descending}
+        for k, label in COLUMNS
+    ]
+    return render(
+        request,
+        "fulfillment/return_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "filtered": any(params.get(name) for name in filters.filters),
+            "status": params.get("status", ""),
+            "funnel": funnel,
+            "total": sum(row["count"] for row in funnel),
+            "funnel_query": _query(any_status, "page"),
+            "columns": columns,
+            "sort_query": sort_query,
+            "sort": sort,
+            "sort_choices": SORT_CHOICES,
+            "query": _query(params, "page"),
+            "section": "returns",
+        },
+    )
+
+
+@brand_member_required(write=True)
+def return_new(request):
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            item = services.return_create(
+                sku_code=values.pop("sku"), **values, channel=Channel.PORTAL, actor=Actor.from_request(request)
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Return {item.rma_ref} created. Route it below when you know where it goes.")
+            return redirect("return_detail", pk=item.pk)
+    return render(request, "fulfillment/return_new.html", {"form": form, "section": "returns"})
+
+
+def _detail(request, item: ReturnItem, *, cancel_form: CancelForm | None = None, status: int = 200):
+    events = list(services.return_events(item=item))
+    moves = services.return_next_moves(item=item)
+    return render(
+        request,
+        "fulfillment/return_detail.html",
+        {
+            "item": item,
+            "events": events,
+            "steps": services.return_steps(item=item, events=events),
+            "can_route": any(m.target == ReturnStatus.ROUTED and m.route == ReturnItem.Route.WAREHOUSE for m in moves),
+            "can_receive": any(m.event == "received" for m in moves),
+            "can_cancel": any(m.target == ReturnStatus.CANCELLED for m in moves),
+            "can_refund": item.refund_status == ReturnItem.RefundStatus.PENDING,
+            "cancel_form": cancel_form or CancelForm(),
+            "section": "returns",
+        },
+        status=status,
+    )
+
+
+@brand_member_required
+def return_detail(request, pk):
+    return _detail(request, services.return_get(pk=pk))
+
+
+def _act(request, pk, move, done: str):
+    """Run one move of return `pk` and come back to its page with the outcome."""
+    item = services.return_get(pk=pk)
+    try:
+        move(item=item, actor=Actor.from_request(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("return_detail", pk=pk)
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_route(request, pk):
+    return _act(request, pk, services.return_route_to_warehouse, "Routed to your warehouse.")
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_received(request, pk):
+    return _act(request, pk, services.return_warehouse_received, "Marked as received at your warehouse.")
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_cancel(request, pk):
+    item = services.return_get(pk=pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.return_cancel(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
+        except services.ReasonRequired as exc:
+            form.add_domain_error(exc)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("return_detail", pk=pk)
+        else:
+            messages.success(request, "Return cancelled.")
+            return redirect("return_detail", pk=pk)
+    return _detail(request, item, cancel_form=form, status=400)
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_refund(request, pk):
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose refunded or denied.")
+        return redirect("return_detail", pk=pk)
+    decision = form.cleaned_data["refund_status"]
+    return _act(
+        request,
+        pk,
+        lambda item, actor: services.return_refund_update(item=item, refund_status=decision, actor=actor),
+        f"Refund marked {ReturnItem.RefundStatus(decision).label.lower()}.",
+    )
