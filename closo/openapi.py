@@ -1,4 +1,7 @@
+import inspect
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -14,3 +17,12 @@ class AutoSchema(SpectacularAutoSchema):
             inner = inner.removesuffix("Serializer")
             return outer + inner + ("Request" if direction == "request" and name.endswith("Request") else "")
         return name
+
+
+def described_by(**operations: type):
+    """Class decorator for a view that serves several operations on one URL, each written as
+    its own view class (e.g. `get=RegionListApi, post=RegionCreateApi`): every method's
+    OpenAPI description is the docstring of its operation's class."""
+    return extend_schema_view(
+        **{method: extend_schema(description=inspect.getdoc(view)) for method, view in operations.items()}
+    )

@@ -11,3 +11,5 @@ urlpatterns = [
     path("", include("hubs.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "closo.views.not_found"

@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("fulfillment.urls")),
     path("standards/", include("inspections.urls")),
 ]
+
+handler404 = "closo.views.not_found"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -33,3 +34,13 @@ class SignInView(auth_views.LoginView):
         if user.is_staff:
             return reverse("staff_hub_list")
         return reverse("landing")
+
+
+def not_found(request, exception=None):
+    """404 for every URL: the API's error shape under /api/, the 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "There is no such endpoint or object.", "fields": {}}},
+            status=404,
+        )
+    return render(request, "404.html", status=404)

@@ -3,7 +3,6 @@
 import django_filters
 from django import forms
 
-from closo.exceptions import DomainError
 from fulfillment.models import ReturnItem, ReturnStatus
 
 
@@ -23,19 +22,7 @@ class ReturnFilterSet(django_filters.FilterSet):
         fields = ["status", "sku", "route", "refund_status", "created_after", "created_before"]
 
 
-class DomainErrorFormMixin:
-    def add_domain_error(self, exc: DomainError) -> None:
-        """Show a service's refusal on the fields it names (else above the form)."""
-        placed = False
-        for name, messages in exc.fields.items():
-            if name in self.fields:
-                self.add_error(name, messages)
-                placed = True
-        if not placed:
-            self.add_error(None, exc.message)
-
-
-class ReturnForm(DomainErrorFormMixin, forms.Form):
+class ReturnForm(forms.Form):
     rma_ref = forms.CharField(
         label="RMA reference",
         max_length=120,
@@ -58,7 +45,7 @@ class ReturnForm(DomainErrorFormMixin, forms.Form):
     )
 
 
-class CancelForm(DomainErrorFormMixin, forms.Form):
+class CancelForm(forms.Form):
     # Blank is the service's call (reason_required), so the page and the API say the same.
     reason = forms.CharField(
         label="Why cancel?",

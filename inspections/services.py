@@ -325,6 +325,25 @@ def _move(version: StandardVersion, model, key: str, offset: int) -> list:
     return _reorder(version, model, keys)
 
 
+def _row_add(version: StandardVersion, model, fields: dict):
+    """Append a row with `fields` (validated) after the version's last one."""
+    _ensure_unique(version, model, fields[_key_attr(model)])
+    return model.objects.create(version=version, position=_next_position(version, model), **fields)
+
+
+def _row_update(version: StandardVersion, model, key: str, changes: Mapping, clean):
+    """Apply `changes`, validated by `clean`, to the row `key` (its key may change too)."""
+    row = _row_get(version, model, key)
+    fields = clean(changes)
+    attr = _key_attr(model)
+    if attr in fields:
+        _ensure_unique(version, model, fields[attr], exclude_pk=row.pk)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
 def _item_fields(changes: Mapping) -> dict:
     unknown = set(changes) - ITEM_FIELDS
     if unknown:
@@ -376,22 +395,13 @@ def checklist_item_add(
     fields = _item_fields(
         {"key": key, "prompt": prompt, "help_text": help_text, "required": required, "fail_cap": fail_cap}
     )
-    _ensure_unique(version, ChecklistItem, fields["key"])
-    return ChecklistItem.objects.create(version=version, position=_next_position(version, ChecklistItem), **fields)
+    return _row_add(version, ChecklistItem, fields)
 
 
 @transaction.atomic
 def checklist_item_update(*, version: StandardVersion, key: str, changes: Mapping, actor: Actor) -> ChecklistItem:
     """Change some of key, prompt, help_text, required, fail_cap of a draft's item."""
-    version = _draft_for_update(version)
-    item = _row_get(version, ChecklistItem, key)
-    fields = _item_fields(changes)
-    if "key" in fields:
-        _ensure_unique(version, ChecklistItem, fields["key"], exclude_pk=item.pk)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    item.save()
-    return item
+    return _row_update(_draft_for_update(version), ChecklistItem, key, changes, _item_fields)
 
 
 @transaction.atomic
@@ -439,24 +449,13 @@ def photo_slot_add(
     """Append a photo slot to a draft."""
     version = _draft_for_update(version)
     fields = _photo_fields({"slot": slot, "label": label, "required": required, "min_long_edge_px": min_long_edge_px})
-    _ensure_unique(version, PhotoRequirement, fields["slot"])
-    return PhotoRequirement.objects.create(
-        version=version, position=_next_position(version, PhotoRequirement), **fields
-    )
+    return _row_add(version, PhotoRequirement, fields)
 
 
 @transaction.atomic
 def photo_slot_update(*, version: StandardVersion, slot: str, changes: Mapping, actor: Actor) -> PhotoRequirement:
     """Change some of slot, label, required, min_long_edge_px of a draft's photo slot."""
-    version = _draft_for_update(version)
-    photo = _row_get(version, PhotoRequirement, slot)
-    fields = _photo_fields(changes)
-    if "slot" in fields:
-        _ensure_unique(version, PhotoRequirement, fields["slot"], exclude_pk=photo.pk)
-    for name, value in fields.items():
-        setattr(photo, name, value)
-    photo.save()
-    return photo
+    return _row_update(_draft_for_update(version), PhotoRequirement, slot, changes, _photo_fields)
 
 
 @transaction.atomic

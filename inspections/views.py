@@ -5,7 +5,7 @@ message and changes nothing."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from functools import partial
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
+from closo.listing import query_with, query_without
 from fulfillment.models import Sku
 from inspections import engine, forms, selectors, services
 from inspections.models import GRADE_ORDER, ChecklistItem, GradingStandard, PhotoRequirement, StandardVersion
@@ -43,18 +45,6 @@ FIELD_LABELS = {
 
 def _version_url(version: StandardVersion) -> str:
     return reverse("standard_version", args=[version.standard_id, version.number])
-
-
-def _put_on_form(form, error: DomainError) -> None:
-    """Show a service's error on the form field it names, else above the form."""
-    placed = False
-    for field, problems in error.fields.items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def _dispositions_table(dispositions: dict) -> list[tuple[str, str, str]]:
@@ -86,7 +76,7 @@ def standard_list(request):
             try:
                 standard = services.standard_create(**form.cleaned_data, actor=Actor.from_request(request))
             except DomainError as error:
-                _put_on_form(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, f"Created “{standard.name}”. Add its checks and photos, then publish.")
                 return redirect("standard_detail", pk=standard.pk)
@@ -102,12 +92,12 @@ def standard_list(request):
         "standards": page.object_list,
         "scope": scope,
         "sort": sort,
-        "scope_filters": [(value, label, urlencode({"scope": value, "sort": sort})) for value, label in SCOPE_FILTERS],
+        "scope_filters": [(value, label, query_with(request.GET, scope=value)) for value, label in SCOPE_FILTERS],
         "sort_links": [
-            (key, label, urlencode({"scope": scope, "sort": key}))
+            (key, label, query_with(request.GET, sort=key))
             for key, label in (("scope", "Scope"), ("name", "Name"), ("created", "Newest"))
         ],
-        "query": urlencode({"scope": scope, "sort": sort}),
+        "query": query_without(request.GET, "page"),
         "categories": Sku.objects.exclude(category="")
         .order_by("category")
         .values_list("category", flat=True)
@@ -171,11 +161,11 @@ def version_detail(request, pk, number):
 
 
 def _edit(request, pk, number, action, success: str | None = None):
-    """Run one draft edit; a refused edit (published version, bad order…) becomes an
-    error message. Back to the version page either way."""
+    """Run one draft edit, `action(version=, actor=)`; a refused edit (published version,
+    bad order…) becomes an error message. Back to the version page either way."""
     version = selectors.version_get(standard_id=pk, number=number)
     try:
-        action(version, Actor.from_request(request))
+        action(version=version, actor=Actor.from_request(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -194,7 +184,7 @@ def _add(request, pk, number, form_class, form_key: str, service, noun: str):
             if error.code == "version_published":
                 messages.error(request, error.message)
                 return redirect(_version_url(version))
-            _put_on_form(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request, f"Added {noun} “{form.cleaned_data.get('prompt') or form.cleaned_data['label']}”."
@@ -232,7 +222,7 @@ def _edit_row(request, pk, number, key, model, form_class, service, template_nou
             if error.code == "version_published":
                 messages.error(request, error.message)
                 return redirect(_version_url(version))
-            _put_on_form(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect(_version_url(version) + ("#checklist" if model is ChecklistItem else "#photos"))
@@ -264,57 +254,36 @@ def photo_edit(request, pk, number, slot):
 @require_POST
 @brand_member_required(write=True)
 def item_delete(request, pk, number, key):
-    return _edit(
-        request,
-        pk,
-        number,
-        lambda version, actor: services.checklist_item_delete(version=version, key=key, actor=actor),
-        f"Removed the check “{key}”.",
-    )
+    return _edit(request, pk, number, partial(services.checklist_item_delete, key=key), f"Removed the check “{key}”.")
 
 
 @require_POST
 @brand_member_required(write=True)
 def photo_delete(request, pk, number, slot):
     return _edit(
-        request,
-        pk,
-        number,
-        lambda version, actor: services.photo_slot_delete(version=version, slot=slot, actor=actor),
-        f"Removed the photo slot “{slot}”.",
+        request, pk, number, partial(services.photo_slot_delete, slot=slot), f"Removed the photo slot “{slot}”."
     )
 
 
-def _offset(request) -> int:
-    return -1 if request.POST.get("direction") == "up" else 1
+def _move(request, pk, number, move, *, anchor: str):
+    """Move one row a place up or down (`move(version=, offset=, actor=)`) and come back
+    to it (`anchor`) on the version page."""
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    response = _edit(request, pk, number, partial(move, offset=offset))
+    response["Location"] += f"#{anchor}"
+    return response
 
 
 @require_POST
 @brand_member_required(write=True)
 def item_move(request, pk, number, key):
-    offset = _offset(request)
-    response = _edit(
-        request,
-        pk,
-        number,
-        lambda version, actor: services.checklist_item_move(version=version, key=key, offset=offset, actor=actor),
-    )
-    response["Location"] += f"#item-{key}"
-    return response
+    return _move(request, pk, number, partial(services.checklist_item_move, key=key), anchor=f"item-{key}")
 
 
 @require_POST
 @brand_member_required(write=True)
 def photo_move(request, pk, number, slot):
-    offset = _offset(request)
-    response = _edit(
-        request,
-        pk,
-        number,
-        lambda version, actor: services.photo_slot_move(version=version, slot=slot, offset=offset, actor=actor),
-    )
-    response["Location"] += f"#photo-{slot}"
-    return response
+    return _move(request, pk, number, partial(services.photo_slot_move, slot=slot), anchor=f"photo-{slot}")
 
 
 @require_POST
@@ -328,9 +297,7 @@ def dispositions_set(request, pk, number):
         request,
         pk,
         number,
-        lambda version, actor: services.version_dispositions_set(
-            version=version, dispositions=form.cleaned_data, actor=actor
-        ),
+        partial(services.version_dispositions_set, dispositions=form.cleaned_data),
         "Saved where each grade goes.",
     )
 
@@ -346,7 +313,7 @@ def publish(request, pk, number):
         request,
         pk,
         number,
-        lambda version, actor: services.version_publish(version=version, notes=form.cleaned_data["notes"], actor=actor),
+        partial(services.version_publish, notes=form.cleaned_data["notes"]),
         f"Published version {number}. Hubs use it from now on for the items this standard covers.",
     )
 

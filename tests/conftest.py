@@ -10,6 +10,8 @@ inspector at an active hub), olga (outsider: an account with no memberships), st
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -128,6 +130,19 @@ class HostClient(Client):
     def __init__(self, host: str, **kwargs):
         super().__init__(HTTP_HOST=host, **kwargs)
         self.host = host
+
+
+def post_json(client: Client, path: str, data=None, **headers):
+    """POST `data` (default: an empty object) as JSON; `headers` as for Client.post."""
+    return client.post(path, json.dumps({} if data is None else data), content_type="application/json", **headers)
+
+
+def patch_json(client: Client, path: str, data):
+    return client.patch(path, json.dumps(data), content_type="application/json")
+
+
+def put_json(client: Client, path: str, data):
+    return client.put(path, json.dumps(data), content_type="application/json")
 
 
 @pytest.fixture

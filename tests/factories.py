@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+
+from closo.actors import Actor
 from closo.models import User
+from fulfillment.models import ReturnItem, ReturnStatus, Sku
+from fulfillment.services import returns as return_services
 from hubs import services as hub_services
 from hubs.models import Hub, HubKind
 
@@ -22,4 +29,34 @@ def applied_hub(
     applicant = User.objects.create_user(email, PASSWORD)
     return hub_services.hub_apply(
         applicant=applicant, name=name, kind=kind, address="1 Main St", zip_code=zip_code, **extra
+    )
+
+
+def in_days(n: int) -> datetime.date:
+    """The local date `n` days from today (negative: ago)."""
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+def make_return(brand, in_brand, rma="RMA-1", sku_code="BLANKET-SAGE", **values) -> ReturnItem:
+    """A return of `brand` created by the system actor (status `initiated`), in ZIP 78702."""
+    with in_brand(brand):
+        return return_services.return_create(
+            rma_ref=rma, sku_code=sku_code, customer_zip="78702", actor=Actor.system("tests"), **values
+        )
+
+
+def make_routed_returns(sku: Sku, hub: Hub, start: int, n: int) -> None:
+    """`n` routed returns of `sku` (RMA-0000…): odd ones to `hub` with a drop-off code, even
+    ones to the brand's warehouse. Call inside the brand's schema."""
+    ReturnItem.objects.bulk_create(
+        ReturnItem(
+            rma_ref=f"RMA-{i:04d}",
+            sku=sku,
+            customer_zip="78702",
+            status=ReturnStatus.ROUTED,
+            route="hub" if i % 2 else "warehouse",
+            hub=hub if i % 2 else None,
+            dropoff_code=f"D{i:04d}" if i % 2 else None,
+        )
+        for i in range(start, start + n)
     )

@@ -1,11 +1,9 @@
 """Backorders API: list (filters, ordering), create, read with its timeline, cancel, and
 CSV import."""
 
-import inspect
-
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -13,10 +11,10 @@ from rest_framework.views import APIView
 
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
-from fulfillment.apis.imports import ImportJobDetailApi
+from closo.openapi import described_by
+from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
 from fulfillment.models import Backorder, Channel, Event, ImportJob
 from fulfillment.services import backorders as services
-from fulfillment.services.imports import import_job_create
 
 
 class BackorderRegionSerializer(serializers.Serializer):
@@ -112,8 +110,12 @@ class BackorderCreateApi(IdempotentPostMixin, generics.CreateAPIView):
     class OutputSerializer(BackorderOutputSerializer):
         pass
 
+    @extend_schema(operation_id="backorder_create", request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request, *args, **kwargs):
+        # CreateAPIView.post → create, run through IdempotentPostMixin when a key is sent.
+        return super().post(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
-        # CreateAPIView.post calls this, after IdempotentPostMixin.post has looked at the key.
         data = BackorderCreateApi.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -125,17 +127,6 @@ class BackorderCreateApi(IdempotentPostMixin, generics.CreateAPIView):
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api_backorder_detail", args=[backorder.pk])},
         )
-
-
-# `post` is inherited (IdempotentPostMixin → CreateAPIView → create), so its schema is
-# attached here, where the nested serializers exist.
-extend_schema_view(
-    post=extend_schema(
-        operation_id="backorder_create",
-        request=BackorderCreateApi.InputSerializer,
-        responses={201: BackorderCreateApi.OutputSerializer},
-    )
-)(BackorderCreateApi)
 
 
 class BackorderDetailApi(APIView):
@@ -198,23 +189,12 @@ class BackorderImportApi(APIView):
     def post(self, request):
         data = BackorderImportApi.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
-        job = import_job_create(
-            kind=ImportJob.Kind.BACKORDERS, filename=upload.name, data=upload.read(), actor=Actor.from_request(request)
-        )
-        return Response(
-            ImportJobDetailApi.OutputSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("api_import_detail", args=[job.pk])},
-        )
+        return import_job_accepted(request, kind=ImportJob.Kind.BACKORDERS, upload=data.validated_data["file"])
 
 
 # --- one URL, several operations: each class above stays the unit of behaviour and schema ---
 
 
-@extend_schema_view(
-    get=extend_schema(description=inspect.getdoc(BackorderListApi)),
-    post=extend_schema(description=inspect.getdoc(BackorderCreateApi)),
-)
+@described_by(get=BackorderListApi, post=BackorderCreateApi)
 class BackorderCollectionApi(BackorderCreateApi, BackorderListApi):
     """GET lists (BackorderListApi), POST creates (BackorderCreateApi)."""

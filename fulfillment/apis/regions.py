@@ -1,16 +1,15 @@
 """Region limits API: list, create, read, change, delete, and the ZIP check."""
 
-import inspect
-
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
+from closo.openapi import described_by
 from fulfillment.models import RegionLimit
 from fulfillment.services import regions as services
 
@@ -20,19 +19,7 @@ RULE_HELP = "At least one of zip_prefixes, zips or within_miles_of_hub is requir
 class RegionOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegionLimit
-        fields = [
-            "id",
-            "name",
-            "zip_prefixes",
-            "zips",
-            "within_miles_of_hub",
-            "max_promise_days",
-            "max_open_backorders_per_sku",
-            "requires_consent",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.REGION_FIELDS, "created_at", "updated_at"]
 
 
 class _RegionInput(serializers.Serializer):
@@ -77,8 +64,12 @@ class RegionCreateApi(IdempotentPostMixin, generics.CreateAPIView):
     class OutputSerializer(RegionOutputSerializer):
         pass
 
+    @extend_schema(operation_id="region_create", request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request, *args, **kwargs):
+        # CreateAPIView.post → create, run through IdempotentPostMixin when a key is sent.
+        return super().post(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
-        # CreateAPIView.post calls this, after IdempotentPostMixin.post has looked at the key.
         data = RegionCreateApi.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         region = services.region_create(**data.validated_data, actor=Actor.from_request(request))
@@ -88,17 +79,6 @@ class RegionCreateApi(IdempotentPostMixin, generics.CreateAPIView):
             status=status.HTTP_201_CREATED,
             headers={"Location": location},
         )
-
-
-# `post` is inherited (IdempotentPostMixin → CreateAPIView → create), so its schema is
-# attached here, where the nested serializers exist.
-extend_schema_view(
-    post=extend_schema(
-        operation_id="region_create",
-        request=RegionCreateApi.InputSerializer,
-        responses={201: RegionCreateApi.OutputSerializer},
-    )
-)(RegionCreateApi)
 
 
 class RegionDetailApi(APIView):
@@ -174,18 +154,11 @@ class RegionCheckApi(APIView):
 # --- one URL, several operations: each class above stays the unit of behaviour and schema ---
 
 
-@extend_schema_view(
-    get=extend_schema(description=inspect.getdoc(RegionListApi)),
-    post=extend_schema(description=inspect.getdoc(RegionCreateApi)),
-)
+@described_by(get=RegionListApi, post=RegionCreateApi)
 class RegionCollectionApi(RegionCreateApi, RegionListApi):
     """GET lists (RegionListApi), POST creates (RegionCreateApi)."""
 
 
-@extend_schema_view(
-    get=extend_schema(description=inspect.getdoc(RegionDetailApi)),
-    patch=extend_schema(description=inspect.getdoc(RegionUpdateApi)),
-    delete=extend_schema(description=inspect.getdoc(RegionDeleteApi)),
-)
+@described_by(get=RegionDetailApi, patch=RegionUpdateApi, delete=RegionDeleteApi)
 class RegionItemApi(RegionUpdateApi, RegionDeleteApi, RegionDetailApi):
     """GET reads, PATCH changes, DELETE removes one region."""

@@ -17,11 +17,10 @@ from rest_framework.views import APIView
 
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
-from fulfillment.apis.imports import ImportJobDetailApi
+from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
 from fulfillment.forms_skus import RESERVED_CODES, attributes_parse
 from fulfillment.models import ImportJob, Sku
 from fulfillment.services import skus as services
-from fulfillment.services.imports import MAX_IMPORT_BYTES, import_job_create
 
 
 class SkuOutputSerializer(serializers.ModelSerializer):
@@ -193,18 +192,7 @@ class SkuImportApi(IdempotentPostMixin, generics.CreateAPIView):
         # Reached through IdempotentPostMixin.post → CreateAPIView.post.
         serializer = SkuImportInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        job = import_job_create(
-            kind=ImportJob.Kind.SKUS,
-            filename=upload.name or "skus.csv",
-            data=upload.read(MAX_IMPORT_BYTES + 1),
-            actor=Actor.from_request(request),
-        )
-        return Response(
-            ImportJobDetailApi.OutputSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("api_import_detail", args=[job.pk])},
-        )
+        return import_job_accepted(request, kind=ImportJob.Kind.SKUS, upload=serializer.validated_data["file"])
 
 
 class CsvRenderer(renderers.BaseRenderer):

@@ -7,11 +7,12 @@ from django.views.decorators.http import require_POST
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
+from closo.listing import query_without, sorting
 from fulfillment.forms_backorders import BackorderCancelForm, BackorderForm, BackorderImportForm
 from fulfillment.models import Backorder, Channel, ImportJob, Sku
 from fulfillment.services import backorders as services
-from fulfillment.services.imports import SPECS, import_job_create
-from fulfillment.views.regions import domain_error_to_form
+from fulfillment.views.imports import import_upload
 
 PAGE_SIZE = 50
 SORT_LABELS = {"placed_at": "Placed", "value": "Value", "promised_ship_by": "Ship by", "priority": "Priority"}
@@ -29,39 +30,17 @@ SORT_CHOICES = [
 DEFAULT_ORDERING = "-placed_at"
 
 
-def _sort_links(request, current: str) -> dict:
-    """Column headers: a link per sortable column that sorts by it (again: reversed),
-    keeping the filters."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    links = {}
-    for field, label in SORT_LABELS.items():
-        active = current.lstrip("-") == field
-        descending = current.startswith("-")
-        params["ordering"] = (field if descending else f"-{field}") if active else f"-{field}"
-        links[field] = {
-            "label": label,
-            "url": "?" + params.urlencode(),
-            "arrow": ("↓" if descending else "↑") if active else "",
-            "aria": ("descending" if descending else "ascending") if active else "none",
-        }
-    return links
-
-
 @brand_member_required
 def backorder_list(request):
     filterset = services.BackorderFilter(request.GET or None, queryset=services.backorders_list())
-    ordering = request.GET.get("ordering", DEFAULT_ORDERING)
-    if ordering.lstrip("-") not in services.BACKORDER_ORDERINGS:
-        ordering = DEFAULT_ORDERING
-    backorders = filterset.qs.order_by(ordering, "-pk")
+    # `ordering`, as in the API; a column not sorted yet starts with the newest/largest first.
+    sort = sorting(request.GET, SORT_LABELS, default=DEFAULT_ORDERING, param="ordering", descending_first=True)
+    backorders = filterset.qs.order_by(sort.order_by(), "-pk")
     page = Paginator(backorders, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = list(page.object_list)
     for backorder in rows:
         backorder.age_days = (now - backorder.placed_at).days
-    query = request.GET.copy()
-    query.pop("page", None)
     filtered = any(request.GET.get(name) for name in filterset.filters)  # ordering alone is no filter
     return render(
         request,
@@ -71,10 +50,10 @@ def backorder_list(request):
             "backorders": rows,
             "filters": filterset.form,
             "filtered": filtered,
-            "ordering": ordering,
-            "sort": _sort_links(request, ordering),
+            "ordering": sort.current,
+            "sort": sort.headers,
             "sort_choices": SORT_CHOICES,
-            "query": query.urlencode(),
+            "query": query_without(request.GET, "page"),
             "histogram": services.backorder_age_histogram(),
             "section": "backorders",
         },
@@ -91,7 +70,7 @@ def backorder_create(request):
                 sku_code=values.pop("sku"), **values, channel=Channel.PORTAL, actor=Actor.from_request(request)
             )
         except DomainError as exc:
-            domain_error_to_form(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Backorder {backorder.order_ref} added.")
             return redirect("backorder_detail", pk=backorder.pk)
@@ -103,24 +82,11 @@ def backorder_create(request):
 
 @brand_member_required(write=True)
 def backorder_import(request):
-    form = BackorderImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = import_job_create(
-                kind=ImportJob.Kind.BACKORDERS,
-                filename=upload.name,
-                data=upload.read(),
-                actor=Actor.from_request(request),
-            )
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("import_detail", pk=job.pk)
-    return render(
+    return import_upload(
         request,
-        "fulfillment/backorder_import.html",
-        {"form": form, "spec": SPECS[ImportJob.Kind.BACKORDERS], "section": "backorders"},
+        kind=ImportJob.Kind.BACKORDERS,
+        form_class=BackorderImportForm,
+        template="fulfillment/backorder_import.html",
     )
 
 

@@ -1,10 +1,13 @@
+from django import forms
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from brands.decorators import brand_member_required
+from closo.actors import Actor
+from closo.exceptions import DomainError
 from fulfillment.models import ImportJob
-from fulfillment.services.imports import SPECS, import_job_step
+from fulfillment.services.imports import MAX_IMPORT_BYTES, SPECS, import_job_create, import_job_step
 
 RETURN_TO = {ImportJob.Kind.SKUS: "sku_list", ImportJob.Kind.BACKORDERS: "backorder_list"}
 
@@ -23,6 +26,28 @@ def job_state(job: ImportJob) -> dict:
         "skipped": job.skipped_count,
         "errors": job.errors,
     }
+
+
+def import_upload(request, *, kind: str, form_class: type[forms.Form], template: str):
+    """The upload page of a CSV import (the caller checks the user may write): a file that
+    cannot be imported is refused on the form and nothing is stored; otherwise its rows
+    are queued and the progress page takes over."""
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_job_create(
+                kind=kind,
+                filename=upload.name,
+                # One byte over the limit is enough to refuse a file as too large.
+                data=upload.read(MAX_IMPORT_BYTES + 1),
+                actor=Actor.from_request(request),
+            )
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("import_detail", pk=job.pk)
+    return render(request, template, {"form": form, "spec": SPECS[kind], "section": kind})
 
 
 @brand_member_required

@@ -5,22 +5,10 @@ from django.views.decorators.http import require_POST
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
 from fulfillment.forms_regions import RegionForm
 from fulfillment.models import RegionLimit
 from fulfillment.services import regions as services
-
-
-def domain_error_to_form(form, exc: DomainError) -> None:
-    """Show a service's error on the form: per field where the error names a form field
-    (services key their `fields` by the same names), else above the form."""
-    placed = False
-    for field, problems in exc.fields.items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _rules(region: RegionLimit) -> list[str]:
@@ -67,7 +55,7 @@ def region_create(request):
         try:
             region = services.region_create(**form.cleaned_data, actor=Actor.from_request(request))
         except DomainError as exc:
-            domain_error_to_form(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Region “{region.name}” added.")
             return redirect("region_list")
@@ -82,7 +70,7 @@ def region_edit(request, pk):
         try:
             region = services.region_update(region=region, changes=form.cleaned_data, actor=Actor.from_request(request))
         except DomainError as exc:
-            domain_error_to_form(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Region “{region.name}” saved.")
             return redirect("region_list")

@@ -9,21 +9,15 @@ from django.views.decorators.http import require_POST
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
+from closo.listing import query_without, sorting
 from fulfillment.forms_returns import CancelForm, RefundForm, ReturnFilterSet, ReturnForm
 from fulfillment.models import Channel, ReturnItem, ReturnStatus
 from fulfillment.services import returns as services
 
 PAGE_SIZE = 25
-SORTS = {"rma": "rma_ref", "sku": "sku__code", "created": "created_at"}
-COLUMNS = (
-    ("rma", "RMA"),
-    ("sku", "SKU"),
-    ("", "Customer"),
-    ("", "Status"),
-    ("", "Route"),
-    ("", "Refund"),
-    ("created", "Created"),
-)
+SORT_COLUMNS = {"rma": "RMA", "sku": "SKU", "created": "Created"}
+SORT_FIELDS = {"rma": "rma_ref", "sku": "sku__code", "created": "created_at"}
 DEFAULT_SORT = "-created"
 SORT_CHOICES = (
     ("-created", "Newest first"),
@@ -34,22 +28,12 @@ SORT_CHOICES = (
 )
 
 
-def _query(params, *drop: str) -> str:
-    params = params.copy()
-    for name in drop:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 @brand_member_required
 def return_list(request):
     params = request.GET
     filters = ReturnFilterSet(params, queryset=services.returns_all())
-    sort = params.get("sort", DEFAULT_SORT)
-    if sort.removeprefix("-") not in SORTS:
-        sort = DEFAULT_SORT
-    descending, key = sort.startswith("-"), sort.removeprefix("-")
-    rows = filters.qs.order_by(("-" if descending else "") + SORTS[key], "-pk")
+    sort = sorting(params, SORT_COLUMNS, default=DEFAULT_SORT)
+    rows = filters.qs.order_by(sort.order_by(SORT_FIELDS), "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
 
     # The funnel counts every status under the other filters, so it shows where this
@@ -62,11 +46,6 @@ def return_list(request):
         {"status": s, "label": label, "count": count, "percent": round(100 * count / widest)}
         for s, label, count in counts
     ]
-    sort_query = _query(params, "sort", "page")
-    columns = [
-        {"key": k, "label": label, "sort": f"-{k}" if sort == k else k, "active": key == k, "descending": descending}
-        for k, label in COLUMNS
-    ]
     return render(
         request,
         "fulfillment/return_list.html",
@@ -77,12 +56,11 @@ def return_list(request):
             "status": params.get("status", ""),
             "funnel": funnel,
             "total": sum(row["count"] for row in funnel),
-            "funnel_query": _query(any_status, "page"),
-            "columns": columns,
-            "sort_query": sort_query,
-            "sort": sort,
+            "funnel_query": query_without(any_status, "page"),
+            "sort": sort.headers,
+            "ordering": sort.current,
             "sort_choices": SORT_CHOICES,
-            "query": _query(params, "page"),
+            "query": query_without(params, "page"),
             "section": "returns",
         },
     )
@@ -98,7 +76,7 @@ def return_new(request):
                 sku_code=values.pop("sku"), **values, channel=Channel.PORTAL, actor=Actor.from_request(request)
             )
         except DomainError as exc:
-            form.add_domain_error(exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Return {item.rma_ref} created. Route it below when you know where it goes.")
             return redirect("return_detail", pk=item.pk)
@@ -164,7 +142,7 @@ def return_cancel(request, pk):
         try:
             services.return_cancel(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
         except services.ReasonRequired as exc:
-            form.add_domain_error(exc)
+            add_domain_error(form, exc)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("return_detail", pk=pk)

@@ -6,11 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
+from closo.listing import query_without, sorting
 from fulfillment.apis.skus import sku_csv_response
 from fulfillment.forms_skus import SkuFilterForm, SkuForm, SkuImportForm
 from fulfillment.models import ImportJob, InboundSupply, Sku
 from fulfillment.services import skus as services
-from fulfillment.services.imports import MAX_IMPORT_BYTES, SPECS, import_job_create
+from fulfillment.views.imports import import_upload
 
 PAGE_SIZE = 50
 SKU_SORTS = {
@@ -21,53 +23,6 @@ SKU_SORTS = {
     "available_qty": "Available",
     "updated_at": "Updated",
 }
-
-
-# --- list helpers (the supply pages use them too) ---
-
-
-def query_without(request, *names: str) -> str:
-    """The request's query string without `names` (e.g. "page"), for links that keep filters."""
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
-def sorting(request, columns: dict[str, str], default: str) -> tuple[str, dict[str, dict]]:
-    """`?sort=name` or `?sort=-name` among `columns`. Returns the sort to apply and, per
-    column, the link that sorts by it (the current column's link flips the direction)."""
-    current = request.GET.get("sort", default)
-    if current.lstrip("-") not in columns:
-        current = default
-    key, descending = current.lstrip("-"), current.startswith("-")
-    headers = {}
-    for name, label in columns.items():
-        params = request.GET.copy()
-        params.pop("page", None)
-        params["sort"] = f"-{name}" if name == key and not descending else name
-        headers[name] = {
-            "label": label,
-            "url": "?" + params.urlencode(),
-            "aria": ("descending" if descending else "ascending") if name == key else "none",
-            "arrow": ("↓" if descending else "↑") if name == key else "",
-        }
-    return current, headers
-
-
-def form_add_domain_error(form, exc: DomainError) -> None:
-    """Show a service's error on the form: on the fields it names, else on top."""
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-# --- pages ---
 
 
 def _filtered_skus(request) -> tuple[SkuFilterForm, object]:
@@ -85,8 +40,8 @@ def _filtered_skus(request) -> tuple[SkuFilterForm, object]:
 @brand_member_required
 def sku_list(request):
     filters, skus = _filtered_skus(request)
-    sort, headers = sorting(request, SKU_SORTS, default="code")
-    page = Paginator(skus.order_by(sort, "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = sorting(request.GET, SKU_SORTS, default="code")
+    page = Paginator(skus.order_by(sort.order_by(), "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(filters.cleaned_data.get(name) for name in ("q", "category", "local_returns"))
     return render(
         request,
@@ -96,9 +51,9 @@ def sku_list(request):
             "filtered": filtered,
             "page_obj": page,
             "skus": page.object_list,
-            "sort": headers,
-            "query": query_without(request, "page"),
-            "export_query": query_without(request, "page", "sort"),
+            "sort": sort.headers,
+            "query": query_without(request.GET, "page"),
+            "export_query": query_without(request.GET, "page", "sort"),
             "section": "skus",
         },
     )
@@ -112,7 +67,7 @@ def sku_create(request):
         try:
             sku = services.sku_create(**data, actor=Actor.from_request(request))
         except DomainError as exc:
-            form_add_domain_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Added {sku.code} · {sku.title}.")
             return redirect("sku_list")
@@ -132,7 +87,7 @@ def sku_detail(request, pk):
         try:
             services.sku_update(sku=sku, actor=Actor.from_request(request), **changes)
         except DomainError as exc:
-            form_add_domain_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Saved {sku.code}." if changes else "Nothing changed.")
             return redirect("sku_detail", pk=sku.pk)
@@ -146,26 +101,8 @@ def sku_detail(request, pk):
 
 @brand_member_required(write=True)
 def sku_import(request):
-    """Upload a CSV: whole-file problems are shown on the form and nothing is stored;
-    otherwise the rows are queued and the progress page takes over."""
-    form = SkuImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = import_job_create(
-                kind=ImportJob.Kind.SKUS,
-                filename=upload.name,
-                data=upload.read(MAX_IMPORT_BYTES + 1),
-                actor=Actor.from_request(request),
-            )
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("import_detail", pk=job.pk)
-    return render(
-        request,
-        "fulfillment/sku_import.html",
-        {"form": form, "spec": SPECS[ImportJob.Kind.SKUS], "section": "skus"},
+    return import_upload(
+        request, kind=ImportJob.Kind.SKUS, form_class=SkuImportForm, template="fulfillment/sku_import.html"
     )
 
 

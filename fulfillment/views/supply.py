@@ -6,10 +6,12 @@ from django.views.decorators.http import require_POST
 from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
+from closo.forms import add_domain_error
+from closo.listing import query_without, sorting
 from fulfillment.forms_supply import SupplyCancelForm, SupplyFilterForm, SupplyForm
 from fulfillment.models import InboundSupply, Sku
 from fulfillment.services import supply as services
-from fulfillment.views.skus import PAGE_SIZE, form_add_domain_error, query_without, sorting
+from fulfillment.views.skus import PAGE_SIZE
 
 SUPPLY_SORTS = {"po_ref": "PO", "sku__code": "SKU", "qty": "Units", "expected_date": "Expected"}
 SKU_CODE_CHOICES = 500  # codes offered as suggestions in the create form
@@ -26,8 +28,8 @@ def supply_list(request):
         expected_after=data.get("expected_after"),
         expected_before=data.get("expected_before"),
     )
-    sort, headers = sorting(request, SUPPLY_SORTS, default="expected_date")
-    page = Paginator(orders.order_by(sort, "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = sorting(request.GET, SUPPLY_SORTS, default="expected_date")
+    page = Paginator(orders.order_by(sort.order_by(), "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "fulfillment/supply_list.html",
@@ -36,8 +38,8 @@ def supply_list(request):
             "filtered": any(data.get(name) for name in SupplyFilterForm.base_fields),
             "page_obj": page,
             "orders": page.object_list,
-            "sort": headers,
-            "query": query_without(request, "page"),
+            "sort": sort.headers,
+            "query": query_without(request.GET, "page"),
             "chart": services.supply_weekly_expected(),
             "section": "supply",
         },
@@ -58,7 +60,7 @@ def supply_create(request):
                 actor=Actor.from_request(request),
             )
         except DomainError as exc:
-            form_add_domain_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"Recorded {supply.po_ref}: {supply.qty} × {supply.sku.code}.")
             return redirect("supply_detail", pk=supply.pk)

@@ -71,3 +71,15 @@ def test_openapi_schema_and_docs_are_served_offline(host_client, brand_a):
     assert docs.status_code == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs.content
     assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_unknown_api_url_is_a_404_in_the_error_shape(acme_api):
+    response = acme_api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_unknown_page_is_the_404_page(host_client, brand_a, alice):
+    response = host_client(brand_a.host, alice).get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content

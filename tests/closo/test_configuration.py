@@ -107,6 +107,16 @@ def test_load_demo_is_idempotent(db, capsys):
     assert (Brand.objects.count(), Hub.objects.count()) == counts
     assert Hub.objects.filter(status="active", city="Austin").count() >= 3
     assert Hub.objects.filter(status="applied").exists()
+    from django_tenants.utils import schema_context
+
+    from fulfillment.models import Backorder, InboundSupply, RegionLimit, ReturnItem
+    from inspections.models import StandardVersion
+
+    with schema_context(Brand.objects.get(slug="northwind").schema_name):
+        version = StandardVersion.objects.get(status="published")
+        assert (version.checklist.count(), version.photos.filter(required=True).count()) == (8, 3)
+        assert RegionLimit.objects.count() == 1
+        assert (Backorder.objects.count(), ReturnItem.objects.count(), InboundSupply.objects.count()) == (6, 3, 3)
 
 
 def test_demo_api_key_works_as_printed(db, host_client):

@@ -25,11 +25,6 @@ FORM = {
 
 
 @pytest.fixture
-def alice_client(host_client, brand_a, alice):
-    return host_client(brand_a.host, alice)
-
-
-@pytest.fixture
 def sku(brand_a, in_brand):
     with in_brand(brand_a):
         return Sku.objects.create(code="WB-15", title="Weighted blanket 15 lb", price=120)

@@ -1,6 +1,5 @@
 """The Regions pages of the brand portal: list, "Try a ZIP", create/edit/delete, roles."""
 
-import pytest
 from django.urls import reverse
 
 from fulfillment.models import RegionLimit
@@ -14,11 +13,6 @@ FORM = {
     "max_open_backorders_per_sku": "",
     "is_active": "on",
 }
-
-
-@pytest.fixture
-def alice_client(host_client, brand_a, alice):
-    return host_client(brand_a.host, alice)
 
 
 def test_empty_list_says_backorders_are_allowed_everywhere_and_how_to_limit(alice_client):

@@ -1,15 +1,15 @@
 """Returns API: create, list, detail, events (chain of custody) and the brand's moves."""
 
-import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from closo.actors import Actor
-from fulfillment.models import Event, ReturnItem, ReturnStatus, Sku
+from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
-from tests.conftest import HostClient
+from tests.conftest import HostClient, post_json
+from tests.factories import make_return, make_routed_returns
 
 WRITES = [("route", {"route": "warehouse"}), ("cancel", {"reason": "x"}), ("refund", {"refund_status": "denied"})]
 BODY = {"rma_ref": "RMA-1001", "sku": "BLANKET-SAGE", "customer_zip": "78702", "customer_name": "Casey"}
@@ -27,22 +27,11 @@ def api(api_client, brand_a, sku):
     return api_client(brand_a)
 
 
-def post(client, path, body=None, **headers):
-    return client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
-
-
-def make_return(brand, in_brand, rma="RMA-1", sku_code="BLANKET-SAGE", **values) -> ReturnItem:
-    with in_brand(brand):
-        return services.return_create(
-            rma_ref=rma, sku_code=sku_code, customer_zip="78702", actor=Actor.system("tests"), **values
-        )
-
-
 # --- create ---
 
 
 def test_create_answers_201_with_the_return_and_its_location(api, brand_a, in_brand):
-    response = post(api, "/api/v1/returns/", BODY)
+    response = post_json(api, "/api/v1/returns/", BODY)
     assert response.status_code == 201, response.json()
     body = response.json()
     assert response["Location"] == f"/api/v1/returns/{body['id']}"
@@ -64,7 +53,7 @@ def test_create_answers_201_with_the_return_and_its_location(api, brand_a, in_br
 
 
 def test_create_by_an_admin_session_records_the_person(host_client, brand_a, alice, sku, in_brand):
-    response = post(host_client(brand_a.host, alice), "/api/v1/returns/", BODY)
+    response = post_json(host_client(brand_a.host, alice), "/api/v1/returns/", BODY)
     assert response.status_code == 201
     with in_brand(brand_a):
         assert Event.objects.get(return_item_id=response.json()["id"]).actor_id == alice.pk
@@ -82,7 +71,7 @@ def test_create_by_an_admin_session_records_the_person(host_client, brand_a, ali
     ],
 )
 def test_create_refuses_bad_input_with_a_code(api, brand_a, in_brand, change, status, code, field):
-    response = post(api, "/api/v1/returns/", {**BODY, **change})
+    response = post_json(api, "/api/v1/returns/", {**BODY, **change})
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code
@@ -92,21 +81,21 @@ def test_create_refuses_bad_input_with_a_code(api, brand_a, in_brand, change, st
 
 
 def test_create_requires_rma_sku_and_zip(api):
-    error = post(api, "/api/v1/returns/", {}).json()["error"]
+    error = post_json(api, "/api/v1/returns/", {}).json()["error"]
     assert error["code"] == "required"
     assert set(error["fields"]) == {"rma_ref", "sku", "customer_zip"}
 
 
 def test_create_refuses_an_rma_that_exists_with_409(api, brand_a, in_brand):
     make_return(brand_a, in_brand, rma="RMA-1001")
-    response = post(api, "/api/v1/returns/", BODY)
+    response = post_json(api, "/api/v1/returns/", BODY)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "return_exists"
 
 
 def test_same_idempotency_key_and_body_replays_the_response_and_creates_one_return(api, brand_a, in_brand):
-    first = post(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
-    again = post(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
+    first = post_json(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post_json(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again["Location"] == first["Location"]
@@ -116,8 +105,8 @@ def test_same_idempotency_key_and_body_replays_the_response_and_creates_one_retu
 
 
 def test_same_idempotency_key_with_another_body_is_a_409(api, brand_a, in_brand):
-    post(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
-    response = post(api, "/api/v1/returns/", {**BODY, "rma_ref": "RMA-2"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    post_json(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-1")
+    response = post_json(api, "/api/v1/returns/", {**BODY, "rma_ref": "RMA-2"}, HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_reused"
     with in_brand(brand_a):
@@ -125,9 +114,9 @@ def test_same_idempotency_key_with_another_body_is_a_409(api, brand_a, in_brand)
 
 
 def test_a_failed_create_does_not_burn_its_idempotency_key(api):
-    assert post(api, "/api/v1/returns/", {**BODY, "sku": "NOPE"}, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 400
+    assert post_json(api, "/api/v1/returns/", {**BODY, "sku": "NOPE"}, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 400
     # The client fixes the SKU and retries with a new body: not a reuse, since nothing was stored.
-    assert post(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    assert post_json(api, "/api/v1/returns/", BODY, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
 
 
 # --- roles and isolation ---
@@ -137,14 +126,14 @@ def test_read_only_key_and_viewer_can_read_but_not_write(api_client, host_client
     make_return(brand_a, in_brand)
     for client in (api_client(brand_a, "viewer"), host_client(brand_a.host, vera)):
         assert client.get("/api/v1/returns/").json()["count"] == 1
-        response = post(client, "/api/v1/returns/", {**BODY, "rma_ref": "RMA-X"})
+        response = post_json(client, "/api/v1/returns/", {**BODY, "rma_ref": "RMA-X"})
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "permission_denied"
     with in_brand(brand_a):
         item_id = ReturnItem.objects.get().pk
         for client in (api_client(brand_a, "viewer"), host_client(brand_a.host, vera)):
             for action, body in WRITES:
-                assert post(client, f"/api/v1/returns/{item_id}/{action}", body).status_code == 403
+                assert post_json(client, f"/api/v1/returns/{item_id}/{action}", body).status_code == 403
         row = ReturnItem.objects.get()
     assert (row.status, row.refund_status) == ("initiated", "pending")
 
@@ -169,13 +158,13 @@ def test_brand_b_returns_are_unreachable_from_brand_a(api, api_client, brand_a, 
     for path in (f"/api/v1/returns/{b_item.pk}", f"/api/v1/returns/{b_item.pk}/events"):
         assert api.get(path).status_code == 404
     for action, body in [*WRITES, ("received", {})]:
-        assert post(api, f"/api/v1/returns/{b_item.pk}/{action}", body).status_code == 404
+        assert post_json(api, f"/api/v1/returns/{b_item.pk}/{action}", body).status_code == 404
     # Brand A's key on brand B's host.
     on_b = HostClient(brand_b.host)
     on_b.defaults["HTTP_AUTHORIZATION"] = api.defaults["HTTP_AUTHORIZATION"]
     assert on_b.get("/api/v1/returns/").status_code == 403
     assert on_b.get(f"/api/v1/returns/{b_item.pk}").status_code == 403
-    assert post(on_b, f"/api/v1/returns/{b_item.pk}/cancel", {"reason": "x"}).status_code == 403
+    assert post_json(on_b, f"/api/v1/returns/{b_item.pk}/cancel", {"reason": "x"}).status_code == 403
     with in_brand(brand_b):
         assert ReturnItem.objects.get().status == "initiated"
 
@@ -223,18 +212,7 @@ def test_list_uses_the_same_number_of_queries_at_10_and_100_rows(
 ):
     def add(start, n):
         with in_brand(brand_a):
-            ReturnItem.objects.bulk_create(
-                ReturnItem(
-                    rma_ref=f"RMA-{i:04d}",
-                    sku=sku,
-                    customer_zip="78702",
-                    status=ReturnStatus.ROUTED,
-                    route="hub" if i % 2 else "warehouse",
-                    hub=active_hub if i % 2 else None,
-                    dropoff_code=f"D{i:04d}" if i % 2 else None,
-                )
-                for i in range(start, start + n)
-            )
+            make_routed_returns(sku, active_hub, start, n)
 
     add(0, 10)
     api.get("/api/v1/brand")  # records the key's first use (a write made once per 5 minutes)
@@ -280,11 +258,11 @@ def test_detail_and_unknown_id(api, brand_a, in_brand):
 
 
 def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
-    created = post(api, "/api/v1/returns/", BODY).json()
+    created = post_json(api, "/api/v1/returns/", BODY).json()
     path = f"/api/v1/returns/{created['id']}"
-    assert post(api, f"{path}/route", {"route": "warehouse"}).status_code == 200
-    assert post(api, f"{path}/received").status_code == 200
-    assert post(api, f"{path}/refund", {"refund_status": "refunded"}).status_code == 200
+    assert post_json(api, f"{path}/route", {"route": "warehouse"}).status_code == 200
+    assert post_json(api, f"{path}/received").status_code == 200
+    assert post_json(api, f"{path}/refund", {"refund_status": "refunded"}).status_code == 200
     events = api.get(f"{path}/events").json()
     assert events["count"] == 4
     rows = events["results"]
@@ -314,11 +292,11 @@ def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
 
 def test_route_to_warehouse(api, brand_a, in_brand):
     item = make_return(brand_a, in_brand)
-    response = post(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
+    response = post_json(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["route"]) == ("routed", "warehouse")
     assert response.json() == api.get(f"/api/v1/returns/{item.pk}").json()  # the return as it is now
-    again = post(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
+    again = post_json(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "invalid_transition"
     assert again.json()["error"]["message"] == "A return that is routed cannot become routed."
@@ -327,7 +305,7 @@ def test_route_to_warehouse(api, brand_a, in_brand):
 @pytest.mark.parametrize(("body", "code"), [({"route": "hub"}, "invalid_choice"), ({}, "required")])
 def test_route_accepts_only_the_warehouse_for_now(api, brand_a, in_brand, body, code):
     item = make_return(brand_a, in_brand)
-    response = post(api, f"/api/v1/returns/{item.pk}/route", body)
+    response = post_json(api, f"/api/v1/returns/{item.pk}/route", body)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == code
@@ -339,38 +317,38 @@ def test_route_accepts_only_the_warehouse_for_now(api, brand_a, in_brand, body, 
 
 def test_received_only_for_a_return_routed_to_the_warehouse(api, brand_a, in_brand):
     item = make_return(brand_a, in_brand)
-    early = post(api, f"/api/v1/returns/{item.pk}/received")
+    early = post_json(api, f"/api/v1/returns/{item.pk}/received")
     assert early.status_code == 409
     assert early.json()["error"] == {
         "code": "invalid_transition",
         "message": "A return that is initiated cannot become disposed.",
         "fields": {"from_status": "initiated", "to_status": "disposed"},
     }
-    post(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
-    body = post(api, f"/api/v1/returns/{item.pk}/received").json()
+    post_json(api, f"/api/v1/returns/{item.pk}/route", {"route": "warehouse"})
+    body = post_json(api, f"/api/v1/returns/{item.pk}/received").json()
     assert (body["status"], body["disposition"]) == ("disposed", "to_warehouse")
 
 
 def test_cancel_needs_a_reason_and_records_it(api, brand_a, in_brand):
     item = make_return(brand_a, in_brand)
     for body in ({}, {"reason": "  "}):
-        refused = post(api, f"/api/v1/returns/{item.pk}/cancel", body)
+        refused = post_json(api, f"/api/v1/returns/{item.pk}/cancel", body)
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "reason_required"
         assert "reason" in refused.json()["error"]["fields"]
-    response = post(api, f"/api/v1/returns/{item.pk}/cancel", {"reason": "Customer kept it"})
+    response = post_json(api, f"/api/v1/returns/{item.pk}/cancel", {"reason": "Customer kept it"})
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     last = api.get(f"/api/v1/returns/{item.pk}/events").json()["results"][-1]
     assert (last["kind"], last["detail"]) == ("cancelled", "Customer kept it")
-    assert post(api, f"/api/v1/returns/{item.pk}/cancel", {"reason": "again"}).status_code == 409
+    assert post_json(api, f"/api/v1/returns/{item.pk}/cancel", {"reason": "again"}).status_code == 409
 
 
 def test_a_retried_move_with_its_idempotency_key_is_answered_once(api, brand_a, in_brand):
     item = make_return(brand_a, in_brand)
     path = f"/api/v1/returns/{item.pk}/cancel"
-    first = post(api, path, {"reason": "Customer kept it"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
-    retry = post(api, path, {"reason": "Customer kept it"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    first = post_json(api, path, {"reason": "Customer kept it"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    retry = post_json(api, path, {"reason": "Customer kept it"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
     assert (first.status_code, retry.status_code) == (200, 200)
     assert retry.json() == first.json()
     with in_brand(brand_a):
@@ -379,12 +357,12 @@ def test_a_retried_move_with_its_idempotency_key_is_answered_once(api, brand_a, 
 
 def test_refund_decided_once(api, brand_a, in_brand):
     item = make_return(brand_a, in_brand)
-    bad = post(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "pending"})
+    bad = post_json(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "pending"})
     assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_choice")
-    ok = post(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "denied"})
+    ok = post_json(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "denied"})
     assert (ok.json()["refund_status"], ok.json()["status"]) == ("denied", "initiated")
     assert ok.json() == api.get(f"/api/v1/returns/{item.pk}").json()
-    again = post(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "refunded"})
+    again = post_json(api, f"/api/v1/returns/{item.pk}/refund", {"refund_status": "refunded"})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_transition")
 
 

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from closo.actors import Actor
-from fulfillment.models import Event, ReturnItem, ReturnStatus, Sku
+from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
+from tests.factories import make_return, make_routed_returns
 
 SYSTEM = Actor.system("tests")
 
@@ -27,11 +28,6 @@ def as_alice(host_client, brand_a, alice, sku):
 @pytest.fixture
 def as_vera(host_client, brand_a, vera, sku):
     return host_client(brand_a.host, vera)
-
-
-def make_return(brand, in_brand, rma="RMA-1", sku_code="BLANKET-SAGE", **values) -> ReturnItem:
-    with in_brand(brand):
-        return services.return_create(rma_ref=rma, sku_code=sku_code, customer_zip="78702", actor=SYSTEM, **values)
 
 
 def rmas(response) -> list[str]:
@@ -134,18 +130,7 @@ def test_list_uses_the_same_number_of_queries_at_10_and_100_rows(
 ):
     def add(start, n):
         with in_brand(brand_a):
-            ReturnItem.objects.bulk_create(
-                ReturnItem(
-                    rma_ref=f"RMA-{i:04d}",
-                    sku=sku,
-                    customer_zip="78702",
-                    status=ReturnStatus.ROUTED,
-                    route="hub" if i % 2 else "warehouse",
-                    hub=active_hub if i % 2 else None,
-                    dropoff_code=f"D{i:04d}" if i % 2 else None,
-                )
-                for i in range(start, start + n)
-            )
+            make_routed_returns(sku, active_hub, start, n)
 
     add(0, 10)
     as_alice.get("/returns/")

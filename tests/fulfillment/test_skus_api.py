@@ -1,7 +1,6 @@
 """The SKU API: create, read, update by code, WMS stock sync, list filters, roles,
 isolation, idempotency and constant query counts. CSV import/export: test_skus_import.py."""
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -9,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fulfillment.models import ImportJob, Sku
 from fulfillment.services.imports import import_job_run
+from tests.conftest import patch_json, post_json
 
 NEW = {
     "code": "WB-15-SAGE",
@@ -19,19 +19,6 @@ NEW = {
     "weight_grams": 6800,
     "available_qty": 4,
 }
-
-
-def post_json(client, path, data, **headers):
-    return client.post(path, json.dumps(data), content_type="application/json", **headers)
-
-
-def patch_json(client, path, data):
-    return client.patch(path, json.dumps(data), content_type="application/json")
-
-
-@pytest.fixture
-def api(api_client, brand_a):
-    return api_client(brand_a)
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ from fulfillment.services import imports
 
 
 @pytest.fixture
-def alice_client(host_client, brand_a, alice):
-    return host_client(brand_a.host, alice)
-
-
-@pytest.fixture
-def vera_client(host_client, brand_a, vera):
-    return host_client(brand_a.host, vera)
-
-
-@pytest.fixture
 def throw(brand_a, in_brand):
     with in_brand(brand_a):
         return Sku.objects.create(
@@ -83,6 +73,12 @@ def test_list_search_filters_and_sort(alice_client, brand_a, in_brand, throw):
     assert codes_in(alice_client.get("/skus/?sort=title"))[0] == "S-0000"
     # an unknown category or sort is ignored, not an error
     assert len(codes_in(alice_client.get("/skus/?category=Nope&sort=drop_table"))) == 6
+
+
+def test_a_malformed_sort_is_ignored_not_an_error(alice_client, throw):
+    response = alice_client.get("/skus/?sort=--price")
+    assert response.status_code == 200
+    assert response.context["sort"]["code"]["aria"] == "ascending"  # the default sort
 
 
 def test_sort_links_keep_filters_and_flip_direction(alice_client, throw):
@@ -267,7 +263,7 @@ def test_import_of_an_unreadable_file_shows_why_and_stores_nothing(alice_client,
 
 
 def test_import_of_a_too_large_file_is_refused(alice_client, brand_a, in_brand, monkeypatch):
-    monkeypatch.setattr("fulfillment.views.skus.MAX_IMPORT_BYTES", 20)
+    monkeypatch.setattr("fulfillment.views.imports.MAX_IMPORT_BYTES", 20)
     monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 20)
     response = upload(alice_client, b"code,title,price\n" + b"A,a,1\n" * 10)
     assert "The file is larger than" in response.context["form"].errors["file"][0]

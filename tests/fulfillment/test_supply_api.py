@@ -1,34 +1,13 @@
 """The inbound-supply API: restock POs created, received (units join the SKU's stock) and
 cancelled, with their timeline; filters, roles, isolation, idempotency, query counts."""
 
-import datetime
-import json
-
 import pytest
-from django.utils import timezone
 
 from closo.actors import Actor
 from fulfillment.models import InboundSupply, Sku
 from fulfillment.services.supply import supply_create
-
-
-def post_json(client, path, data=None, **headers):
-    return client.post(path, json.dumps(data or {}), content_type="application/json", **headers)
-
-
-def in_days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def api(api_client, brand_a):
-    return api_client(brand_a)
-
-
-@pytest.fixture
-def blanket(brand_a, in_brand):
-    with in_brand(brand_a):
-        return Sku.objects.create(code="WB-15", title="Weighted blanket", price=119, available_qty=2)
+from tests.conftest import post_json
+from tests.factories import in_days
 
 
 @pytest.fixture

@@ -1,34 +1,12 @@
 """Inbound-supply pages: the list with its weekly chart and filters, the create form, and
 the detail page with its timeline and receive/cancel actions, by role and across brands."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from closo.actors import Actor
 from fulfillment.models import InboundSupply, Sku
 from fulfillment.services.supply import supply_create
-
-
-def in_days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def alice_client(host_client, brand_a, alice):
-    return host_client(brand_a.host, alice)
-
-
-@pytest.fixture
-def vera_client(host_client, brand_a, vera):
-    return host_client(brand_a.host, vera)
-
-
-@pytest.fixture
-def blanket(brand_a, in_brand):
-    with in_brand(brand_a):
-        return Sku.objects.create(code="WB-15", title="Weighted blanket", price=119, available_qty=2)
+from tests.factories import in_days
 
 
 @pytest.fixture

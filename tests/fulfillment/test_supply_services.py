@@ -11,10 +11,7 @@ from fulfillment.models import InboundSupply, Sku
 from fulfillment.services import supply as services
 from fulfillment.services.skus import UnknownSku, sku_set_stock
 from tests.conftest import run_concurrently
-
-
-def in_days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
+from tests.factories import in_days
 
 
 def test_concurrent_receives_add_the_units_once(committed):

@@ -10,6 +10,7 @@ import pytest
 from closo.actors import Actor
 from fulfillment.models import Sku
 from inspections.models import GradingStandard, StandardVersion
+from tests.conftest import patch_json, post_json, put_json
 from tests.inspections.conftest import make_standard
 
 API = "/api/v1/standards/"
@@ -41,18 +42,6 @@ def vurl(version, suffix=""):
     return f"{API}{version.standard_id}/versions/{version.number}{suffix}"
 
 
-def post(client, path, data=None, **headers):
-    return client.post(path, json.dumps(data or {}), content_type="application/json", **headers)
-
-
-def patch(client, path, data):
-    return client.patch(path, json.dumps(data), content_type="application/json")
-
-
-def put(client, path, data):
-    return client.put(path, json.dumps(data), content_type="application/json")
-
-
 def error_of(response) -> str:
     return response.json()["error"]["code"]
 
@@ -61,7 +50,7 @@ def error_of(response) -> str:
 
 
 def test_create_a_standard_returns_it_with_its_draft_and_location(api, in_brand, brand_a):
-    response = post(api, API, {"name": "Acme default", "scope": "default"})
+    response = post_json(api, API, {"name": "Acme default", "scope": "default"})
     assert response.status_code == 201
     body = response.json()
     assert body | {"id": 0, "created_at": ""} == {
@@ -83,8 +72,8 @@ def test_create_a_standard_returns_it_with_its_draft_and_location(api, in_brand,
 def test_create_category_and_sku_standards(api, in_brand, brand_a):
     with in_brand(brand_a):
         Sku.objects.create(code="BLK-1", title="Blanket", price=120, category="Blankets")
-    category = post(api, API, {"name": "Blankets", "scope": "category", "category": "Blankets"})
-    sku = post(api, API, {"name": "One blanket", "scope": "sku", "sku": "BLK-1"})
+    category = post_json(api, API, {"name": "Blankets", "scope": "category", "category": "Blankets"})
+    sku = post_json(api, API, {"name": "One blanket", "scope": "sku", "sku": "BLK-1"})
     assert (category.status_code, sku.status_code) == (201, 201)
     assert sku.json()["sku"] == "BLK-1"
     assert [s["name"] for s in api.get(API + "?scope=category").json()["results"]] == ["Blankets"]
@@ -103,35 +92,35 @@ def test_create_category_and_sku_standards(api, in_brand, brand_a):
     ],
 )
 def test_create_standard_validation(api, in_brand, brand_a, data, status, code):
-    response = post(api, API, data)
+    response = post_json(api, API, data)
     assert (response.status_code, error_of(response)) == (status, code)
     with in_brand(brand_a):
         assert not GradingStandard.objects.exists()
 
 
 def test_a_second_default_is_a_409(api, draft):
-    response = post(api, API, {"name": "Again", "scope": "default"})
+    response = post_json(api, API, {"name": "Again", "scope": "default"})
     assert (response.status_code, error_of(response)) == (409, "standard_exists")
 
 
 def test_create_is_idempotent_with_a_key(api, in_brand, brand_a):
     body = {"name": "Acme default", "scope": "default"}
-    first = post(api, API, body, HTTP_IDEMPOTENCY_KEY="std-1")
-    again = post(api, API, body, HTTP_IDEMPOTENCY_KEY="std-1")
+    first = post_json(api, API, body, HTTP_IDEMPOTENCY_KEY="std-1")
+    again = post_json(api, API, body, HTTP_IDEMPOTENCY_KEY="std-1")
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again["Location"] == first["Location"]
     assert again["Idempotent-Replayed"] == "true"
     with in_brand(brand_a):
         assert GradingStandard.objects.count() == 1
-    other = post(api, API, {"name": "Other", "scope": "default"}, HTTP_IDEMPOTENCY_KEY="std-1")
+    other = post_json(api, API, {"name": "Other", "scope": "default"}, HTTP_IDEMPOTENCY_KEY="std-1")
     assert (other.status_code, error_of(other)) == (409, "idempotency_key_reused")
 
 
 def test_checklist_add_is_idempotent_with_a_key(api, draft, in_brand, brand_a):
     item = {"key": "zipper", "prompt": "Zipper works", "fail_cap": "fair"}
-    first = post(api, vurl(draft, "/checklist"), item, HTTP_IDEMPOTENCY_KEY="item-1")
-    again = post(api, vurl(draft, "/checklist"), item, HTTP_IDEMPOTENCY_KEY="item-1")
+    first = post_json(api, vurl(draft, "/checklist"), item, HTTP_IDEMPOTENCY_KEY="item-1")
+    again = post_json(api, vurl(draft, "/checklist"), item, HTTP_IDEMPOTENCY_KEY="item-1")
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     with in_brand(brand_a):
@@ -139,11 +128,11 @@ def test_checklist_add_is_idempotent_with_a_key(api, draft, in_brand, brand_a):
 
 
 def test_publish_retried_with_the_same_key_replays_instead_of_failing(api, draft):
-    first = post(api, vurl(draft, "/publish"), {"notes": "v1"}, HTTP_IDEMPOTENCY_KEY="pub-1")
-    again = post(api, vurl(draft, "/publish"), {"notes": "v1"}, HTTP_IDEMPOTENCY_KEY="pub-1")
+    first = post_json(api, vurl(draft, "/publish"), {"notes": "v1"}, HTTP_IDEMPOTENCY_KEY="pub-1")
+    again = post_json(api, vurl(draft, "/publish"), {"notes": "v1"}, HTTP_IDEMPOTENCY_KEY="pub-1")
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json()["published_at"] == first.json()["published_at"]
-    without_key = post(api, vurl(draft, "/publish"), {"notes": "v1"})
+    without_key = post_json(api, vurl(draft, "/publish"), {"notes": "v1"})
     assert (without_key.status_code, error_of(without_key)) == (409, "version_published")
 
 
@@ -151,7 +140,7 @@ def test_publish_retried_with_the_same_key_replays_instead_of_failing(api, draft
 
 
 def test_build_and_publish_a_standard_through_the_api(api, alice):
-    standard = post(api, API, {"name": "Default", "scope": "default"}).json()
+    standard = post_json(api, API, {"name": "Default", "scope": "default"}).json()
     v1 = f"{API}{standard['id']}/versions/1"
     items = [
         {"key": "tags", "prompt": "Tags attached", "fail_cap": "good"},
@@ -159,24 +148,24 @@ def test_build_and_publish_a_standard_through_the_api(api, alice):
         {"key": "box", "prompt": "Original box", "fail_cap": "good", "required": False},
     ]
     for item in items:
-        response = post(api, f"{v1}/checklist", item)
+        response = post_json(api, f"{v1}/checklist", item)
         assert response.status_code == 201
         assert response["Location"] == f"{v1}/checklist/{item['key']}"
     for slot in (
         {"slot": "front", "label": "Front"},
         {"slot": "label", "label": "Care label", "min_long_edge_px": 800},
     ):
-        assert post(api, f"{v1}/photos", slot).status_code == 201
-    assert patch(api, f"{v1}/checklist/box", {"fail_cap": "fair"}).json()["fail_cap"] == "fair"
+        assert post_json(api, f"{v1}/photos", slot).status_code == 201
+    assert patch_json(api, f"{v1}/checklist/box", {"fail_cap": "fair"}).json()["fail_cap"] == "fair"
     assert api.get(f"{v1}/checklist/box").json()["fail_cap"] == "fair"
-    assert patch(api, f"{v1}/photos/label", {"required": False}).json()["required"] is False
+    assert patch_json(api, f"{v1}/photos/label", {"required": False}).json()["required"] is False
     mapping = {"like_new": "local_stock", "good": "local_stock", "fair": "warehouse", "unsellable": "recycle"}
-    assert put(api, f"{v1}/dispositions", mapping).json()["dispositions"] == mapping
-    order = post(api, f"{v1}/order", {"checklist": ["odor", "tags", "box"], "photos": ["label", "front"]})
+    assert put_json(api, f"{v1}/dispositions", mapping).json()["dispositions"] == mapping
+    order = post_json(api, f"{v1}/order", {"checklist": ["odor", "tags", "box"], "photos": ["label", "front"]})
     assert order.status_code == 200
     assert api.delete(f"{v1}/checklist/box").status_code == 204
 
-    published = post(api, f"{v1}/publish", {"notes": "First cut"})
+    published = post_json(api, f"{v1}/publish", {"notes": "First cut"})
     assert published.status_code == 200
     body = api.get(v1).json()
     assert body["status"] == "published"
@@ -194,7 +183,7 @@ def test_build_and_publish_a_standard_through_the_api(api, alice):
 def test_published_by_is_the_signed_in_person(host_client, brand_a, alice, draft):
     client = host_client(brand_a.host, alice)
     client.handler.enforce_csrf_checks = False
-    response = post(client, vurl(draft, "/publish"))
+    response = post_json(client, vurl(draft, "/publish"))
     assert response.json()["published_by"] == alice.email
 
 
@@ -210,12 +199,12 @@ def test_published_by_is_the_signed_in_person(host_client, brand_a, alice, draft
     ],
 )
 def test_checklist_item_validation(api, draft, data, status, code):
-    response = post(api, vurl(draft, "/checklist"), data)
+    response = post_json(api, vurl(draft, "/checklist"), data)
     assert (response.status_code, error_of(response)) == (status, code)
 
 
 def test_an_item_cannot_be_changed_to_an_unknown_grade(api, draft):
-    response = patch(api, vurl(draft, "/checklist/tags"), {"fail_cap": "mint"})
+    response = patch_json(api, vurl(draft, "/checklist/tags"), {"fail_cap": "mint"})
     assert (response.status_code, error_of(response)) == (400, "unknown_grade")
     assert response.json()["error"]["fields"] == {"fail_cap": ["Unknown grade “mint”."]}
 
@@ -229,7 +218,7 @@ def test_an_item_cannot_be_changed_to_an_unknown_grade(api, draft):
     ],
 )
 def test_photo_slot_validation(api, draft, data, code):
-    assert error_of(post(api, vurl(draft, "/photos"), data)) == code
+    assert error_of(post_json(api, vurl(draft, "/photos"), data)) == code
 
 
 @pytest.mark.parametrize(
@@ -245,7 +234,7 @@ def test_photo_slot_validation(api, draft, data, code):
     ],
 )
 def test_dispositions_validation(api, draft, data, code):
-    response = put(api, vurl(draft, "/dispositions"), data)
+    response = put_json(api, vurl(draft, "/dispositions"), data)
     assert (response.status_code, error_of(response) if code != "non_field_errors" else "non_field_errors") == (
         400,
         code,
@@ -259,12 +248,12 @@ def test_dispositions_validation(api, draft, data, code):
     [({}, "required"), ({"checklist": ["tags"]}, "invalid_order"), ({"photos": ["front", "front"]}, "invalid_order")],
 )
 def test_reorder_validation(api, draft, data, code):
-    assert error_of(post(api, vurl(draft, "/order"), data)) == code
+    assert error_of(post_json(api, vurl(draft, "/order"), data)) == code
 
 
 def test_unknown_item_slot_or_version_is_a_404(api, draft):
     assert api.get(vurl(draft, "/checklist/nope")).status_code == 404
-    assert error_of(patch(api, vurl(draft, "/checklist/nope"), {"prompt": "x"})) == "not_found"
+    assert error_of(patch_json(api, vurl(draft, "/checklist/nope"), {"prompt": "x"})) == "not_found"
     assert api.delete(vurl(draft, "/photos/nope")).status_code == 404
     assert api.get(f"{API}{draft.standard_id}/versions/9").status_code == 404
     assert api.get(f"{API}999999").status_code == 404
@@ -276,7 +265,7 @@ def test_unknown_item_slot_or_version_is_a_404(api, draft):
 def test_an_incomplete_draft_cannot_be_published(api, in_brand, brand_a, a_actor, items, photos, code):
     with in_brand(brand_a):
         version = make_standard(a_actor, items=items, photos=photos).versions.get()
-    response = post(api, vurl(version, "/publish"))
+    response = post_json(api, vurl(version, "/publish"))
     assert (response.status_code, error_of(response)) == (400, code)
     assert api.get(vurl(version)).json()["status"] == "draft"
 
@@ -285,13 +274,13 @@ def test_an_incomplete_draft_cannot_be_published(api, in_brand, brand_a, a_actor
 
 
 def test_new_draft_copies_the_published_version_and_only_one_at_a_time(api, published):
-    response = post(api, f"{API}{published.standard_id}/versions")
+    response = post_json(api, f"{API}{published.standard_id}/versions")
     assert response.status_code == 201
     assert response["Location"] == f"{API}{published.standard_id}/versions/2"
     body = response.json()
     assert (body["number"], body["status"]) == (2, "draft")
     assert [i["key"] for i in body["checklist"]] == ["tags", "odor"]
-    again = post(api, f"{API}{published.standard_id}/versions")
+    again = post_json(api, f"{API}{published.standard_id}/versions")
     assert (again.status_code, error_of(again)) == (409, "draft_exists")
     assert api.delete(response["Location"]).status_code == 204
     assert api.get(response["Location"]).status_code == 404
@@ -363,11 +352,11 @@ def test_read_only_key_reads_but_cannot_write(api_client, brand_a, draft):
     assert client.get(API).status_code == 200
     assert client.get(vurl(draft)).status_code == 200
     for response in (
-        post(client, API, {"name": "X", "scope": "category", "category": "X"}),
-        post(client, vurl(draft, "/checklist"), {"key": "x", "prompt": "X", "fail_cap": "good"}),
-        post(client, vurl(draft, "/publish")),
-        patch(client, vurl(draft, "/checklist/tags"), {"prompt": "X"}),
-        put(client, vurl(draft, "/dispositions"), {}),
+        post_json(client, API, {"name": "X", "scope": "category", "category": "X"}),
+        post_json(client, vurl(draft, "/checklist"), {"key": "x", "prompt": "X", "fail_cap": "good"}),
+        post_json(client, vurl(draft, "/publish")),
+        patch_json(client, vurl(draft, "/checklist/tags"), {"prompt": "X"}),
+        put_json(client, vurl(draft, "/dispositions"), {}),
         client.delete(vurl(draft)),
     ):
         assert (response.status_code, error_of(response)) == (403, "permission_denied")
@@ -376,7 +365,7 @@ def test_read_only_key_reads_but_cannot_write(api_client, brand_a, draft):
 def test_viewer_session_reads_but_cannot_write(host_client, brand_a, vera, draft):
     client = host_client(brand_a.host, vera)
     assert client.get(vurl(draft)).status_code == 200
-    assert post(client, vurl(draft, "/publish")).status_code == 403
+    assert post_json(client, vurl(draft, "/publish")).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["olga", "bob", "ivan"])
@@ -395,8 +384,8 @@ def test_brand_b_standards_are_unreachable_with_brand_a_keys(api, api_client, br
         b_version = make_standard(Actor(user=bob, label=bob.email), name="Bolt secret").versions.get()
     assert api.get(API).json()["count"] == 0
     assert api.get(vurl(b_version)).status_code == 404
-    assert post(api, vurl(b_version, "/publish")).status_code == 404
-    assert post(api, f"{API}{b_version.standard_id}/versions").status_code == 404
+    assert post_json(api, vurl(b_version, "/publish")).status_code == 404
+    assert post_json(api, f"{API}{b_version.standard_id}/versions").status_code == 404
     # A's key on B's host: refused before any lookup.
     a_key = api.defaults["HTTP_AUTHORIZATION"]
     response = api_client(brand_b).get(API, HTTP_AUTHORIZATION=a_key)

@@ -1,15 +1,24 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from brands import services as brand_services
 from brands.models import ApiKey, Brand, BrandRole
+from closo.actors import Actor
 from closo.models import User
-from fulfillment.models import Sku
+from fulfillment.models import Backorder, Channel, InboundSupply, RegionLimit, ReturnItem, Sku
+from fulfillment.services import backorders as backorder_services
+from fulfillment.services import regions as region_services
+from fulfillment.services import returns as return_services
+from fulfillment.services import supply as supply_services
 from hubs import services as hub_services
 from hubs.models import Hub, HubKind, HubRole, HubStatus
+from inspections import services as standard_services
+from inspections.models import Grade, GradingStandard
 
 DEMO_PASSWORD = "closo-demo-2026"
 DEMO_BRAND = {"name": "Northwind Blankets", "slug": "northwind", "admin_email": "admin@northwind.example"}
@@ -54,6 +63,93 @@ SKUS = [
 ]
 
 
+CHECKLIST = [
+    # key, prompt, fail cap, required
+    ("no_stains", "No stains or marks", Grade.FAIR, True),
+    ("no_odor", "No odor (smoke, pets, perfume)", Grade.UNSELLABLE, True),
+    ("seams_intact", "Seams and stitching intact", Grade.FAIR, True),
+    ("beads_even", "Weight beads evenly spread", Grade.GOOD, True),
+    ("tags_attached", "Care tags attached", Grade.GOOD, True),
+    ("original_packaging", "Original packaging", Grade.GOOD, False),
+    ("no_pilling", "No pilling on the cover", Grade.GOOD, True),
+    ("zipper_works", "Cover zipper works", Grade.FAIR, True),
+]
+PHOTOS = [
+    ("front", "Front, laid flat", True),
+    ("back", "Back", True),
+    ("care_label", "Care label", True),
+    ("defect", "Defect close-up", False),
+]
+
+
+def _load_workspace(actor: Actor) -> None:
+    """A published grading standard, a region, backorders, returns and restocks, so every
+    portal page has something to show. Only what is missing is added."""
+    if not GradingStandard.objects.filter(scope=GradingStandard.Scope.DEFAULT).exists():
+        standard = standard_services.standard_create(name="Northwind standard", scope="default", actor=actor)
+        draft = standard.versions.get()
+        for key, prompt, cap, required in CHECKLIST:
+            standard_services.checklist_item_add(
+                version=draft, key=key, prompt=prompt, fail_cap=cap, required=required, actor=actor
+            )
+        for slot, label, required in PHOTOS:
+            standard_services.photo_slot_add(version=draft, slot=slot, label=label, required=required, actor=actor)
+        standard_services.version_publish(version=draft, actor=actor, notes="First standard")
+    if not RegionLimit.objects.exists():
+        region_services.region_create(
+            name="Austin metro",
+            zip_prefixes="786, 787",
+            within_miles_of_hub=15,
+            max_promise_days=30,
+            max_open_backorders_per_sku=50,
+            actor=actor,
+        )
+    now = timezone.now()
+    for i, (code, zip_code, days_ago) in enumerate(DEMO_BACKORDERS, start=1):
+        if not Backorder.objects.filter(order_ref=f"NW-{1000 + i}-1").exists():
+            backorder_services.backorder_create(
+                order_ref=f"NW-{1000 + i}-1",
+                sku_code=code,
+                customer_zip=zip_code,
+                value=Decimal("120.00"),
+                placed_at=now - timedelta(days=days_ago),
+                customer_name=f"Customer {i}",
+                channel=Channel.API,
+                actor=actor,
+            )
+    for i, (code, zip_code, reason) in enumerate(DEMO_RETURNS, start=1):
+        if not ReturnItem.objects.filter(rma_ref=f"RMA-{2000 + i}").exists():
+            return_services.return_create(
+                rma_ref=f"RMA-{2000 + i}", sku_code=code, customer_zip=zip_code, reason=reason, actor=actor
+            )
+    if not InboundSupply.objects.exists():
+        today = timezone.localdate()
+        for i, (code, qty, weeks) in enumerate(DEMO_SUPPLY, start=1):
+            supply_services.supply_create(
+                po_ref=f"PO-{3000 + i}",
+                sku_code=code,
+                qty=qty,
+                expected_date=today + timedelta(weeks=weeks),
+                actor=actor,
+            )
+
+
+DEMO_BACKORDERS = [
+    ("WB-15-SAGE", "78702", 21),
+    ("WB-15-SAGE", "78704", 12),
+    ("WB-15-SAGE", "78745", 5),
+    ("WB-20-SAGE", "78701", 9),
+    ("WB-15-NAVY", "78723", 2),
+    ("WB-15-SAGE", "78751", 1),
+]
+DEMO_RETURNS = [
+    ("WB-15-SAGE", "78703", "Too warm"),
+    ("WB-15-SAGE", "78741", "Changed my mind"),
+    ("WB-20-SAGE", "78722", "Too heavy"),
+]
+DEMO_SUPPLY = [("WB-15-SAGE", 200, 3), ("WB-20-SAGE", 120, 5), ("WB-15-NAVY", 80, 6)]
+
+
 def _user(email: str, *, staff: bool = False, name: str = "") -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -64,8 +160,9 @@ def _user(email: str, *, staff: bool = False, name: str = "") -> User:
 class Command(BaseCommand):
     help = (
         "Load the demo: brand Northwind Blankets (northwind.<BASE_DOMAIN>) with an owner, a "
-        "viewer, SKUs and an API key; three active hubs in Austin, TX and one applicant; a hub "
-        "inspector; a staff user. Safe to run again: it only adds what is missing. "
+        "viewer, SKUs, a published grading standard, a region, backorders, returns, restocks and "
+        "an API key; three active hubs in Austin, TX and one applicant; a hub inspector; a staff "
+        "user. Safe to run again: it only adds what is missing. "
         f"Every demo password is {DEMO_PASSWORD}."
     )
 
@@ -132,5 +229,9 @@ class Command(BaseCommand):
                 zip_code="78723",
                 daily_capacity=15,
                 opening_hours="Daily 7–22",
+            )
+        with schema_context(brand.schema_name):
+            _load_workspace(
+                Actor(user=User.objects.get(email=DEMO_BRAND["admin_email"]), label=DEMO_BRAND["admin_email"])
             )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
