@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -13,6 +14,18 @@ class Brand(TenantMixin):
     slug = models.SlugField(max_length=40, unique=True, help_text="Host name: <slug>.<BASE_DOMAIN>.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Trust settings (issue 4): a hub whose reputation is below the threshold has its
+    # Like-New releases held for the brand's approval; this share of inspections is audited.
+    reputation_threshold = models.FloatField(
+        default=0.8,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Hubs below this reputation (0–1) have Like-New units held for your approval.",
+    )
+    audit_sample_rate = models.FloatField(
+        default=0.1,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of submitted inspections picked at random for your audit (0–1).",
+    )
 
     auto_create_schema = True
     auto_drop_schema = False  # a schema is dropped only on purpose (delete(force_drop=True))

@@ -211,6 +211,36 @@ class InboundSupply(models.Model):
         return self.po_ref
 
 
+class StockUnit(models.Model):
+    """A physical returned unit on a hub's shelf, released by a Like-New inspection."""
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held for brand approval"
+        AVAILABLE = "available", "Available"
+        RESERVED = "reserved", "Reserved"
+        HANDED_OFF = "handed_off", "Handed off"
+        TO_WAREHOUSE = "to_warehouse", "To warehouse"
+        MISSING = "missing", "Missing"
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="units")
+    hub = shared_fk("hubs.Hub", null=False, blank=False)
+    return_item = models.OneToOneField(ReturnItem, on_delete=models.PROTECT, related_name="unit")
+    inspection_id = models.BigIntegerField(help_text="inspections.Inspection that released it.")
+    label = models.CharField(max_length=20, unique=True, help_text="Shelf label, e.g. L-0042.")
+    condition = models.CharField(max_length=12, help_text="Final grade of its inspection.")
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.AVAILABLE)
+    hold_until = models.DateTimeField(null=True, blank=True, help_text="Unmatched by then → warehouse.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["sku", "status"], name="unit_sku_status")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Event(models.Model):
     """One state change: who, when, from → to, why. The chain of custody shown on
     timelines in both portals and in the API."""
@@ -218,6 +248,8 @@ class Event(models.Model):
     backorder = models.ForeignKey(Backorder, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     return_item = models.ForeignKey(ReturnItem, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     supply = models.ForeignKey(InboundSupply, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    unit = models.ForeignKey(StockUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    hub = shared_fk("hubs.Hub", help_text="Where it happened, for custody steps at a hub.")
     kind = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -234,9 +266,10 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(backorder__isnull=False, return_item__isnull=True, supply__isnull=True)
-                    | Q(backorder__isnull=True, return_item__isnull=False, supply__isnull=True)
-                    | Q(backorder__isnull=True, return_item__isnull=True, supply__isnull=False)
+                    Q(backorder__isnull=False, return_item__isnull=True, supply__isnull=True, unit__isnull=True)
+                    | Q(backorder__isnull=True, return_item__isnull=False, supply__isnull=True, unit__isnull=True)
+                    | Q(backorder__isnull=True, return_item__isnull=True, supply__isnull=False, unit__isnull=True)
+                    | Q(backorder__isnull=True, return_item__isnull=True, supply__isnull=True, unit__isnull=False)
                 ),
                 name="event_has_one_subject",
             )

@@ -168,3 +168,46 @@ class HubEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hub}: {self.get_kind_display()} {self.detail}"
+
+
+class HubTask(models.Model):
+    """The cross-brand work index a hub's queue is read from. Public tables cannot point
+    into a brand schema, so a task names its brand and the id of the brand row it indexes;
+    it is written in the same transaction as that row, so the index never drifts."""
+
+    class Kind(models.TextChoices):
+        DROPOFF = "dropoff", "Drop-off expected"
+        INSPECT = "inspect", "Awaiting inspection"
+        SHELF = "shelf", "On the shelf"
+        HANDOFF = "handoff", "Hand-off due"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="tasks")
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    return_item_id = models.BigIntegerField(help_text="fulfillment.ReturnItem id in the brand's schema.")
+    stock_unit_id = models.BigIntegerField(null=True, blank=True, help_text="fulfillment.StockUnit id, if any.")
+    title = models.CharField(max_length=200, help_text="What the item is (SKU code and title), for the queue.")
+    reference = models.CharField(max_length=120, help_text="The brand's reference (RMA), for the queue.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["hub", "status", "due_at"], name="hubtask_hub_status_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "return_item_id", "kind"],
+                condition=models.Q(status="open"),
+                name="hubtask_one_open_per_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reference}"

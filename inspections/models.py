@@ -155,3 +155,99 @@ class PhotoRequirement(ImmutableWhenPublished):
 
     def __str__(self) -> str:
         return self.label
+
+
+def photo_upload_to(instance, filename: str) -> str:
+    """<schema>/photos/<random>.<ext>: private, unguessable, and never shared between brands."""
+    import secrets
+
+    from django.db import connection
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"{connection.schema_name}/photos/{secrets.token_urlsafe(24)}.{ext[:5]}"
+
+
+class Inspection(models.Model):
+    """One hub's inspection of one returned unit, against the published standard version it
+    pinned. Immutable once submitted; one per return (a double submit stores one)."""
+
+    return_item = models.OneToOneField("fulfillment.ReturnItem", on_delete=models.PROTECT, related_name="inspection")
+    hub = shared_fk("hubs.Hub", null=False, blank=False)
+    inspector = shared_fk(settings.AUTH_USER_MODEL, null=False, blank=False)
+    version = models.ForeignKey(StandardVersion, on_delete=models.PROTECT, related_name="inspections")
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField()
+    answers = models.JSONField(default=dict, help_text="Checklist key → true (pass), false (fail) or null.")
+    computed_grade = models.CharField(max_length=12, choices=Grade.choices)
+    final_grade = models.CharField(max_length=12, choices=Grade.choices)
+    lower_reason = models.CharField(max_length=300, blank=True)
+    reasons = models.JSONField(default=list, help_text="Why the engine computed this grade.")
+    disposition = models.CharField(max_length=12, choices=Disposition.choices)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Inspection of {self.return_item_id}: {self.final_grade}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.submitted_at - self.started_at).total_seconds()
+
+
+class InspectionPhoto(models.Model):
+    """A photo for one slot of a return's inspection. Uploaded while the inspection is in
+    progress (linked to it on submit), then processed by a task: orientation applied, all
+    metadata stripped (the original is rewritten), renditions made, SHA-256 recorded."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    return_item = models.ForeignKey("fulfillment.ReturnItem", on_delete=models.PROTECT, related_name="photos")
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
+    slot = models.SlugField(max_length=40)
+    uploaded_by = shared_fk(settings.AUTH_USER_MODEL)
+    hub = shared_fk("hubs.Hub")
+    original = models.FileField(upload_to=photo_upload_to, max_length=200)
+    display = models.FileField(upload_to=photo_upload_to, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=photo_upload_to, max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    bytes_uploaded = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the stored (cleaned) original.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["return_item", "slot"], name="photo_return_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.slot} photo of return {self.return_item_id}"
+
+
+class Audit(models.Model):
+    """A brand's review of a sampled inspection: agree or disagree, with a reason. Hub
+    reputation is computed from these."""
+
+    class Verdict(models.TextChoices):
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="audit")
+    sampled_at = models.DateTimeField(auto_now_add=True)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    auditor = shared_fk(settings.AUTH_USER_MODEL)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sampled_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Audit of inspection {self.inspection_id}: {self.verdict or 'pending'}"
