@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "StandardVersionStatusEnum": "inspections.models.StandardVersion.Status",
         "GradeEnum": "inspections.models.Grade",
         "DispositionEnum": "inspections.models.Disposition",
+        "StockUnitStatusEnum": "fulfillment.models.StockUnit.Status",
+        "AuditVerdictEnum": "inspections.models.Audit.Verdict",
     },
 }
 

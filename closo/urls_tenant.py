@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("brands.urls")),
     path("", include("fulfillment.urls")),
     path("standards/", include("inspections.urls")),
+    path("", include("inspections.review_urls")),  # inspections review, audits, held units, trust settings
+    path("", include("inspections.photo_urls")),  # brand-side photo files
 ]
 
 handler404 = "closo.views.not_found"

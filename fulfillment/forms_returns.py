@@ -4,6 +4,14 @@ import django_filters
 from django import forms
 
 from fulfillment.models import ReturnItem, ReturnStatus
+from hubs.models import Hub
+
+
+class HubChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, hub: Hub) -> str:
+        distance = getattr(hub, "distance_miles", None)
+        where = f"{hub.city}, {hub.state} {hub.zip_code}"
+        return f"{hub.name} — {where}" + (f" · {distance:.1f} mi" if distance is not None else "")
 
 
 class ReturnFilterSet(django_filters.FilterSet):
@@ -43,6 +51,25 @@ class ReturnForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Too warm"}),
     )
+    hub = HubChoiceField(
+        label="Drop-off hub",
+        queryset=Hub.objects.active(),
+        required=False,
+        empty_label="Decide later",
+        help_text="An active hub that serves the customer's ZIP: the customer gets a drop-off code "
+        "(valid 14 days) to bring it there. Leave it to route the return later.",
+    )
+
+
+class RouteHubForm(forms.Form):
+    """Route a return to one of the hubs that serve its customer (the view sets the choices)."""
+
+    hub = HubChoiceField(label="Local hub", queryset=Hub.objects.none(), empty_label=None)
+
+    def __init__(self, *args, hubs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if hubs is not None:
+            self.fields["hub"].queryset = hubs
 
 
 class CancelForm(forms.Form):

@@ -193,7 +193,9 @@ class HubTask(models.Model):
     return_item_id = models.BigIntegerField(help_text="fulfillment.ReturnItem id in the brand's schema.")
     stock_unit_id = models.BigIntegerField(null=True, blank=True, help_text="fulfillment.StockUnit id, if any.")
     code = models.CharField(
-        max_length=12, blank=True, db_index=True,
+        max_length=12,
+        blank=True,
+        db_index=True,
         help_text="The return's drop-off code (drop-off tasks): how a hub finds the brand and return.",
     )
     title = models.CharField(max_length=200, help_text="What the item is (SKU code and title), for the queue.")

@@ -61,10 +61,22 @@ def _create_cast() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
+    created = None
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != connection.settings_dict["TEST"]["NAME"]:
+            # pytest-django creates the test database only when a test of the session uses
+            # `db`; a session of race tests alone (`committed`) would otherwise write the
+            # cast into the development database.
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         if not Brand.objects.filter(slug=BRAND_A["slug"]).exists():
             _create_cast()
         connection.set_schema_to_public()
+    yield
+    if created:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -236,3 +248,19 @@ def in_brand():
     from django_tenants.utils import schema_context
 
     return lambda brand: schema_context(brand.schema_name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Uploaded files written by tests go to a temporary folder, never to .closo/media."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    media = tmp_path_factory.mktemp("media")
+    storages = {**settings.STORAGES}
+    if storages["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+        storages["default"] = {**storages["default"], "OPTIONS": {**storages["default"]["OPTIONS"], "location": media}}
+    override = override_settings(MEDIA_ROOT=media, STORAGES=storages)
+    override.enable()
+    yield media
+    override.disable()

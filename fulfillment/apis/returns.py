@@ -1,6 +1,7 @@
 """Returns API: create and list, one return, its events (the chain of custody), and the
-moves of the state machine a brand makes itself (route to its warehouse, confirm receipt,
-cancel, decide the refund). Every change goes through fulfillment.services.returns."""
+moves of the state machine a brand makes itself (route to a local hub or its warehouse,
+confirm receipt, cancel, decide the refund). Every change goes through
+fulfillment.services.returns."""
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -13,6 +14,25 @@ from closo.idempotency import IdempotentPostMixin
 from fulfillment.forms_returns import ReturnFilterSet
 from fulfillment.models import Channel, Event, ReturnItem
 from fulfillment.services import returns as services
+from hubs.models import Hub
+
+
+def hub_by_id(hub_id: int | None) -> Hub | None:
+    """The hub a request names by id (None: none named), or unknown_hub (400)."""
+    if hub_id is None:
+        return None
+    hub = Hub.objects.filter(pk=hub_id).first()
+    if hub is None:
+        raise services.UnknownHub(
+            f"There is no hub {hub_id}.", fields={"hub": ["Unknown hub id: choose an active hub near the customer."]}
+        )
+    return hub
+
+
+HUB_FIELD_HELP = (
+    "Id of an active hub that serves the customer's ZIP: the return is routed to it and gets "
+    "a drop-off code (valid 14 days) at once. Omit it to route the return later."
+)
 
 
 class ReturnHubSerializer(serializers.Serializer):
@@ -53,7 +73,8 @@ class ReturnSerializer(serializers.ModelSerializer):
 class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
     """GET: this brand's returns (filter by `status`, `sku`, `route`, `refund_status`,
     `created_after`, `created_before`; order by `created_at`, `updated_at`, `rma_ref`,
-    `status`). POST: create a return (`initiated`); send `Idempotency-Key` to retry safely."""
+    `status`). POST: create a return (`initiated`, or `routed` to `hub` with its drop-off
+    code when you name one); send `Idempotency-Key` to retry safely."""
 
     class InputSerializer(serializers.Serializer):
         rma_ref = serializers.CharField(max_length=120, help_text="Your RMA reference; unique per brand.")
@@ -62,6 +83,7 @@ class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
         customer_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
         customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+        hub = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=HUB_FIELD_HELP)
 
     serializer_class = ReturnSerializer
     queryset = services.returns_all()
@@ -83,8 +105,9 @@ class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        hub = hub_by_id(values.pop("hub"))
         item = services.return_create(
-            sku_code=values.pop("sku"), **values, channel=Channel.API, actor=Actor.from_request(request)
+            sku_code=values.pop("sku"), **values, hub=hub, channel=Channel.API, actor=Actor.from_request(request)
         )
         location = reverse("api_return_detail", args=[item.pk])
         return Response(ReturnSerializer(item).data, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -101,14 +124,17 @@ class ReturnDetailApi(APIView):
 class ReturnEventListApi(generics.ListAPIView):
     """The return's chain of custody, oldest first: each event's kind, the status it moved
     from and to (blank when the status did not change, e.g. a refund decision), who acted,
-    why, and its data."""
+    at which hub (custody steps), why, and its data."""
 
     class OutputSerializer(serializers.ModelSerializer):
         actor = serializers.CharField(source="actor_label", help_text="Who acted: e-mail, API key or system.")
+        hub = ReturnHubSerializer(
+            read_only=True, allow_null=True, help_text="Where it happened (custody steps at a hub)."
+        )
 
         class Meta:
             model = Event
-            fields = ["id", "kind", "from_status", "to_status", "actor", "detail", "data", "created_at"]
+            fields = ["id", "kind", "from_status", "to_status", "actor", "hub", "detail", "data", "created_at"]
 
     serializer_class = OutputSerializer
     filter_backends = []
@@ -143,24 +169,39 @@ class ReturnActionApi(APIView):
 
 
 class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
-    """Route an `initiated` return. Only `warehouse` for now: hub routing comes with hub
-    assignment (which issues the drop-off code)."""
+    """Route an `initiated` return: to your `warehouse` (the customer ships it to you), or to
+    a local `hub` (send its id in `hub`: an active hub that serves the customer's ZIP), which
+    issues the drop-off code (valid 14 days) and puts it on the hub's queue."""
 
     class InputSerializer(serializers.Serializer):
         route = serializers.ChoiceField(
-            choices=[(ReturnItem.Route.WAREHOUSE, "Warehouse")],
-            error_messages={
-                "invalid_choice": "“{input}” is not a route you can choose here: only “warehouse”. "
-                "Routing to a local hub comes with hub assignment."
-            },
+            choices=ReturnItem.Route.choices,
+            error_messages={"invalid_choice": "“{input}” is not a route: choose “hub” or “warehouse”."},
         )
+        hub = serializers.IntegerField(
+            required=False, allow_null=True, default=None, help_text="With route `hub`: the hub's id."
+        )
+
+        def validate(self, attrs):
+            if attrs["route"] == ReturnItem.Route.HUB and attrs.get("hub") is None:
+                raise serializers.ValidationError(
+                    {"hub": [serializers.ErrorDetail("Name the hub (its id) to route to a hub.", code="required")]}
+                )
+            if attrs["route"] == ReturnItem.Route.WAREHOUSE and attrs.get("hub") is not None:
+                raise serializers.ValidationError(
+                    {"hub": [serializers.ErrorDetail("A return routed to the warehouse has no hub.", code="invalid")]}
+                )
+            return attrs
 
     @extend_schema(operation_id="return_route", request=InputSerializer, responses=ReturnSerializer)
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, *, item, actor, route):
-        services.return_route_to_warehouse(item=item, actor=actor)
+    def act(self, *, item, actor, route, hub):
+        if route == ReturnItem.Route.HUB:
+            services.return_assign_to_hub(item=item, hub=hub_by_id(hub), actor=actor)
+        else:
+            services.return_route_to_warehouse(item=item, actor=actor)
 
 
 class ReturnReceivedApi(IdempotentPostMixin, ReturnActionApi):

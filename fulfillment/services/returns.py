@@ -13,19 +13,25 @@ moves already in the table."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django_tenants.utils import schema_context
 
+from brands.models import Brand
 from closo.actors import Actor
 from closo.exceptions import Conflict, DomainError
 from fulfillment.models import Channel, Event, ReturnItem, ReturnStatus, Sku
 from fulfillment.services.events import event_record
-from hubs.models import PostalCode
+from hubs.models import Hub, HubStatus, HubTask, PostalCode
+from hubs.queue import hub_task_close, hub_task_open
 
 S = ReturnStatus
 Route = ReturnItem.Route
@@ -51,6 +57,46 @@ class InvalidZip(DomainError):
 
 class ReasonRequired(DomainError):
     code = "reason_required"
+
+
+# Hub assignment: the brand (or the engine) picked a hub that cannot take this return.
+class UnknownHub(DomainError):
+    code = "unknown_hub"
+
+
+class HubNotActive(Conflict):
+    code = "hub_not_active"
+
+
+class HubNotServing(DomainError):
+    code = "hub_not_serving"
+
+
+class NotLocalEligible(DomainError):
+    code = "not_local_eligible"
+
+
+# Receiving a drop-off: what can be wrong with the code a hub types or scans.
+class UnknownCode(DomainError):
+    code = "unknown_code"
+    status = 404
+
+
+class CodeUsed(Conflict):
+    code = "code_used"
+
+
+class CodeCancelled(Conflict):
+    code = "code_cancelled"
+
+
+class CodeExpired(DomainError):
+    code = "code_expired"
+    status = 410
+
+
+class WrongHub(Conflict):
+    code = "wrong_hub"
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,11 +174,14 @@ def _event_data(values: dict) -> dict:
 
 
 @transaction.atomic
-def _transition(item: ReturnItem, to_status: str, *, actor: Actor, detail: str = "", **changes) -> ReturnItem:
+def _transition(
+    item: ReturnItem, to_status: str, *, actor: Actor, detail: str = "", at_hub: Hub | None = None, **changes
+) -> ReturnItem:
     """Move `item` from the status it was read with to `to_status`, setting `changes`,
-    and record the event. The UPDATE only matches while the row still has that status,
-    so of two concurrent moves from one state exactly one wins; the other gets
-    InvalidReturnTransition (409). `item` is updated in place and returned."""
+    and record the event (`at_hub`: the hub where it happened, for custody steps). The
+    UPDATE only matches while the row still has that status, so of two concurrent moves
+    from one state exactly one wins; the other gets InvalidReturnTransition (409). `item`
+    is updated in place and returned."""
     from_status = item.status
     move = move_for(from_status=from_status, to_status=to_status, route=changes.get("route", item.route))
     _check_changes(move, changes)
@@ -161,6 +210,7 @@ def _transition(item: ReturnItem, to_status: str, *, actor: Actor, detail: str =
         to_status=to_status,
         detail=detail,
         data=_event_data({**changes, **move.sets}),
+        hub=at_hub,
     )
     return item
 
@@ -186,10 +236,13 @@ def return_create(
     customer_email: str = "",
     reason: str = "",
     channel: str = Channel.API,
+    hub: Hub | None = None,
     actor: Actor,
 ) -> ReturnItem:
-    """Record a return as `initiated`, placed at its ZIP's centroid. The RMA reference is
-    unique: a second create (even a concurrent one) gets ReturnExists (409)."""
+    """Record a return as `initiated`, placed at its ZIP's centroid, and — with `hub` —
+    assign it to that hub at once (`return_assign_to_hub`, same transaction: a hub that
+    cannot take it leaves no return behind). The RMA reference is unique: a second create
+    (even a concurrent one) gets ReturnExists (409)."""
     rma_ref = rma_ref.strip()
     sku_code = sku_code.strip()
     sku = Sku.objects.filter(code=sku_code).first()
@@ -229,6 +282,8 @@ def return_create(
         detail=CREATED_VIA.get(channel, ""),
         data={"sku": sku.code, "customer_zip": postal.code, "channel": channel},
     )
+    if hub is not None:
+        return_assign_to_hub(item=item, hub=hub, actor=actor)
     return item
 
 
@@ -252,8 +307,14 @@ def return_warehouse_received(*, item: ReturnItem, actor: Actor) -> ReturnItem:
 
 @transaction.atomic
 def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
-    """initiated or routed → cancelled, with the reason on the timeline."""
-    return _transition(item, S.CANCELLED, actor=actor, detail=reason)
+    """initiated or routed → cancelled, with the reason on the timeline; a hub's drop-off
+    task is cancelled with it (its code then answers `code_cancelled`). The task row is
+    locked before the return, the order `return_receive_dropoff` locks them in."""
+    brand = _brand_here()
+    list(HubTask.objects.select_for_update().filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    _transition(item, S.CANCELLED, actor=actor, detail=reason)
+    hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.CANCELLED)
+    return item
 
 
 REFUND_DECISIONS = (RefundStatus.REFUNDED, RefundStatus.DENIED)
@@ -287,7 +348,187 @@ def return_refund_update(*, item: ReturnItem, refund_status: str, actor: Actor) 
     return item
 
 
+# --- hub routing and drop-off ---
+
+# Drop-off codes: what a customer reads out or shows, and a hub types. No 0/O, 1/I/L.
+DROPOFF_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+DROPOFF_CODE_LENGTH = 8
+DROPOFF_CODE_VALID = timedelta(days=14)
+DROPOFF_CODE_ATTEMPTS = 10
+INSPECT_WITHIN = timedelta(days=1)
+_CODE_RE = re.compile(rf"^[{DROPOFF_CODE_ALPHABET}]{{{DROPOFF_CODE_LENGTH}}}$")
+
+
+def dropoff_code_new() -> str:
+    """A random code: 31⁸ ≈ 8.5·10¹¹ possibilities, so guessing one is hopeless."""
+    return "".join(secrets.choice(DROPOFF_CODE_ALPHABET) for _ in range(DROPOFF_CODE_LENGTH))
+
+
+def dropoff_code_normalize(raw: str) -> str:
+    """What a person types, as stored: upper case, without spaces or dashes."""
+    return re.sub(r"[\s-]+", "", raw or "").upper()
+
+
+def _brand_here() -> Brand:
+    """The brand whose schema the connection is on (a brand host, or schema_context)."""
+    tenant = connection.tenant
+    if isinstance(tenant, Brand):
+        return tenant
+    return Brand.objects.get(schema_name=connection.schema_name)
+
+
+def _hub_field(message: str) -> dict:
+    return {"hub": [message]}
+
+
+@transaction.atomic
+def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnItem:
+    """initiated → routed to `hub`: the one service that assigns a return to a hub (the
+    portal, the API and the fulfillment engine call it). The hub must be active and serve
+    the customer's ZIP, and the SKU must be eligible for local returns. Issues a unique
+    drop-off code valid DROPOFF_CODE_VALID and opens the hub's drop-off task in the same
+    transaction; a code that collides (checked across every brand, and by the unique
+    index in a race) is drawn again."""
+    move_for(from_status=item.status, to_status=S.ROUTED, route=Route.HUB)  # invalid_transition first
+    hub = Hub.objects.filter(pk=hub.pk).first()
+    if hub is None:
+        raise UnknownHub("There is no such hub.", fields=_hub_field("Choose one of the active hubs."))
+    if hub.status != HubStatus.ACTIVE:
+        message = f"{hub.name} is not taking returns ({hub.get_status_display().lower()}). Choose an active hub."
+        raise HubNotActive(message, fields=_hub_field(message))
+    sku = item.sku
+    if not sku.local_returns_enabled:
+        message = (
+            f"{sku.code} is not eligible for local returns. Route it to your warehouse, "
+            "or turn on local returns for this SKU."
+        )
+        raise NotLocalEligible(message, fields=_hub_field(message))
+    serving = item.lat is not None and Hub.objects.active().serving(item.lat, item.lon).filter(pk=hub.pk).exists()
+    if not serving:
+        message = (
+            f"{hub.name} does not serve ZIP {item.customer_zip}: it takes returns within "
+            f"{hub.service_radius_miles} mi of {hub.zip_code}."
+        )
+        raise HubNotServing(message, fields=_hub_field(message))
+    brand = _brand_here()
+    for _ in range(DROPOFF_CODE_ATTEMPTS):
+        code = dropoff_code_new()
+        if HubTask.objects.filter(code=code).exists() or ReturnItem.objects.filter(dropoff_code=code).exists():
+            continue
+        try:
+            with transaction.atomic():
+                _transition(
+                    item,
+                    S.ROUTED,
+                    actor=actor,
+                    detail=f"Routed to {hub.name}; drop-off code issued.",
+                    route=Route.HUB,
+                    hub=hub,
+                    dropoff_code=code,
+                )
+        except IntegrityError:
+            if not ReturnItem.objects.filter(dropoff_code=code).exists():
+                raise  # not the code: a real error
+            continue  # a concurrent assignment took this code first
+        break
+    else:
+        raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
+    hub_task_open(
+        hub=hub,
+        brand=brand,
+        kind=HubTask.Kind.DROPOFF,
+        return_item=item,
+        code=code,
+        due_at=timezone.now() + DROPOFF_CODE_VALID,
+    )
+    return item
+
+
+@transaction.atomic
+def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, ReturnItem]:
+    """A hub receives a return by its drop-off code: routed → dropped_off, a custody event
+    at `hub`, the drop-off task done and an inspection task opened, all in one
+    transaction, whatever schema the connection is on. The code is checked in this order:
+    unknown, already received (or cancelled), expired, for another hub (which one is not
+    said), then the receiving hub must be active. The drop-off task row is locked first,
+    so of two concurrent receipts one wins and the other is told the code was used."""
+    code = dropoff_code_normalize(code)
+    task = None
+    if _CODE_RE.match(code):
+        task = (
+            HubTask.objects.select_for_update(of=("self",))
+            .select_related("brand")
+            .filter(kind=HubTask.Kind.DROPOFF, code=code, brand__is_active=True)
+            .order_by("-pk")
+            .first()
+        )
+    if task is None:
+        raise UnknownCode(
+            f"“{code}” is not a drop-off code we know. Check it with the customer: "
+            f"codes are {DROPOFF_CODE_LENGTH} letters and digits.",
+            fields={"code": ["Unknown drop-off code."]},
+        )
+    if task.status == HubTask.Status.DONE:
+        when = date_format(timezone.localtime(task.closed_at), "M j, H:i") if task.closed_at else ""
+        raise CodeUsed(
+            f"This code was already used: the return was received{' on ' + when if when else ''}. "
+            "Don't take the item again.",
+            fields={"code": ["Already received."]},
+        )
+    if task.status == HubTask.Status.CANCELLED:
+        raise CodeCancelled(
+            "The brand cancelled this return: don't take the item. The customer should contact the brand.",
+            fields={"code": ["Return cancelled."]},
+        )
+    now = timezone.now()
+    if task.due_at is not None and task.due_at < now:
+        raise CodeExpired(
+            f"This code expired on {date_format(timezone.localtime(task.due_at), 'M j')}. "
+            "Don't take the item: the customer should contact the brand for a new one.",
+            fields={"code": ["Expired."]},
+        )
+    if task.hub_id != hub.pk:
+        raise WrongHub(
+            "This code is for another hub, not yours. Don't take the item: the customer's "
+            "drop-off instructions name the hub to bring it to.",
+            fields={"code": ["For another hub."]},
+        )
+    hub = Hub.objects.get(pk=hub.pk)  # its status now, not as the caller read it
+    if hub.status != HubStatus.ACTIVE:
+        raise HubNotActive(
+            f"{hub.name} is {hub.get_status_display().lower()}: it cannot receive returns.",
+            fields={"code": ["Your hub is not active."]},
+        )
+    brand = task.brand
+    with schema_context(brand.schema_name):
+        item = ReturnItem.objects.select_related("sku").get(pk=task.return_item_id)
+        _transition(
+            item, S.DROPPED_OFF, actor=actor, detail=f"Received at {hub.name} with the drop-off code.", at_hub=hub
+        )
+        hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
+        hub_task_open(hub=hub, brand=brand, kind=HubTask.Kind.INSPECT, return_item=item, due_at=now + INSPECT_WITHIN)
+    item.hub = hub
+    return brand, item
+
+
 # --- reads ---
+
+
+def hubs_serving_return(*, item: ReturnItem) -> models.QuerySet[Hub]:
+    """Active hubs whose service area covers the return's customer, nearest first
+    (annotated with `distance_miles`): the choices for assigning it."""
+    if item.lat is None:
+        return Hub.objects.none()
+    return Hub.objects.active().serving(item.lat, item.lon)
+
+
+def return_dropoff_task(*, item: ReturnItem) -> HubTask | None:
+    """The return's latest drop-off task (its code's expiry is the task's due time)."""
+    return (
+        HubTask.objects.filter(brand=_brand_here(), return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def returns_all() -> models.QuerySet[ReturnItem]:
@@ -301,8 +542,8 @@ def return_get(*, pk: int) -> ReturnItem:
 
 
 def return_events(*, item: ReturnItem) -> models.QuerySet[Event]:
-    """The chain of custody, oldest first."""
-    return Event.objects.filter(return_item=item).order_by("created_at", "pk")
+    """The chain of custody, oldest first, with the hub of each custody step."""
+    return Event.objects.filter(return_item=item).select_related("hub").order_by("created_at", "pk")
 
 
 FUNNEL = (S.INITIATED, S.ROUTED, S.DROPPED_OFF, S.INSPECTED, S.DISPOSED, S.CANCELLED)

@@ -4,6 +4,7 @@ the state-machine steps, the timeline and the moves valid from where the return 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from brands.decorators import brand_member_required
@@ -11,7 +12,7 @@ from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
-from fulfillment.forms_returns import CancelForm, RefundForm, ReturnFilterSet, ReturnForm
+from fulfillment.forms_returns import CancelForm, RefundForm, ReturnFilterSet, ReturnForm, RouteHubForm
 from fulfillment.models import Channel, ReturnItem, ReturnStatus
 from fulfillment.services import returns as services
 
@@ -78,14 +79,32 @@ def return_new(request):
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, f"Return {item.rma_ref} created. Route it below when you know where it goes.")
+            if item.hub_id:
+                done = (
+                    f"Return {item.rma_ref} created and routed to {item.hub.name}. Give the customer the drop-off code."
+                )
+            else:
+                done = f"Return {item.rma_ref} created. Route it below when you know where it goes."
+            messages.success(request, done)
             return redirect("return_detail", pk=item.pk)
     return render(request, "fulfillment/return_new.html", {"form": form, "section": "returns"})
 
 
-def _detail(request, item: ReturnItem, *, cancel_form: CancelForm | None = None, status: int = 200):
+def _detail(
+    request,
+    item: ReturnItem,
+    *,
+    cancel_form: CancelForm | None = None,
+    hub_form: RouteHubForm | None = None,
+    status: int = 200,
+):
     events = list(services.return_events(item=item))
     moves = services.return_next_moves(item=item)
+    can_route = any(m.target == ReturnStatus.ROUTED and m.route == ReturnItem.Route.WAREHOUSE for m in moves)
+    if hub_form is None and can_route and item.sku.local_returns_enabled and request.membership.can_write:
+        hubs = services.hubs_serving_return(item=item)
+        nearest = hubs.first()
+        hub_form = RouteHubForm(hubs=hubs, initial={"hub": nearest}) if nearest else None
     return render(
         request,
         "fulfillment/return_detail.html",
@@ -93,7 +112,10 @@ def _detail(request, item: ReturnItem, *, cancel_form: CancelForm | None = None,
             "item": item,
             "events": events,
             "steps": services.return_steps(item=item, events=events),
-            "can_route": any(m.target == ReturnStatus.ROUTED and m.route == ReturnItem.Route.WAREHOUSE for m in moves),
+            "dropoff": services.return_dropoff_task(item=item) if item.dropoff_code else None,
+            "now": timezone.now(),
+            "can_route": can_route,
+            "hub_form": hub_form,
             "can_receive": any(m.event == "received" for m in moves),
             "can_cancel": any(m.target == ReturnStatus.CANCELLED for m in moves),
             "can_refund": item.refund_status == ReturnItem.RefundStatus.PENDING,
@@ -125,6 +147,22 @@ def _act(request, pk, move, done: str):
 @brand_member_required(write=True)
 def return_route(request, pk):
     return _act(request, pk, services.return_route_to_warehouse, "Routed to your warehouse.")
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_route_hub(request, pk):
+    item = services.return_get(pk=pk)
+    form = RouteHubForm(request.POST, hubs=services.hubs_serving_return(item=item))
+    if form.is_valid():
+        try:
+            services.return_assign_to_hub(item=item, hub=form.cleaned_data["hub"], actor=Actor.from_request(request))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Routed to {item.hub.name}. Give the customer the drop-off code.")
+        return redirect("return_detail", pk=pk)
+    return _detail(request, item, hub_form=form, status=400)
 
 
 @require_POST

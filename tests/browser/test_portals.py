@@ -28,6 +28,7 @@ def test_hub_inspector_signs_in_and_sees_the_hub_portal(page, server, sign_in, s
     expect(heading(page)).to_have_text("Eastside Porch")
     expect(page.locator(".status")).to_have_text(re.compile(r"Active — taking returns within 10 mi"))
     expect(page.get_by_text("Nothing to do right now.")).to_be_visible()
+    expect(page.get_by_role("link", name="Receive a drop-off")).to_be_visible()
     screenshot(page, "hub-portal-phone.png")
 
 

@@ -272,7 +272,7 @@ def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
         ("received", "routed", "disposed"),
         ("refund", "", ""),
     ]
-    assert set(rows[0]) == {"id", "kind", "from_status", "to_status", "actor", "detail", "data", "created_at"}
+    assert set(rows[0]) == {"id", "kind", "from_status", "to_status", "actor", "hub", "detail", "data", "created_at"}
     assert all(e["actor"].startswith("API key “tests (admin)”") for e in rows)
     assert rows[1]["data"] == {"route": "warehouse"}
     assert rows[2]["data"] == {"disposition": "to_warehouse"}
@@ -302,15 +302,22 @@ def test_route_to_warehouse(api, brand_a, in_brand):
     assert again.json()["error"]["message"] == "A return that is routed cannot become routed."
 
 
-@pytest.mark.parametrize(("body", "code"), [({"route": "hub"}, "invalid_choice"), ({}, "required")])
-def test_route_accepts_only_the_warehouse_for_now(api, brand_a, in_brand, body, code):
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"route": "boat"}, "route", "invalid_choice"),
+        ({}, "route", "required"),
+        ({"route": "hub"}, "hub", "required"),
+        ({"route": "warehouse", "hub": 1}, "hub", "invalid"),
+    ],
+)
+def test_route_needs_a_route_and_a_hub_only_for_the_hub_route(api, brand_a, in_brand, body, field, code):
     item = make_return(brand_a, in_brand)
     response = post_json(api, f"/api/v1/returns/{item.pk}/route", body)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == code
-    if body:
-        assert "hub assignment" in error["fields"]["route"][0]
+    assert list(error["fields"]) == [field]
     with in_brand(brand_a):
         assert ReturnItem.objects.get().status == "initiated"
 

@@ -1,0 +1,106 @@
+"""Stock units: returned items on a hub's shelf (DESIGN.md §5, "Release and match").
+
+    held ──(brand approves)──→ available ─→ reserved ─→ handed_off
+      └──(brand rejects)──→ to_warehouse ←──(hold timer expires)──┘
+
+`unit_release` is the one way a unit comes into being: a Like-New inspection at a hub
+puts the item on that hub's shelf with a label. The fulfillment engine's matching starts
+from the unit this service returns."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from brands.models import Brand
+from closo.actors import Actor
+from fulfillment.models import StockUnit
+from fulfillment.services.events import event_record
+from hubs.models import Hub, HubTask
+from hubs.queue import hub_task_open
+
+# An unmatched unit waits this long on the shelf before it goes to the warehouse.
+SHELF_DAYS = 14
+
+
+def brand_of_connection() -> Brand:
+    """The brand whose schema the connection is on (a brand host, or schema_context)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Brand):
+        return tenant
+    return Brand.objects.get(schema_name=connection.schema_name)
+
+
+def unit_label(unit_id: int) -> str:
+    """The shelf label of unit `unit_id`: L-0042 (more digits once past 9999)."""
+    return f"L-{unit_id:04d}"
+
+
+def _next_unit_id() -> int:
+    # The label is derived from the id, so the id is drawn first and the row is inserted
+    # once, complete (no placeholder label to update, no second write).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [StockUnit._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@transaction.atomic
+def unit_release(*, inspection, actor: Actor) -> StockUnit:
+    """Put the item `inspection` (an inspections.Inspection) passed onto its hub's shelf:
+    a StockUnit labelled from its id, `available` — or `held` for the brand's approval when
+    the hub's reputation is below the brand's threshold — with its event, and the hub's
+    SHELF task in the same transaction. One unit per return (a second release fails on
+    the unique return, rolling back the caller's transaction)."""
+    brand = brand_of_connection()
+    # Reputation moves with every audit decision: read the hub row as it is now.
+    hub = Hub.objects.get(pk=inspection.hub_id)
+    item = inspection.return_item
+    reputation = hub.reputation
+    held = reputation < brand.reputation_threshold
+    now = timezone.now()
+    unit_id = _next_unit_id()
+    unit = StockUnit.objects.create(
+        id=unit_id,
+        sku_id=item.sku_id,
+        hub=hub,
+        return_item=item,
+        inspection_id=inspection.pk,
+        label=unit_label(unit_id),
+        condition=inspection.final_grade,
+        status=StockUnit.Status.HELD if held else StockUnit.Status.AVAILABLE,
+        hold_until=now + datetime.timedelta(days=SHELF_DAYS),
+    )
+    if held:
+        detail = (
+            f"Shelved as {unit.label}, held for {brand.name}'s approval: {hub.name}'s reputation "
+            f"{reputation:.0%} is below the brand's {brand.reputation_threshold:.0%}."
+        )
+    else:
+        detail = f"Shelved as {unit.label} at {hub.name}, available for a local hand-off."
+    event_record(
+        subject=unit,
+        kind="released",
+        actor=actor,
+        to_status=unit.status,
+        detail=detail,
+        data={
+            "inspection": inspection.pk,
+            "return": item.pk,
+            "label": unit.label,
+            "condition": unit.condition,
+            "reputation": round(reputation, 4),
+            "threshold": brand.reputation_threshold,
+        },
+        hub=hub,
+    )
+    hub_task_open(
+        hub=hub,
+        brand=brand,
+        kind=HubTask.Kind.SHELF,
+        return_item=item,
+        stock_unit=unit,
+        due_at=unit.hold_until,
+    )
+    return unit

@@ -1,0 +1,82 @@
+"""Two submits of one inspection at the same moment (a double tap, a retry racing the
+first request): real threads and connections, committed data. One inspection is stored."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from brands.models import Brand
+from closo.actors import Actor
+from closo.models import User
+from fulfillment.models import Event, ReturnItem, Sku, StockUnit
+from hubs.models import Hub, HubTask
+from inspections import inspect
+from inspections.models import Audit, GradingStandard, Inspection, InspectionPhoto
+from tests.conftest import BRAND_A, EMAILS, run_concurrently
+from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
+
+SKU = "WB-RACE-INSPECT"
+
+
+@pytest.fixture
+def received(committed):
+    """A committed, received return of brand A at the active hub, with its 4 photos (all
+    removed afterwards, with everything the submit wrote)."""
+    brand = Brand.objects.get(slug=BRAND_A["slug"])
+    hub = Hub.objects.get(name="Eastside Porch")
+    alice = User.objects.get(email=EMAILS["alice"])
+    standards = []
+
+    def cleanup():
+        HubTask.objects.filter(brand=brand, reference="RMA-RACE-INSPECT").delete()
+        with schema_context(brand.schema_name):
+            items = ReturnItem.objects.filter(rma_ref="RMA-RACE-INSPECT")
+            Event.objects.filter(unit__return_item__in=items).delete()
+            StockUnit.objects.filter(return_item__in=items).delete()
+            Audit.objects.filter(inspection__return_item__in=items).delete()
+            InspectionPhoto.objects.filter(return_item__in=items).delete()
+            Inspection.objects.filter(return_item__in=items).delete()
+            Event.objects.filter(return_item__in=items).delete()
+            items.delete()
+            GradingStandard.objects.filter(pk__in=standards).delete()
+            Sku.objects.filter(code=SKU).delete()
+
+    committed.append(cleanup)
+    with schema_context(brand.schema_name):
+        standards.append(publish_standard(Actor(user=alice, label=alice.email)).standard_id)
+    item = received_return(brand, hub, rma="RMA-RACE-INSPECT", sku_code=SKU)
+    with schema_context(brand.schema_name):
+        add_photos(item, hub)
+    return brand, hub, item
+
+
+def test_a_concurrent_double_submit_stores_one_inspection(received):
+    brand, hub, item = received
+    ivan = User.objects.get(email=EMAILS["ivan"])
+    started = timezone.now()
+
+    def tap(i):
+        with schema_context(brand.schema_name):
+            return inspect.inspection_submit(
+                item=item,
+                hub=hub,
+                inspector=ivan,
+                started_at=started,
+                answers=dict(ALL_PASS),
+                actor=Actor(user=ivan, label=ivan.email),
+            )
+
+    results = run_concurrently(tap, n=2)
+
+    stored = [r for r in results if isinstance(r, Inspection)]
+    refused = [r for r in results if isinstance(r, inspect.AlreadyInspected)]
+    assert (len(stored), len(refused)) == (1, 1), results
+    assert refused[0].fields == {"inspection": stored[0].pk}
+    with schema_context(brand.schema_name):
+        assert Inspection.objects.filter(return_item=item).count() == 1
+        assert StockUnit.objects.filter(return_item=item).count() == 1
+        assert Event.objects.filter(return_item=item, kind="inspected").count() == 1
+        assert InspectionPhoto.objects.filter(return_item=item, inspection=stored[0]).count() == 4
+    assert HubTask.objects.filter(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.SHELF).count() == 1
