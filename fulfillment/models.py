@@ -226,7 +226,9 @@ class StockUnit(models.Model):
     hub = shared_fk("hubs.Hub", null=False, blank=False)
     return_item = models.OneToOneField(ReturnItem, on_delete=models.PROTECT, related_name="unit")
     inspection_id = models.BigIntegerField(help_text="inspections.Inspection that released it.")
-    label = models.CharField(max_length=20, unique=True, help_text="Shelf label, e.g. L-0042.")
+    label = models.CharField(
+        max_length=20, unique=True, help_text="Shelf label, e.g. NOR2-0042: brand letters and id, then the unit id."
+    )
     condition = models.CharField(max_length=12, help_text="Final grade of its inspection.")
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.AVAILABLE)
     hold_until = models.DateTimeField(null=True, blank=True, help_text="Unmatched by then → warehouse.")

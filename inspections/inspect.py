@@ -19,11 +19,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from brands.selectors import brand_of_connection
 from closo.actors import Actor
 from closo.exceptions import Conflict, DomainError
-from fulfillment.models import Event, ReturnItem, ReturnStatus, StockUnit
-from fulfillment.services.returns import _transition
-from fulfillment.services.units import brand_of_connection, unit_release
+from fulfillment.models import ReturnItem, ReturnStatus, StockUnit
+from fulfillment.services.returns import return_dispose, return_mark_inspected
+from fulfillment.services.units import unit_release
 from hubs.models import Hub, HubMember, HubStatus, HubTask
 from hubs.queue import hub_task_close
 from inspections import engine
@@ -251,35 +252,28 @@ def inspection_submit(
 
     brand = brand_of_connection()
     grade_label = GRADE_LABELS[evaluation.final_grade]
-    _transition(
-        item,
-        S.INSPECTED,
+    return_mark_inspected(
+        item=item,
+        hub=hub,
         actor=actor,
         detail=(
             f"Inspected at {hub.name}: {grade_label} under {version.standard.name} v{version.number}, "
             f"{len(photos)} photos, {round(inspection.duration_seconds)} s."
         ),
-        at_hub=hub,
+        custody={
+            "inspection": inspection.pk,
+            "version": version.pk,
+            "computed_grade": evaluation.computed_grade,
+            "final_grade": evaluation.final_grade,
+            "photos": {slot: {"photo": p.pk, "sha256": p.sha256 or None} for slot, p in sorted(photos.items())},
+        },
     )
-    # The custody record of the inspection (which photos, their hashes, which version, the
-    # grades) goes on the event `_transition` just wrote: this transaction holds the return's
-    # row lock, so the latest "inspected" event of this return is that one.
-    event = Event.objects.filter(return_item=item, kind="inspected").latest("pk")
-    event.data = {
-        "inspection": inspection.pk,
-        "version": version.pk,
-        "computed_grade": evaluation.computed_grade,
-        "final_grade": evaluation.final_grade,
-        "photos": {slot: {"photo": p.pk, "sha256": p.sha256 or None} for slot, p in sorted(photos.items())},
-    }
-    event.save(update_fields=["data"])
-    _transition(
-        item,
-        S.DISPOSED,
+    return_dispose(
+        item=item,
+        disposition=RETURN_DISPOSITION[evaluation.disposition],
+        hub=hub,
         actor=actor,
         detail=f"{grade_label} → {DISPOSITION_LABELS[evaluation.disposition]}.",
-        at_hub=hub,
-        disposition=RETURN_DISPOSITION[evaluation.disposition],
     )
     hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.INSPECT)
     if evaluation.disposition == Disposition.LOCAL_STOCK:

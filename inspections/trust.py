@@ -169,7 +169,7 @@ def unit_reject(*, unit: StockUnit, reason: str, actor: Actor) -> StockUnit:
             fields={"reason": ["A reason is required to reject."]},
         )
     # Imported here so that fulfillment.services.units can import hold_required without a cycle.
-    from fulfillment.services.units import brand_of_connection
+    from brands.selectors import brand_of_connection
 
     _claim_held(unit, StockUnit.Status.TO_WAREHOUSE)
     previous, unit.status = unit.status, StockUnit.Status.TO_WAREHOUSE

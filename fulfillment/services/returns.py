@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.dateformat import format as date_format
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
+from brands.selectors import brand_of_connection
 from closo.actors import Actor
 from closo.exceptions import Conflict, DomainError
 from fulfillment.models import Channel, Event, ReturnItem, ReturnStatus, Sku
@@ -175,10 +176,18 @@ def _event_data(values: dict) -> dict:
 
 @transaction.atomic
 def _transition(
-    item: ReturnItem, to_status: str, *, actor: Actor, detail: str = "", at_hub: Hub | None = None, **changes
+    item: ReturnItem,
+    to_status: str,
+    *,
+    actor: Actor,
+    detail: str = "",
+    at_hub: Hub | None = None,
+    event_data: dict | None = None,
+    **changes,
 ) -> ReturnItem:
     """Move `item` from the status it was read with to `to_status`, setting `changes`,
-    and record the event (`at_hub`: the hub where it happened, for custody steps). The
+    and record the event (`at_hub`: the hub where it happened, for custody steps;
+    `event_data`: more custody facts for the event, e.g. photo hashes). The
     UPDATE only matches while the row still has that status, so of two concurrent moves
     from one state exactly one wins; the other gets InvalidReturnTransition (409). `item`
     is updated in place and returned."""
@@ -209,13 +218,25 @@ def _transition(
         from_status=from_status,
         to_status=to_status,
         detail=detail,
-        data=_event_data({**changes, **move.sets}),
+        data={**_event_data({**changes, **move.sets}), **(event_data or {})},
         hub=at_hub,
     )
     return item
 
 
 # --- writes ---
+
+
+def return_mark_inspected(*, item: ReturnItem, hub: Hub, actor: Actor, detail: str, custody: dict) -> ReturnItem:
+    """dropped_off → inspected, at `hub`; `custody` (inspection, version, grades, photo
+    hashes) goes on the event. Called by the inspection submit, in its transaction."""
+    return _transition(item, S.INSPECTED, actor=actor, detail=detail, at_hub=hub, event_data=custody)
+
+
+def return_dispose(*, item: ReturnItem, disposition: str, hub: Hub, actor: Actor, detail: str) -> ReturnItem:
+    """inspected → disposed with `disposition` (in_local_stock, to_warehouse, liquidated, recycled)."""
+    return _transition(item, S.DISPOSED, actor=actor, detail=detail, at_hub=hub, disposition=disposition)
+
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
 CREATED_VIA = {
@@ -310,7 +331,7 @@ def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
     """initiated or routed → cancelled, with the reason on the timeline; a hub's drop-off
     task is cancelled with it (its code then answers `code_cancelled`). The task row is
     locked before the return, the order `return_receive_dropoff` locks them in."""
-    brand = _brand_here()
+    brand = brand_of_connection()
     list(HubTask.objects.select_for_update().filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
     _transition(item, S.CANCELLED, actor=actor, detail=reason)
     hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.CANCELLED)
@@ -369,14 +390,6 @@ def dropoff_code_normalize(raw: str) -> str:
     return re.sub(r"[\s-]+", "", raw or "").upper()
 
 
-def _brand_here() -> Brand:
-    """The brand whose schema the connection is on (a brand host, or schema_context)."""
-    tenant = connection.tenant
-    if isinstance(tenant, Brand):
-        return tenant
-    return Brand.objects.get(schema_name=connection.schema_name)
-
-
 def _hub_field(message: str) -> dict:
     return {"hub": [message]}
 
@@ -410,7 +423,7 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
             f"{hub.service_radius_miles} mi of {hub.zip_code}."
         )
         raise HubNotServing(message, fields=_hub_field(message))
-    brand = _brand_here()
+    brand = brand_of_connection()
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
         if HubTask.objects.filter(code=code).exists() or ReturnItem.objects.filter(dropoff_code=code).exists():
@@ -525,7 +538,7 @@ def hubs_serving_return(*, item: ReturnItem) -> models.QuerySet[Hub]:
 def return_dropoff_task(*, item: ReturnItem) -> HubTask | None:
     """The return's latest drop-off task (its code's expiry is the task's due time)."""
     return (
-        HubTask.objects.filter(brand=_brand_here(), return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
+        HubTask.objects.filter(brand=brand_of_connection(), return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
         .order_by("-pk")
         .first()
     )

@@ -14,28 +14,24 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from brands.models import Brand
+from brands.selectors import brand_of_connection
 from closo.actors import Actor
 from fulfillment.models import StockUnit
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubTask
 from hubs.queue import hub_task_open
+from inspections.trust import hold_required
 
 # An unmatched unit waits this long on the shelf before it goes to the warehouse.
 SHELF_DAYS = 14
 
 
-def brand_of_connection() -> Brand:
-    """The brand whose schema the connection is on (a brand host, or schema_context)."""
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Brand):
-        return tenant
-    return Brand.objects.get(schema_name=connection.schema_name)
-
-
-def unit_label(unit_id: int) -> str:
-    """The shelf label of unit `unit_id`: L-0042 (more digits once past 9999)."""
-    return f"L-{unit_id:04d}"
+def unit_label(brand, unit_id: int) -> str:
+    """The shelf label of unit `unit_id` of `brand`: e.g. NOR2-0042 for Northwind (brand id
+    2). Unit ids count per brand schema, and one hub shelves units of many brands, so the
+    label starts with the brand's letters and id: two brands' units never share a label."""
+    letters = "".join(ch for ch in brand.slug.upper() if ch.isalpha())[:3] or "U"
+    return f"{letters}{brand.pk}-{unit_id:04d}"
 
 
 def _next_unit_id() -> int:
@@ -58,7 +54,7 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
     hub = Hub.objects.get(pk=inspection.hub_id)
     item = inspection.return_item
     reputation = hub.reputation
-    held = reputation < brand.reputation_threshold
+    held = hold_required(hub, brand)
     now = timezone.now()
     unit_id = _next_unit_id()
     unit = StockUnit.objects.create(
@@ -67,7 +63,7 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         hub=hub,
         return_item=item,
         inspection_id=inspection.pk,
-        label=unit_label(unit_id),
+        label=unit_label(brand, unit_id),
         condition=inspection.final_grade,
         status=StockUnit.Status.HELD if held else StockUnit.Status.AVAILABLE,
         hold_until=now + datetime.timedelta(days=SHELF_DAYS),

@@ -17,7 +17,7 @@ from fulfillment.models import StockUnit
 from hubs.models import Hub
 from inspections.models import InspectionPhoto
 from tests.conftest import EMAILS, PASSWORD
-from tests.inspections.trust_builders import make_inspection, route_review_urls
+from tests.inspections.trust_builders import make_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,6 @@ def _jpeg(slot: str, size: tuple[int, int]) -> bytes:
 def review(settings, tmp_path, brand_a, in_brand, active_hub, ivan, alice):
     """Brand A with three sampled inspections at the active hub (one lowered by the
     inspector), a held unit, and real photo files in a temp storage."""
-    route_review_urls(settings)
     settings.STORAGES = {
         **settings.STORAGES,
         "default": file_storage_from_env({}, media_root=tmp_path / "media", media_url="/media/"),

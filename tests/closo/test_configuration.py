@@ -117,6 +117,12 @@ def test_load_demo_is_idempotent(db, capsys):
         assert (version.checklist.count(), version.photos.filter(required=True).count()) == (8, 3)
         assert RegionLimit.objects.count() == 1
         assert (Backorder.objects.count(), ReturnItem.objects.count(), InboundSupply.objects.count()) == (6, 3, 3)
+        assert ReturnItem.objects.filter(route="hub", status="routed").count() == 2
+    from closo.management.commands.load_demo import demo_dropoff_codes
+
+    codes = demo_dropoff_codes()
+    assert [rma for rma, _ in codes] == ["RMA-2001", "RMA-2002"]
+    assert all(len(code) == 9 and code[4] == "-" for _, code in codes)
 
 
 def test_demo_api_key_works_as_printed(db, host_client):

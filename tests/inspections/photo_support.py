@@ -2,9 +2,8 @@
 that walks the stored bytes, storage on a temp dir or moto's S3 server, a return waiting
 for inspection at ivan's hub, and a second hub for the attacker's side.
 
-Import the fixtures (`media_fixture`, `photo_routes_fixture`, `s3_media_fixture`) into a test
-module so they apply there; `media` (local storage in a temp dir) and `photo_routes` are
-autouse."""
+Import the fixtures (`media_fixture`, `s3_media_fixture`) into a test module so they apply
+there; `media` (local storage in a temp dir) is autouse."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import Resolver404, resolve
 from PIL import Image, PngImagePlugin
 
 from closo.actors import Actor
@@ -24,7 +22,6 @@ from closo.storage import file_storage_from_env
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
 from hubs import services as hub_services
 from hubs.models import Hub, HubRole, HubStatus
-from inspections import photo_views
 from tests.factories import applied_hub
 from tests.inspections.conftest import make_standard
 
@@ -214,26 +211,6 @@ def s3_media_fixture(settings, s3_endpoint, tmp_path) -> Bucket:
         "default": file_storage_from_env(env, media_root=tmp_path, media_url="/media/"),
     }
     return Bucket(client, name)
-
-
-# --- routes ---
-
-
-def _routed_to(path: str, urlconf: str, view_class) -> bool:
-    try:
-        return getattr(resolve(path, urlconf=urlconf).func, "view_class", None) is view_class
-    except Resolver404:
-        return False
-
-
-@pytest.fixture(name="photo_routes", autouse=True)
-def photo_routes_fixture(settings):
-    """Route the photo URL modules until the host URLconfs include them (a no-op once they
-    do: then the real URLconfs are what is tested)."""
-    if not _routed_to("/hub/b/acme/photos/1/original", settings.PUBLIC_SCHEMA_URLCONF, photo_views.HubPhotoApi):
-        settings.PUBLIC_SCHEMA_URLCONF = "tests.inspections.photo_urls_public"
-    if not _routed_to("/photos/1/original", settings.ROOT_URLCONF, photo_views.BrandPhotoApi):
-        settings.ROOT_URLCONF = "tests.inspections.photo_urls_tenant"
 
 
 # --- data ---

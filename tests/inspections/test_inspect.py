@@ -89,7 +89,7 @@ def test_like_new_is_recorded_with_its_version_and_the_unit_goes_on_the_shelf(
         assert (item.status, item.disposition) == (ReturnStatus.DISPOSED, ReturnItem.Disposition.IN_LOCAL_STOCK)
 
         unit = StockUnit.objects.get(return_item=item)
-        assert unit.label == f"L-{unit.pk:04d}"
+        assert unit.label == f"ACM{brand_a.pk}-{unit.pk:04d}"
         assert (unit.status, unit.condition, unit.inspection_id) == ("available", Grade.LIKE_NEW, inspection.pk)
         assert (unit.hub_id, unit.sku_id) == (active_hub.pk, item.sku_id)
         assert unit.hold_until > timezone.now() + datetime.timedelta(days=13)

@@ -27,11 +27,6 @@ from tests.inspections.inspect_builders import (
 )
 
 
-@pytest.fixture(autouse=True)
-def inspect_urls(settings):
-    settings.PUBLIC_SCHEMA_URLCONF = "tests.inspections.inspect_urls"
-
-
 @pytest.fixture
 def version(brand_a, alice, in_brand):
     with in_brand(brand_a):

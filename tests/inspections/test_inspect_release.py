@@ -39,9 +39,11 @@ def inspect_like_new(brand, item, hub, inspector):
         return inspection, StockUnit.objects.get(return_item=item)
 
 
-@pytest.mark.parametrize("unit_id, label", [(7, "L-0007"), (42, "L-0042"), (9999, "L-9999"), (12345, "L-12345")])
-def test_the_shelf_label_is_the_units_id(unit_id, label):
-    assert unit_label(unit_id) == label
+@pytest.mark.parametrize("unit_id, suffix", [(7, "0007"), (42, "0042"), (9999, "9999"), (12345, "12345")])
+def test_the_shelf_label_is_the_brands_letters_and_id_then_the_units_id(brand_a, brand_b, unit_id, suffix):
+    assert unit_label(brand_a, unit_id) == f"ACM{brand_a.pk}-{suffix}"
+    # Unit ids count per brand: the same id in brand B gets another label on a shared shelf.
+    assert unit_label(brand_b, unit_id) == f"BOL{brand_b.pk}-{suffix}"
 
 
 def test_a_hub_in_good_standing_releases_the_unit_as_available(brand_a, photographed, active_hub, ivan):

@@ -19,7 +19,6 @@ from tests.inspections.photo_support import (
     as_upload,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
-    photo_routes_fixture,  # noqa: F401  (autouse fixture)
     s3_media_fixture,  # noqa: F401  (fixture)
     stored_files,
     upload_path,

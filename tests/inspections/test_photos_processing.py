@@ -20,7 +20,6 @@ from tests.inspections.photo_support import (
     assert_no_location_or_metadata,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
-    photo_routes_fixture,  # noqa: F401  (autouse fixture)
     png_bytes,
     s3_media_fixture,  # noqa: F401  (fixture)
     stored_files,

@@ -12,7 +12,6 @@ from tests.inspections.photo_support import (
     as_upload,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
-    photo_routes_fixture,  # noqa: F401  (autouse fixture)
     stored_files,
     waiting_return,
 )

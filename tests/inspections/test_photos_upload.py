@@ -19,7 +19,6 @@ from tests.inspections.photo_support import (
     as_upload,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
-    photo_routes_fixture,  # noqa: F401  (autouse fixture)
     png_bytes,
     png_declaring,
     stored_files,

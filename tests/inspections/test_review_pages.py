@@ -12,12 +12,7 @@ from fulfillment.models import StockUnit
 from hubs.models import Hub
 from inspections.models import Audit, Inspection
 from tests.factories import applied_hub
-from tests.inspections.trust_builders import make_inspection, route_review_urls
-
-
-@pytest.fixture(autouse=True)
-def review_urls(settings):
-    route_review_urls(settings)
+from tests.inspections.trust_builders import make_inspection
 
 
 @pytest.fixture

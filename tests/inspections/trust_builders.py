@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from closo.actors import Actor
 from fulfillment.models import ReturnItem, ReturnStatus, Sku, StockUnit
-from inspections import engine, photo_views, review_apis, review_views
+from inspections import engine
 from inspections.models import Audit, Inspection, InspectionPhoto, StandardVersion
 from inspections.selectors import snapshot_of
 from tests.inspections.conftest import make_standard
@@ -23,29 +22,6 @@ DISPOSED_AS = {
     "liquidation": ReturnItem.Disposition.LIQUIDATED,
     "recycle": ReturnItem.Disposition.RECYCLED,
 }
-
-
-ROUTES = {
-    "/inspections/": review_views.inspection_list,
-    "/api/v1/audits/": review_apis.AuditListApi,
-    "/photos/1/display": photo_views.BrandPhotoApi,
-}
-
-
-def _routed(path: str, urlconf: str, view) -> bool:
-    try:
-        func = resolve(path, urlconf=urlconf).func
-    except Resolver404:
-        return False
-    return func is view or getattr(func, "view_class", None) is view
-
-
-def route_review_urls(settings) -> None:
-    """Point brand hosts at tests.inspections.trust_urls until closo/urls_tenant.py and
-    closo/urls_api.py include the trust pages, API and photo route (a no-op once they do:
-    then the real URLconfs are what is tested)."""
-    if not all(_routed(path, settings.ROOT_URLCONF, view) for path, view in ROUTES.items()):
-        settings.ROOT_URLCONF = "tests.inspections.trust_urls"
 
 
 def published_version(actor: Actor) -> StandardVersion:

@@ -117,10 +117,16 @@ def _load_workspace(actor: Actor) -> None:
                 channel=Channel.API,
                 actor=actor,
             )
-    for i, (code, zip_code, reason) in enumerate(DEMO_RETURNS, start=1):
+    eastside = Hub.objects.get(name="Eastside Porch")
+    for i, (code, zip_code, reason, to_hub) in enumerate(DEMO_RETURNS, start=1):
         if not ReturnItem.objects.filter(rma_ref=f"RMA-{2000 + i}").exists():
             return_services.return_create(
-                rma_ref=f"RMA-{2000 + i}", sku_code=code, customer_zip=zip_code, reason=reason, actor=actor
+                rma_ref=f"RMA-{2000 + i}",
+                sku_code=code,
+                customer_zip=zip_code,
+                reason=reason,
+                hub=eastside if to_hub else None,
+                actor=actor,
             )
     if not InboundSupply.objects.exists():
         today = timezone.localdate()
@@ -142,10 +148,11 @@ DEMO_BACKORDERS = [
     ("WB-15-NAVY", "78723", 2),
     ("WB-15-SAGE", "78751", 1),
 ]
+# sku, customer ZIP, reason, routed to Eastside Porch (so the hub queue has drop-offs to receive)
 DEMO_RETURNS = [
-    ("WB-15-SAGE", "78703", "Too warm"),
-    ("WB-15-SAGE", "78741", "Changed my mind"),
-    ("WB-20-SAGE", "78722", "Too heavy"),
+    ("WB-15-SAGE", "78703", "Too warm", True),
+    ("WB-15-SAGE", "78741", "Changed my mind", True),
+    ("WB-20-SAGE", "78722", "Too heavy", False),
 ]
 DEMO_SUPPLY = [("WB-15-SAGE", 200, 3), ("WB-20-SAGE", 120, 5), ("WB-15-NAVY", 80, 6)]
 
@@ -235,3 +242,11 @@ class Command(BaseCommand):
                 Actor(user=User.objects.get(email=DEMO_BRAND["admin_email"]), label=DEMO_BRAND["admin_email"])
             )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+
+def demo_dropoff_codes() -> list[tuple[str, str]]:
+    """(RMA, code) of the demo drop-offs still waiting at Eastside Porch, for the banner."""
+    from hubs.models import HubTask
+
+    tasks = HubTask.objects.filter(hub__name="Eastside Porch", kind=HubTask.Kind.DROPOFF, status=HubTask.Status.OPEN)
+    return [(task.reference, f"{task.code[:4]}-{task.code[4:]}") for task in tasks.order_by("reference")]

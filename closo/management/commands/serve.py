@@ -16,6 +16,7 @@ from closo.management.commands.load_demo import (
     DEMO_PASSWORD,
     DEMO_STAFF,
     DEMO_VIEWER,
+    demo_dropoff_codes,
 )
 
 
@@ -98,6 +99,10 @@ class Command(BaseCommand):
             f"  Brand portal      http://{brand_host}/   {DEMO_BRAND['admin_email']} (viewer: {DEMO_VIEWER})",
             f"  Brand API docs    http://{brand_host}/api/docs/",
             f"  Demo API key      {DEMO_API_KEY}",
+            *[
+                f"  Drop-off code     {code}  ({rma}, waiting at Eastside Porch: receive it at /hub/receive/)"
+                for rma, code in demo_dropoff_codes()
+            ],
             "",
             "Press Ctrl-C to stop.",
             "",
