@@ -7,6 +7,7 @@ import pytest
 from closo.actors import Actor
 from inspections import services
 from inspections.models import Grade, GradingStandard, StandardVersion
+from tests.inspections.inspect_builders import add_photos, publish_standard, received_return
 
 ITEMS = [
     ("tags", "Tags attached", Grade.GOOD),
@@ -57,3 +58,24 @@ def in_a(in_brand, brand_a):
     """Run the test body in brand A's schema."""
     with in_brand(brand_a):
         yield brand_a
+
+
+# --- an inspection in progress: the standard, a return received at the hub, its photos ---
+
+
+@pytest.fixture
+def version(brand_a, alice, in_brand):
+    with in_brand(brand_a):
+        return publish_standard(Actor(user=alice, label=alice.email))
+
+
+@pytest.fixture
+def item(brand_a, active_hub, version):
+    return received_return(brand_a, active_hub)
+
+
+@pytest.fixture
+def photographed(brand_a, item, active_hub, in_brand):
+    with in_brand(brand_a):
+        add_photos(item, active_hub)
+    return item

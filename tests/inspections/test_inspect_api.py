@@ -9,7 +9,6 @@ import base64
 import pytest
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
 from fulfillment.models import StockUnit
 from hubs import services as hub_services
 from hubs.models import HubRole, HubStatus
@@ -22,27 +21,7 @@ from tests.inspections.inspect_builders import (
     add_photos,
     assigned_return,
     other_active_hub,
-    publish_standard,
-    received_return,
 )
-
-
-@pytest.fixture
-def version(brand_a, alice, in_brand):
-    with in_brand(brand_a):
-        return publish_standard(Actor(user=alice, label=alice.email))
-
-
-@pytest.fixture
-def item(brand_a, active_hub, version):
-    return received_return(brand_a, active_hub)
-
-
-@pytest.fixture
-def photographed(brand_a, item, active_hub, in_brand):
-    with in_brand(brand_a):
-        add_photos(item, active_hub)
-    return item
 
 
 @pytest.fixture
