@@ -555,8 +555,13 @@ def return_get(*, pk: int) -> ReturnItem:
 
 
 def return_events(*, item: ReturnItem) -> models.QuerySet[Event]:
-    """The chain of custody, oldest first, with the hub of each custody step."""
-    return Event.objects.filter(return_item=item).select_related("hub").order_by("created_at", "pk")
+    """The chain of custody, oldest first, with the hub of each custody step: the return's
+    own events and those of the stock unit it became (shelved, approved, handed off…)."""
+    return (
+        Event.objects.filter(Q(return_item=item) | Q(unit__return_item=item))
+        .select_related("hub")
+        .order_by("created_at", "pk")
+    )
 
 
 FUNNEL = (S.INITIATED, S.ROUTED, S.DROPPED_OFF, S.INSPECTED, S.DISPOSED, S.CANCELLED)

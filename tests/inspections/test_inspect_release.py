@@ -99,3 +99,15 @@ def test_the_reputation_is_read_when_the_unit_is_released(brand_a, photographed,
     _, unit = inspect_like_new(brand_a, photographed, stale, ivan)
 
     assert unit.status == StockUnit.Status.HELD
+
+
+def test_the_return_timeline_continues_with_its_unit(brand_a, photographed, active_hub, ivan, api_client, in_brand):
+    from fulfillment.models import ReturnItem
+    from fulfillment.services.returns import return_events
+
+    inspect_like_new(brand_a, photographed, active_hub, ivan)
+    with in_brand(brand_a):
+        kinds = [e.kind for e in return_events(item=ReturnItem.objects.get(pk=photographed.pk))]
+    assert kinds[-3:] == ["inspected", "disposed", "released"]
+    body = api_client(brand_a).get(f"/api/v1/returns/{photographed.pk}/events").json()
+    assert body["results"][-1]["kind"] == "released"
