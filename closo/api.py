@@ -1,11 +1,15 @@
 """API conventions shared by every endpoint: one error shape, pagination."""
 
+import abc
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from closo.actors import Actor
 from closo.exceptions import DomainError
 
 
@@ -65,3 +69,34 @@ def exception_handler(exc, context):
         code = _first_code(detail, "error")
     response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
     return response
+
+
+class ObjectActionApi(APIView, metaclass=abc.ABCMeta):
+    """POST /…/{pk}/<action>: one state change of one object. Validates `InputSerializer`
+    (if any), calls `act` (which calls the one service for that change) and answers 200
+    with `respond(obj)`. Concrete views implement the three hooks; an incomplete view
+    cannot be instantiated (ABC), so it fails at its first request and in tests."""
+
+    InputSerializer: type | None = None
+
+    def post(self, request, pk: int):
+        obj = self.get_target(pk)
+        values = {}
+        if self.InputSerializer is not None:
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            values = serializer.validated_data
+        self.act(obj, actor=Actor.from_request(request), **values)
+        return Response(self.respond(obj))
+
+    @abc.abstractmethod
+    def get_target(self, pk: int):
+        """The object addressed by the URL (404 when it isn't this brand's)."""
+
+    @abc.abstractmethod
+    def act(self, obj, *, actor: Actor, **values) -> None:
+        """Call the service for this action."""
+
+    @abc.abstractmethod
+    def respond(self, obj) -> dict:
+        """The response body after the change."""

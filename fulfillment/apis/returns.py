@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closo.actors import Actor
+from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
 from fulfillment.forms_returns import ReturnFilterSet
 from fulfillment.models import Channel, Event, ReturnItem
@@ -147,25 +148,16 @@ class ReturnEventListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ReturnActionApi(APIView):
-    """A move of one return: validates `InputSerializer` (if any), calls `act`, and
-    answers with the return as it is now (200). Subclasses list IdempotentPostMixin
-    first and override `post` only to call super() (the mixin must run before this)."""
+class ReturnActionApi(ObjectActionApi):
+    """A move of one return, answered with the return as it is now (200). Subclasses
+    list IdempotentPostMixin first and override `post` only to call super() (for the
+    schema decorator)."""
 
-    InputSerializer: type[serializers.Serializer] | None = None
+    def get_target(self, pk: int) -> ReturnItem:
+        return services.return_get(pk=pk)
 
-    def post(self, request, pk: int):
-        item = services.return_get(pk=pk)
-        values = {}
-        if self.InputSerializer is not None:
-            data = self.InputSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            values = data.validated_data
-        self.act(item=item, actor=Actor.from_request(request), **values)
-        return Response(ReturnSerializer(item).data)  # the services update `item` in place
-
-    def act(self, *, item: ReturnItem, actor: Actor, **values) -> None:
-        raise NotImplementedError
+    def respond(self, item: ReturnItem) -> dict:
+        return ReturnSerializer(item).data  # the services update `item` in place
 
 
 class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
@@ -197,7 +189,7 @@ class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, *, item, actor, route, hub):
+    def act(self, item, *, actor, route, hub):
         if route == ReturnItem.Route.HUB:
             services.return_assign_to_hub(item=item, hub=hub_by_id(hub), actor=actor)
         else:
@@ -212,7 +204,7 @@ class ReturnReceivedApi(IdempotentPostMixin, ReturnActionApi):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, *, item, actor):
+    def act(self, item, *, actor):
         services.return_warehouse_received(item=item, actor=actor)
 
 
@@ -226,7 +218,7 @@ class ReturnCancelApi(IdempotentPostMixin, ReturnActionApi):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, *, item, actor, reason):
+    def act(self, item, *, actor, reason):
         services.return_cancel(item=item, reason=reason, actor=actor)
 
 
@@ -240,5 +232,5 @@ class ReturnRefundApi(IdempotentPostMixin, ReturnActionApi):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, *, item, actor, refund_status):
+    def act(self, item, *, actor, refund_status):
         services.return_refund_update(item=item, refund_status=refund_status, actor=actor)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closo.actors import Actor
+from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
 from fulfillment.forms_supply import MAX_QTY
 from fulfillment.models import Event, InboundSupply
@@ -121,25 +122,16 @@ class SupplyDetailApi(APIView):
         return Response(SupplyDetailOutputSerializer(supply).data)
 
 
-class SupplyActionApi(APIView):
-    """A state change on one purchase order (`act`), answered with the order and its
-    timeline. Subclasses put IdempotentPostMixin first, so a retried request with the same
+class SupplyActionApi(ObjectActionApi):
+    """A state change on one purchase order, answered with the order and its timeline.
+    Subclasses put IdempotentPostMixin first, so a retried request with the same
     `Idempotency-Key` gets the first answer instead of a 409."""
 
-    InputSerializer: type[serializers.Serializer] | None = None
+    def get_target(self, pk: int) -> InboundSupply:
+        return get_object_or_404(InboundSupply, pk=pk)
 
-    def post(self, request, pk: int):
-        supply = get_object_or_404(InboundSupply, pk=pk)
-        data = {}
-        if self.InputSerializer is not None:
-            serializer = self.InputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        self.act(supply=supply, actor=Actor.from_request(request), **data)
-        return Response(SupplyDetailOutputSerializer(get_object_or_404(services.supply_with_events(), pk=pk)).data)
-
-    def act(self, *, supply: InboundSupply, actor: Actor, **data) -> None:
-        raise NotImplementedError
+    def respond(self, supply: InboundSupply) -> dict:
+        return SupplyDetailOutputSerializer(get_object_or_404(services.supply_with_events(), pk=supply.pk)).data
 
 
 @extend_schema_view(
@@ -150,7 +142,7 @@ class SupplyReceiveApi(IdempotentPostMixin, SupplyActionApi):
     expected order can be received (409 `invalid_transition`, also on a repeat without
     the same Idempotency-Key)."""
 
-    def act(self, *, supply, actor, **data):
+    def act(self, supply, *, actor):
         services.supply_receive(supply=supply, actor=actor)
 
 
@@ -170,5 +162,5 @@ class SupplyCancelApi(IdempotentPostMixin, SupplyActionApi):
 
     InputSerializer = SupplyCancelInput
 
-    def act(self, *, supply, actor, reason):
+    def act(self, supply, *, actor, reason):
         services.supply_cancel(supply=supply, reason=reason, actor=actor)

@@ -83,3 +83,14 @@ def test_unknown_page_is_the_404_page(host_client, brand_a, alice):
     response = host_client(brand_a.host, alice).get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_an_action_view_without_its_hooks_cannot_be_built():
+    from closo.api import ObjectActionApi
+
+    class Incomplete(ObjectActionApi):
+        def get_target(self, pk):
+            return pk
+
+    with pytest.raises(TypeError, match="act"):
+        Incomplete()
