@@ -255,3 +255,47 @@ def upload_path(brand, item) -> str:
 
 def api_upload_path(brand, item) -> str:
     return f"/api/v1/hub/b/{brand.slug}/returns/{item.pk}/photos"
+
+
+@dataclass(frozen=True)
+class CommittedReturn:
+    brand: object
+    hub: Hub
+    inspector: object
+    item: ReturnItem
+    queued_before: frozenset  # django-q2 task ids queued before the test
+
+
+def committed_waiting_return(committed, *, rma: str, code: str) -> CommittedReturn:
+    """For tests on real transactions (`committed`): a return waiting for inspection at
+    Eastside Porch in brand A, with a cleanup that removes it, its photos, events, the
+    standard and SKU made for it, and any task it queued."""
+    from django_q.models import OrmQ
+    from django_tenants.utils import schema_context
+
+    from brands.models import Brand
+    from closo.models import User
+    from fulfillment.models import Event
+    from inspections.models import GradingStandard, InspectionPhoto
+    from tests.conftest import EMAILS
+
+    brand = Brand.objects.get(slug="acme")
+    hub = Hub.objects.get(name="Eastside Porch")
+    inspector = User.objects.get(email=EMAILS["ivan"])
+    queued_before = set(OrmQ.objects.values_list("pk", flat=True))
+    with schema_context(brand.schema_name):
+        standards_before = set(GradingStandard.objects.values_list("pk", flat=True))
+
+    def cleanup():
+        OrmQ.objects.exclude(pk__in=queued_before).delete()
+        with schema_context(brand.schema_name):
+            Event.objects.filter(return_item__rma_ref=rma).delete()
+            InspectionPhoto.objects.filter(return_item__rma_ref=rma).delete()
+            ReturnItem.objects.filter(rma_ref=rma).delete()
+            GradingStandard.objects.exclude(pk__in=standards_before).delete()
+            Sku.objects.filter(code="WB-PHOTO").delete()
+
+    committed.append(cleanup)
+    with schema_context(brand.schema_name):
+        item = waiting_return(brand, hub, rma=rma, code=code)
+    return CommittedReturn(brand=brand, hub=hub, inspector=inspector, item=item, queued_before=frozenset(queued_before))

@@ -18,6 +18,7 @@ from tests.inspections.photo_support import (
     as_upload,
     assert_has_gps,
     assert_no_location_or_metadata,
+    committed_waiting_return,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
     png_bytes,
@@ -280,34 +281,15 @@ def test_the_upload_enqueues_processing_on_commit_and_the_task_finishes_it(commi
     on django-q2's ORM broker; running that task makes the photo ready."""
     from django_q.models import OrmQ
 
-    from brands.models import Brand
-    from closo.models import User
-    from fulfillment.models import ReturnItem, Sku
-    from hubs.models import Hub
-    from inspections.models import GradingStandard
-    from tests.conftest import EMAILS
-
-    brand = Brand.objects.get(slug="acme")
-    hub = Hub.objects.get(name="Eastside Porch")
-    ivan = User.objects.get(email=EMAILS["ivan"])
-    queued_before = set(OrmQ.objects.values_list("pk", flat=True))
+    setup = committed_waiting_return(committed, rma="RMA-COMMIT", code="PHC001")
+    brand, queued_before = setup.brand, setup.queued_before
     with schema_context(brand.schema_name):
-        standards_before = set(GradingStandard.objects.values_list("pk", flat=True))
-
-    def cleanup():
-        OrmQ.objects.exclude(pk__in=queued_before).delete()
-        with schema_context(brand.schema_name):
-            Event.objects.filter(return_item__rma_ref="RMA-COMMIT").delete()
-            InspectionPhoto.objects.filter(return_item__rma_ref="RMA-COMMIT").delete()
-            ReturnItem.objects.filter(rma_ref="RMA-COMMIT").delete()
-            GradingStandard.objects.exclude(pk__in=standards_before).delete()
-            Sku.objects.filter(code="WB-PHOTO").delete()
-
-    committed.append(cleanup)
-    with schema_context(brand.schema_name):
-        item = waiting_return(brand, hub, rma="RMA-COMMIT", code="PHC001")
         photo = photos.photo_upload(
-            item=item, slot="front", upload=as_upload(jpeg_bytes()), hub=hub, actor=Actor(user=ivan)
+            item=setup.item,
+            slot="front",
+            upload=as_upload(jpeg_bytes()),
+            hub=setup.hub,
+            actor=Actor(user=setup.inspector),
         )
     queued = [q.task for q in OrmQ.objects.exclude(pk__in=queued_before)]
     assert [(t["func"], t["args"]) for t in queued] == [

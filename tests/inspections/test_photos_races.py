@@ -10,48 +10,22 @@ from inspections.models import InspectionPhoto
 from tests.conftest import run_concurrently
 from tests.inspections.photo_support import (
     as_upload,
+    committed_waiting_return,
     jpeg_bytes,
     media_fixture,  # noqa: F401  (autouse fixture: storage in a temp dir)
     stored_files,
-    waiting_return,
 )
 
 
 def test_concurrent_uploads_of_one_slot_leave_one_photo_and_one_file(committed, media):
-    from django_q.models import OrmQ
-
-    from brands.models import Brand
-    from closo.models import User
-    from fulfillment.models import ReturnItem, Sku
-    from hubs.models import Hub
-    from inspections.models import GradingStandard
-    from tests.conftest import EMAILS
-
-    brand = Brand.objects.get(slug="acme")
-    hub = Hub.objects.get(name="Eastside Porch")
-    ivan = User.objects.get(email=EMAILS["ivan"])
-    queued_before = set(OrmQ.objects.values_list("pk", flat=True))
-    with schema_context(brand.schema_name):
-        standards_before = set(GradingStandard.objects.values_list("pk", flat=True))
-
-    def cleanup():
-        OrmQ.objects.exclude(pk__in=queued_before).delete()
-        with schema_context(brand.schema_name):
-            Event.objects.filter(return_item__rma_ref="RMA-RACE").delete()
-            InspectionPhoto.objects.filter(return_item__rma_ref="RMA-RACE").delete()
-            ReturnItem.objects.filter(rma_ref="RMA-RACE").delete()
-            GradingStandard.objects.exclude(pk__in=standards_before).delete()
-            Sku.objects.filter(code="WB-PHOTO").delete()
-
-    committed.append(cleanup)
-    with schema_context(brand.schema_name):
-        item = waiting_return(brand, hub, rma="RMA-RACE", code="PHR001")
+    setup = committed_waiting_return(committed, rma="RMA-RACE", code="PHR001")
+    brand, hub, item = setup.brand, setup.hub, setup.item
     files = [jpeg_bytes((700 + 100 * i, 500)) for i in range(3)]
 
     def upload(i):
         with schema_context(brand.schema_name):
             return photos.photo_upload(
-                item=item, slot="front", upload=as_upload(files[i]), hub=hub, actor=Actor(user=ivan)
+                item=item, slot="front", upload=as_upload(files[i]), hub=hub, actor=Actor(user=setup.inspector)
             ).pk
 
     results = run_concurrently(upload, n=3)
