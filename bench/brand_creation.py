@@ -91,7 +91,7 @@ class Bench:
 
         from django.test.utils import override_settings
 
-        from brands.services import brand_create
+        from brands.services.brands import brand_create
         from closo.models import User
 
         slug = self._slug(kind)
@@ -190,7 +190,7 @@ def run(runs: int, same_connection: int, server: str) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from brands.services import public_tenant_ensure
+    from brands.services.brands import public_tenant_ensure
 
     call_command("migrate", interactive=False, verbosity=0)  # public, brands, and the template schema
     public_tenant_ensure()

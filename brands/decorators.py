@@ -3,7 +3,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
-from brands.selectors import membership_for
+from brands.selectors.brands import membership_for
 
 
 def brand_member_required(view=None, *, write: bool = False):

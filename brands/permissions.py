@@ -1,7 +1,7 @@
 from rest_framework import permissions
 
 from brands.models import ApiKey
-from brands.selectors import membership_for
+from brands.selectors.brands import membership_for
 
 
 def brand_principal(request):

@@ -1,10 +1,11 @@
+"""Brand workspace pages (brand host): team and API keys."""
+
 from django.urls import path
 
-from brands import views
+from brands.views import workspace
 
 urlpatterns = [
-    path("", views.brand_home, name="brand_home"),
-    path("team/", views.team, name="brand_team"),
-    path("api-keys/", views.api_keys, name="brand_api_keys"),
-    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="brand_api_key_revoke"),
+    path("team/", workspace.team, name="brand_team"),
+    path("api-keys/", workspace.api_keys, name="brand_api_keys"),
+    path("api-keys/<int:pk>/revoke/", workspace.api_key_revoke, name="brand_api_key_revoke"),
 ]

@@ -4,16 +4,15 @@ and the hub API (/api/v1/hub/)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from closo.views import landing
+from portals import urls as portal_urls
+from portals.views.landing import landing
 
 urlpatterns = [
     path("", landing, name="landing"),
     path("accounts/", include("closo.urls_accounts")),
     path("", include("hubs.urls")),
-    path("", include("inspections.hub_urls")),  # hub photo uploads and hub-side photo files
-    path("", include("inspections.hub_inspect_urls")),  # the inspection wizard
-    path("api/v1/hub/", include("hubs.api_urls")),
-    path("api/v1/hub/", include("inspections.hub_inspect_api_urls")),
+    path("", include(portal_urls.hub_urlpatterns)),
+    path("api/v1/hub/", include("portals.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,13 +4,6 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from hubs.models import HubStatus
-
-
-def landing(request):
-    """Public host: what Closo is, for brands and for would-be hubs."""
-    return render(request, "landing.html", {"hub_statuses": HubStatus})
-
 
 def unknown_host(request):
     """No brand answers at this host (or it was deactivated): a plain 404 page."""

@@ -1,12 +1,39 @@
-"""Brand API v1 endpoints of the fulfillment app, one module per area under api_routes/."""
+"""Brand API v1 endpoints of the fulfillment app (mounted at /api/v1/ on a brand host)."""
 
-from fulfillment.api_routes import backorders, imports, regions, returns, skus, supply
+from django.urls import path
+
+from fulfillment.apis import backorders, imports, regions, returns, skus, supply
 
 urlpatterns = [
-    *skus.urlpatterns,
-    *regions.urlpatterns,
-    *backorders.urlpatterns,
-    *returns.urlpatterns,
-    *supply.urlpatterns,
-    *imports.urlpatterns,
+    # skus
+    # import/export before <code>: those two words are reserved as SKU codes.
+    path("skus/", skus.SkuListApi.as_view(), name="api_sku_list"),
+    path("skus/import", skus.SkuImportApi.as_view(), name="api_sku_import"),
+    path("skus/export", skus.SkuExportApi.as_view(), name="api_sku_export"),
+    path("skus/<str:code>", skus.SkuDetailApi.as_view(), name="api_sku_detail"),
+    path("skus/<str:code>/stock", skus.SkuStockApi.as_view(), name="api_sku_stock"),
+    # regions
+    path("regions/", regions.RegionCollectionApi.as_view(), name="api_region_list"),
+    path("regions/check", regions.RegionCheckApi.as_view(), name="api_region_check"),
+    path("regions/<int:pk>", regions.RegionItemApi.as_view(), name="api_region_detail"),
+    # backorders
+    path("backorders/", backorders.BackorderCollectionApi.as_view(), name="api_backorder_list"),
+    path("backorders/import", backorders.BackorderImportApi.as_view(), name="api_backorder_import"),
+    path("backorders/<int:pk>", backorders.BackorderDetailApi.as_view(), name="api_backorder_detail"),
+    path("backorders/<int:pk>/cancel", backorders.BackorderCancelApi.as_view(), name="api_backorder_cancel"),
+    # returns
+    path("returns/", returns.ReturnListCreateApi.as_view(), name="api_return_list"),
+    path("returns/<int:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),
+    path("returns/<int:pk>/events", returns.ReturnEventListApi.as_view(), name="api_return_events"),
+    path("returns/<int:pk>/route", returns.ReturnRouteApi.as_view(), name="api_return_route"),
+    path("returns/<int:pk>/received", returns.ReturnReceivedApi.as_view(), name="api_return_received"),
+    path("returns/<int:pk>/cancel", returns.ReturnCancelApi.as_view(), name="api_return_cancel"),
+    path("returns/<int:pk>/refund", returns.ReturnRefundApi.as_view(), name="api_return_refund"),
+    # supply
+    path("supply/", supply.SupplyListApi.as_view(), name="api_supply_list"),
+    path("supply/<int:pk>", supply.SupplyDetailApi.as_view(), name="api_supply_detail"),
+    path("supply/<int:pk>/receive", supply.SupplyReceiveApi.as_view(), name="api_supply_receive"),
+    path("supply/<int:pk>/cancel", supply.SupplyCancelApi.as_view(), name="api_supply_cancel"),
+    # imports
+    path("imports/<int:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
 ]

@@ -1,12 +1,43 @@
-"""Brand-portal pages of the fulfillment app, one module per area under routes/."""
+"""Brand-portal pages of the fulfillment app (mounted at the root of a brand host)."""
 
-from fulfillment.routes import backorders, imports, regions, returns, skus, supply
+from django.urls import path
+
+from fulfillment.views import backorders, imports, regions, returns, skus, supply
 
 urlpatterns = [
-    *skus.urlpatterns,
-    *regions.urlpatterns,
-    *backorders.urlpatterns,
-    *returns.urlpatterns,
-    *supply.urlpatterns,
-    *imports.urlpatterns,
+    # skus
+    path("skus/", skus.sku_list, name="sku_list"),
+    path("skus/new/", skus.sku_create, name="sku_create"),
+    path("skus/import/", skus.sku_import, name="sku_import"),
+    path("skus/export.csv", skus.sku_export, name="sku_export"),
+    path("skus/<int:pk>/", skus.sku_detail, name="sku_detail"),
+    # regions
+    path("regions/", regions.region_list, name="region_list"),
+    path("regions/new/", regions.region_create, name="region_create"),
+    path("regions/<int:pk>/edit/", regions.region_edit, name="region_edit"),
+    path("regions/<int:pk>/delete/", regions.region_delete, name="region_delete"),
+    # backorders
+    path("backorders/", backorders.backorder_list, name="backorder_list"),
+    path("backorders/new/", backorders.backorder_create, name="backorder_create"),
+    path("backorders/import/", backorders.backorder_import, name="backorder_import"),
+    path("backorders/<int:pk>/", backorders.backorder_detail, name="backorder_detail"),
+    path("backorders/<int:pk>/cancel/", backorders.backorder_cancel, name="backorder_cancel"),
+    # returns
+    path("returns/", returns.return_list, name="return_list"),
+    path("returns/new/", returns.return_new, name="return_new"),
+    path("returns/<int:pk>/", returns.return_detail, name="return_detail"),
+    path("returns/<int:pk>/route/", returns.return_route, name="return_route"),
+    path("returns/<int:pk>/route-hub/", returns.return_route_hub, name="return_route_hub"),
+    path("returns/<int:pk>/received/", returns.return_received, name="return_received"),
+    path("returns/<int:pk>/cancel/", returns.return_cancel, name="return_cancel"),
+    path("returns/<int:pk>/refund/", returns.return_refund, name="return_refund"),
+    # supply
+    path("supply/", supply.supply_list, name="supply_list"),
+    path("supply/new/", supply.supply_create, name="supply_create"),
+    path("supply/<int:pk>/", supply.supply_detail, name="supply_detail"),
+    path("supply/<int:pk>/receive/", supply.supply_receive, name="supply_receive"),
+    path("supply/<int:pk>/cancel/", supply.supply_cancel, name="supply_cancel"),
+    # imports
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/run/", imports.import_run, name="import_run"),
 ]

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from closo.exceptions import DomainError
-from hubs import services
 from hubs.models import Hub, HubEvent, HubMember, HubStatus, PostalCode
+from hubs.services import registry as services
 
 
 class HubMemberInline(admin.TabularInline):

@@ -1,22 +1,31 @@
-"""Brand API v1: grading standards (mounted at /api/v1/)."""
+"""Brand API v1 endpoints of the inspections app (mounted at /api/v1/ on a brand host):
+grading standards, inspections, audits and held stock units."""
 
 from django.urls import path
 
-from inspections import apis
+from inspections.apis import review, standards
 
 VERSION = "standards/<int:pk>/versions/<int:number>"
 
 urlpatterns = [
-    path("standards/", apis.StandardListApi.as_view(), name="api_standard_list"),
-    path("standards/resolve", apis.StandardResolveApi.as_view(), name="api_standard_resolve"),
-    path("standards/<int:pk>", apis.StandardDetailApi.as_view(), name="api_standard_detail"),
-    path("standards/<int:pk>/versions", apis.VersionCreateApi.as_view(), name="api_standard_version_create"),
-    path(VERSION, apis.VersionDetailApi.as_view(), name="api_standard_version"),
-    path(f"{VERSION}/checklist", apis.ChecklistCreateApi.as_view(), name="api_checklist_add"),
-    path(f"{VERSION}/checklist/<slug:key>", apis.ChecklistItemApi.as_view(), name="api_checklist_item"),
-    path(f"{VERSION}/photos", apis.PhotoCreateApi.as_view(), name="api_photo_add"),
-    path(f"{VERSION}/photos/<slug:slot>", apis.PhotoSlotApi.as_view(), name="api_photo_slot"),
-    path(f"{VERSION}/dispositions", apis.VersionDispositionsApi.as_view(), name="api_version_dispositions"),
-    path(f"{VERSION}/order", apis.VersionOrderApi.as_view(), name="api_version_order"),
-    path(f"{VERSION}/publish", apis.VersionPublishApi.as_view(), name="api_version_publish"),
+    path("standards/", standards.StandardListApi.as_view(), name="api_standard_list"),
+    path("standards/resolve", standards.StandardResolveApi.as_view(), name="api_standard_resolve"),
+    path("standards/<int:pk>", standards.StandardDetailApi.as_view(), name="api_standard_detail"),
+    path("standards/<int:pk>/versions", standards.VersionCreateApi.as_view(), name="api_standard_version_create"),
+    path(VERSION, standards.VersionDetailApi.as_view(), name="api_standard_version"),
+    path(f"{VERSION}/checklist", standards.ChecklistCreateApi.as_view(), name="api_checklist_add"),
+    path(f"{VERSION}/checklist/<slug:key>", standards.ChecklistItemApi.as_view(), name="api_checklist_item"),
+    path(f"{VERSION}/photos", standards.PhotoCreateApi.as_view(), name="api_photo_add"),
+    path(f"{VERSION}/photos/<slug:slot>", standards.PhotoSlotApi.as_view(), name="api_photo_slot"),
+    path(f"{VERSION}/dispositions", standards.VersionDispositionsApi.as_view(), name="api_version_dispositions"),
+    path(f"{VERSION}/order", standards.VersionOrderApi.as_view(), name="api_version_order"),
+    path(f"{VERSION}/publish", standards.VersionPublishApi.as_view(), name="api_version_publish"),
+    # review
+    path("inspections/", review.InspectionListApi.as_view(), name="api_inspection_list"),
+    path("inspections/<int:pk>", review.InspectionDetailApi.as_view(), name="api_inspection_detail"),
+    path("audits/", review.AuditListApi.as_view(), name="api_audit_list"),
+    path("audits/<int:pk>/decision", review.AuditDecisionApi.as_view(), name="api_audit_decision"),
+    path("units/", review.UnitListApi.as_view(), name="api_unit_list"),
+    path("units/<int:pk>/approve", review.UnitApproveApi.as_view(), name="api_unit_approve"),
+    path("units/<int:pk>/reject", review.UnitRejectApi.as_view(), name="api_unit_reject"),
 ]

@@ -1,7 +1,7 @@
 """Domain errors of grading standards and the grading engine. Each carries a `code` the
 API returns and a message a person can act on."""
 
-from closo.exceptions import Conflict, DomainError
+from closo.exceptions import Conflict, DomainError, NotAllowed
 
 
 class GradingError(DomainError):
@@ -47,3 +47,64 @@ class NotInVersion(DomainError):
 
     code = "not_found"
     status = 404
+
+
+class HubNotActive(DomainError):
+    code = "hub_not_active"
+    status = 403
+
+
+class WrongHub(DomainError):
+    code = "wrong_hub"
+    status = 403
+
+
+class NotHubMember(DomainError):
+    code = "not_hub_member"
+    status = 403
+
+
+class NotDroppedOff(Conflict):
+    code = "not_dropped_off"
+
+
+class AlreadyInspected(Conflict):
+    code = "already_inspected"
+
+
+class NoStandard(Conflict):
+    code = "no_standard"
+
+
+class StandardChanged(Conflict):
+    code = "standard_changed"
+
+
+class NotThisHubsItem(NotAllowed):
+    code = "not_your_item"
+
+
+class NotAwaitingInspection(Conflict):
+    code = "not_awaiting_inspection"
+
+
+class UnknownSlot(DomainError):
+    code = "unknown_slot"
+
+
+class InvalidVerdict(DomainError):
+    code = "invalid_verdict"
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+
+
+class AuditDecided(Conflict):
+    """An audit is decided once: the first decision counts, later ones are refused."""
+
+    code = "audit_decided"
+
+
+class InvalidTrustSettings(DomainError):
+    code = "invalid_settings"

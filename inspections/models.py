@@ -205,6 +205,9 @@ class InspectionPhoto(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    # The stored files of a processed photo, smallest first.
+    RENDITIONS = ("thumbnail", "display", "original")
+
     return_item = models.ForeignKey("fulfillment.ReturnItem", on_delete=models.PROTECT, related_name="photos")
     inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
     slot = models.SlugField(max_length=40)

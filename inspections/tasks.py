@@ -3,7 +3,7 @@ worker's connection starts on the public schema)."""
 
 from django_tenants.utils import schema_context
 
-from inspections import photos
+from inspections.services import photos
 
 
 def photo_process(schema_name: str, photo_id: int) -> dict:

@@ -1,27 +1,41 @@
-"""Brand-portal pages for grading standards (mounted at /standards/ on a brand host)."""
+"""Brand-portal pages of the inspections app (mounted at the root of a brand host):
+grading standards, inspection review, audits, held units, trust settings, photo files."""
 
 from django.urls import path
 
-from inspections import views
+from inspections.apis import photos
+from inspections.views import review, standards
 
-VERSION = "<int:pk>/versions/<int:number>/"
+VERSION = "standards/<int:pk>/versions/<int:number>/"
 
 urlpatterns = [
-    path("", views.standard_list, name="standard_list"),
-    path("<int:pk>/", views.standard_detail, name="standard_detail"),
-    path("<int:pk>/history/", views.standard_history, name="standard_history"),
-    path("<int:pk>/drafts/", views.draft_create, name="standard_draft_create"),
-    path(VERSION, views.version_detail, name="standard_version"),
-    path(f"{VERSION}preview/", views.version_preview, name="standard_preview"),
-    path(f"{VERSION}discard/", views.draft_discard, name="standard_draft_discard"),
-    path(f"{VERSION}publish/", views.publish, name="standard_publish"),
-    path(f"{VERSION}dispositions/", views.dispositions_set, name="standard_dispositions"),
-    path(f"{VERSION}checklist/", views.item_add, name="standard_item_add"),
-    path(f"{VERSION}checklist/<slug:key>/", views.item_edit, name="standard_item_edit"),
-    path(f"{VERSION}checklist/<slug:key>/delete/", views.item_delete, name="standard_item_delete"),
-    path(f"{VERSION}checklist/<slug:key>/move/", views.item_move, name="standard_item_move"),
-    path(f"{VERSION}photos/", views.photo_add, name="standard_photo_add"),
-    path(f"{VERSION}photos/<slug:slot>/", views.photo_edit, name="standard_photo_edit"),
-    path(f"{VERSION}photos/<slug:slot>/delete/", views.photo_delete, name="standard_photo_delete"),
-    path(f"{VERSION}photos/<slug:slot>/move/", views.photo_move, name="standard_photo_move"),
+    # grading standards
+    path("standards/", standards.standard_list, name="standard_list"),
+    path("standards/<int:pk>/", standards.standard_detail, name="standard_detail"),
+    path("standards/<int:pk>/history/", standards.standard_history, name="standard_history"),
+    path("standards/<int:pk>/drafts/", standards.draft_create, name="standard_draft_create"),
+    path(VERSION, standards.version_detail, name="standard_version"),
+    path(f"{VERSION}preview/", standards.version_preview, name="standard_preview"),
+    path(f"{VERSION}discard/", standards.draft_discard, name="standard_draft_discard"),
+    path(f"{VERSION}publish/", standards.publish, name="standard_publish"),
+    path(f"{VERSION}dispositions/", standards.dispositions_set, name="standard_dispositions"),
+    path(f"{VERSION}checklist/", standards.item_add, name="standard_item_add"),
+    path(f"{VERSION}checklist/<slug:key>/", standards.item_edit, name="standard_item_edit"),
+    path(f"{VERSION}checklist/<slug:key>/delete/", standards.item_delete, name="standard_item_delete"),
+    path(f"{VERSION}checklist/<slug:key>/move/", standards.item_move, name="standard_item_move"),
+    path(f"{VERSION}photos/", standards.photo_add, name="standard_photo_add"),
+    path(f"{VERSION}photos/<slug:slot>/", standards.photo_edit, name="standard_photo_edit"),
+    path(f"{VERSION}photos/<slug:slot>/delete/", standards.photo_delete, name="standard_photo_delete"),
+    path(f"{VERSION}photos/<slug:slot>/move/", standards.photo_move, name="standard_photo_move"),
+    # review: inspections, audits, held units, trust settings
+    path("inspections/", review.inspection_list, name="inspection_list"),
+    path("inspections/<int:pk>/", review.inspection_detail, name="inspection_review"),
+    path("audits/", review.audit_list, name="audit_list"),
+    path("audits/<int:pk>/decide/", review.audit_decide, name="audit_decide"),
+    path("units/held/", review.unit_held_list, name="unit_held_list"),
+    path("units/<int:pk>/approve/", review.unit_approve, name="unit_approve"),
+    path("units/<int:pk>/reject/", review.unit_reject, name="unit_reject"),
+    path("settings/trust/", review.trust_settings, name="trust_settings"),
+    # photo files (brand side)
+    path("photos/<int:pk>/<slug:rendition>", photos.BrandPhotoApi.as_view(), name="brand_photo"),
 ]

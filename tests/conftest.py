@@ -16,11 +16,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from brands import services as brand_services
 from brands.models import Brand, BrandRole
+from brands.services import api_keys as api_key_services
+from brands.services import brands as brand_services
 from closo.models import User
-from hubs import services as hub_services
 from hubs.models import Hub, HubKind, HubRole, HubStatus
+from hubs.services import registry as hub_services
 from tests.factories import PASSWORD
 
 BRAND_A = {"name": "Acme Apparel", "slug": "acme"}
@@ -234,7 +235,7 @@ def api_client(host_client):
     key of that brand (read-write for "admin", read-only for "viewer")."""
 
     def make(brand: Brand, role: str = BrandRole.ADMIN) -> HostClient:
-        _, key = brand_services.api_key_create(brand=brand, name=f"tests ({role})", role=role, actor=None)
+        _, key = api_key_services.api_key_create(brand=brand, name=f"tests ({role})", role=role, actor=None)
         client = host_client(brand.host)
         client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key}"
         return client

@@ -10,8 +10,8 @@ from closo.actors import Actor
 from closo.models import User
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
 from fulfillment.services import returns as return_services
-from hubs import services as hub_services
 from hubs.models import Hub, HubKind
+from hubs.services import registry as hub_services
 
 PASSWORD = "correct-horse-battery-staple"
 

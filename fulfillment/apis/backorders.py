@@ -12,8 +12,10 @@ from rest_framework.views import APIView
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from closo.openapi import described_by
+from fulfillment import filters
 from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
 from fulfillment.models import Backorder, Channel, Event, ImportJob
+from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
 
 
@@ -73,12 +75,12 @@ class BackorderListApi(generics.ListAPIView):
         pass
 
     serializer_class = OutputSerializer
-    filterset_class = services.BackorderFilter
-    ordering_fields = list(services.BACKORDER_ORDERINGS)
+    filterset_class = filters.BackorderFilter
+    ordering_fields = list(backorder_selectors.BACKORDER_ORDERINGS)
     ordering = ["-placed_at", "-pk"]
 
     def get_queryset(self):
-        return services.backorders_list()
+        return backorder_selectors.backorders_list()
 
     def filter_queryset(self, queryset):
         # Ties (same value, same priority…) are broken by id, so pages never overlap.
@@ -140,7 +142,7 @@ class BackorderDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer, operation_id="backorder_retrieve")
     def get(self, request, pk: int):
-        backorder = get_object_or_404(services.backorders_list().prefetch_related("events"), pk=pk)
+        backorder = get_object_or_404(backorder_selectors.backorders_list().prefetch_related("events"), pk=pk)
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 
@@ -163,7 +165,7 @@ class BackorderCancelApi(APIView):
         services.backorder_cancel(
             backorder=backorder, reason=data.validated_data["reason"], actor=Actor.from_request(request)
         )
-        backorder = services.backorders_list().prefetch_related("events").get(pk=pk)
+        backorder = backorder_selectors.backorders_list().prefetch_related("events").get(pk=pk)
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 

@@ -11,6 +11,7 @@ from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from closo.openapi import described_by
 from fulfillment.models import RegionLimit
+from fulfillment.selectors import regions as region_selectors
 from fulfillment.services import regions as services
 
 RULE_HELP = "At least one of zip_prefixes, zips or within_miles_of_hub is required."
@@ -52,7 +53,7 @@ class RegionListApi(generics.ListAPIView):
     ordering = ["name"]
 
     def get_queryset(self):
-        return services.regions_list()
+        return region_selectors.regions_list()
 
 
 class RegionCreateApi(IdempotentPostMixin, generics.CreateAPIView):
@@ -147,7 +148,7 @@ class RegionCheckApi(APIView):
     def get(self, request):
         params = RegionCheckApi.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        decision = services.zip_check(params.validated_data["zip"])
+        decision = region_selectors.zip_check(params.validated_data["zip"])
         return Response(RegionCheckApi.OutputSerializer(decision).data)
 
 

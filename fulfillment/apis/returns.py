@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from closo.actors import Actor
 from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
-from fulfillment.forms_returns import ReturnFilterSet
+from fulfillment.filters import ReturnFilterSet
 from fulfillment.models import Channel, Event, ReturnItem
+from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 from hubs.models import Hub
 
@@ -87,7 +88,7 @@ class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
         hub = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=HUB_FIELD_HELP)
 
     serializer_class = ReturnSerializer
-    queryset = services.returns_all()
+    queryset = return_selectors.returns_all()
     filterset_class = ReturnFilterSet
     ordering_fields = ["created_at", "updated_at", "rma_ref", "status"]
     ordering = ["-created_at", "-pk"]
@@ -119,7 +120,7 @@ class ReturnDetailApi(APIView):
 
     @extend_schema(operation_id="return_retrieve", responses=ReturnSerializer)
     def get(self, request, pk: int):
-        return Response(ReturnSerializer(services.return_get(pk=pk)).data)
+        return Response(ReturnSerializer(return_selectors.return_get(pk=pk)).data)
 
 
 class ReturnEventListApi(generics.ListAPIView):
@@ -141,7 +142,7 @@ class ReturnEventListApi(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return services.return_events(item=services.return_get(pk=self.kwargs["pk"]))
+        return return_selectors.return_events(item=return_selectors.return_get(pk=self.kwargs["pk"]))
 
     @extend_schema(operation_id="return_events_list")
     def get(self, request, *args, **kwargs):
@@ -154,7 +155,7 @@ class ReturnActionApi(ObjectActionApi):
     schema decorator)."""
 
     def get_target(self, pk: int) -> ReturnItem:
-        return services.return_get(pk=pk)
+        return return_selectors.return_get(pk=pk)
 
     def respond(self, item: ReturnItem) -> dict:
         return ReturnSerializer(item).data  # the services update `item` in place

@@ -1,7 +1,6 @@
 import csv
 import io
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,8 +17,10 @@ from rest_framework.views import APIView
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
-from fulfillment.forms_skus import RESERVED_CODES, attributes_parse
+from fulfillment.filters import SkuFilter
+from fulfillment.forms.skus import RESERVED_CODES, attributes_parse
 from fulfillment.models import ImportJob, Sku
+from fulfillment.selectors import skus as sku_selectors
 from fulfillment.services import skus as services
 
 
@@ -77,19 +78,6 @@ class SkuCreateInput(serializers.Serializer):
         if value.lower() in RESERVED_CODES:
             raise serializers.ValidationError(f"“{value}” is reserved; choose another code.", code="reserved_code")
         return value
-
-
-class SkuFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Code or title contains")
-    category = django_filters.CharFilter()
-    local_returns_enabled = django_filters.BooleanFilter()
-
-    class Meta:
-        model = Sku
-        fields = ["category", "local_returns_enabled"]
-
-    def search(self, queryset, name, value):
-        return services.sku_search(queryset, q=value)
 
 
 @extend_schema_view(
@@ -233,7 +221,7 @@ class SkuExportApi(APIView):
 
 def sku_csv_response(skus, *, brand, bom: bool = False) -> StreamingHttpResponse:
     """Stream `skus` as a CSV download (also used by the portal's Export link)."""
-    lines = services.sku_export_lines(skus.iterator(chunk_size=2000), bom=bom)
+    lines = sku_selectors.sku_export_lines(skus.iterator(chunk_size=2000), bom=bom)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="skus-{brand.slug}-{timezone.localdate():%Y-%m-%d}.csv"'
     return response

@@ -1,4 +1,3 @@
-import django_filters
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -9,8 +8,10 @@ from rest_framework.views import APIView
 from closo.actors import Actor
 from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
-from fulfillment.forms_supply import MAX_QTY
+from fulfillment.filters import SupplyFilter
+from fulfillment.forms.supply import MAX_QTY
 from fulfillment.models import Event, InboundSupply
+from fulfillment.selectors import supply as supply_selectors
 from fulfillment.services import supply as services
 
 
@@ -62,21 +63,6 @@ class SupplyCreateInput(serializers.Serializer):
         ref_name = "SupplyCreateInput"
 
 
-class SupplyFilter(django_filters.FilterSet):
-    sku = django_filters.CharFilter(field_name="sku__code", label="SKU code")
-    status = django_filters.ChoiceFilter(choices=InboundSupply.Status.choices)
-    expected_after = django_filters.DateFilter(
-        field_name="expected_date", lookup_expr="gte", label="Expected on or after"
-    )
-    expected_before = django_filters.DateFilter(
-        field_name="expected_date", lookup_expr="lte", label="Expected on or before"
-    )
-
-    class Meta:
-        model = InboundSupply
-        fields = ["sku", "status", "expected_after", "expected_before"]
-
-
 @extend_schema_view(
     get=extend_schema(operation_id="supply_list"),
     post=extend_schema(
@@ -118,7 +104,7 @@ class SupplyDetailApi(APIView):
 
     @extend_schema(responses=SupplyDetailOutputSerializer, operation_id="supply_retrieve")
     def get(self, request, pk: int):
-        supply = get_object_or_404(services.supply_with_events(), pk=pk)
+        supply = get_object_or_404(supply_selectors.supply_with_events(), pk=pk)
         return Response(SupplyDetailOutputSerializer(supply).data)
 
 
@@ -131,7 +117,7 @@ class SupplyActionApi(ObjectActionApi):
         return get_object_or_404(InboundSupply, pk=pk)
 
     def respond(self, supply: InboundSupply) -> dict:
-        return SupplyDetailOutputSerializer(get_object_or_404(services.supply_with_events(), pk=supply.pk)).data
+        return SupplyDetailOutputSerializer(get_object_or_404(supply_selectors.supply_with_events(), pk=supply.pk)).data
 
 
 @extend_schema_view(

@@ -28,38 +28,23 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-import django_filters
-from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, validate_email
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from closo.actors import Actor
-from closo.exceptions import Conflict, DomainError
-from fulfillment.exceptions import RowError
+from closo.exceptions import DomainError
+from fulfillment.exceptions import BackorderConflict, BackorderRejected, RowError
 from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, RegionLimit, Sku
+from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import event_record
-from fulfillment.services.regions import zip_check
 
 SMALLINT_MAX = 32767
 MAX_VALUE = Decimal("99999999.99")
 # Clocks disagree; an order "placed" a little in the future is a skew, a day ahead is a mistake.
 PLACED_AT_SKEW = dt.timedelta(hours=24)
-
-
-class BackorderRejected(DomainError):
-    """The backorder cannot be taken as given (see the module docstring for codes)."""
-
-    code = "invalid"
-
-
-class BackorderConflict(Conflict):
-    """The backorder clashes with the current state (exists, cap reached, not open)."""
 
 
 def _field_problem(field: str, message: str, code: str = "invalid") -> BackorderRejected:
@@ -396,74 +381,3 @@ def backorder_import_row(values: dict[str, str], *, actor: Actor) -> str:
 
 
 # --- reads ---
-
-BACKORDER_ORDERINGS = ("placed_at", "value", "promised_ship_by", "priority")
-AGE_BUCKETS = ((0, 3), (4, 7), (8, 14), (15, 30), (31, None))
-
-
-def backorders_list() -> QuerySet[Backorder]:
-    """Backorders with their SKU and region: one query per page, whatever its size."""
-    return Backorder.objects.select_related("sku", "region")
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _DaysFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-class BackorderFilter(django_filters.FilterSet):
-    """The filters of the backorder list page and of GET /api/v1/backorders/.
-
-    Age is whole days since `placed_at`: `min_age_days=8&max_age_days=14` is
-    "placed 8 to 14 days ago"."""
-
-    status = django_filters.MultipleChoiceFilter(
-        choices=BackorderStatus.choices, widget=forms.CheckboxSelectMultiple, help_text="Repeat for several."
-    )
-    sku = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact", label="SKU")
-    zip_prefix = django_filters.CharFilter(
-        method="filter_zip_prefix",
-        label="ZIP prefix",
-        validators=[RegexValidator(r"^\d{1,5}$", "1 to 5 digits, e.g. 787.")],
-    )
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
-    min_age_days = _DaysFilter(method="filter_min_age", min_value=0, label="Waiting at least (days)")
-    max_age_days = _DaysFilter(method="filter_max_age", min_value=0, label="Waiting at most (days)")
-
-    class Meta:
-        model = Backorder
-        fields = ["status", "sku", "zip_prefix", "placed_after", "placed_before", "min_age_days", "max_age_days"]
-
-    def filter_zip_prefix(self, queryset, name, value):
-        return queryset.filter(customer_zip__startswith=value)
-
-    def filter_min_age(self, queryset, name, value):
-        return queryset.filter(placed_at__lte=timezone.now() - dt.timedelta(days=value))
-
-    def filter_max_age(self, queryset, name, value):
-        return queryset.filter(placed_at__gt=timezone.now() - dt.timedelta(days=value + 1))
-
-
-def backorder_age_histogram() -> list[dict]:
-    """Waiting backorders by days waited (0–3, 4–7, 8–14, 15–30, over 30), one query.
-    Each bucket: label, count, percent of the largest bucket, and its filter bounds."""
-    now = timezone.now()
-    counts = {}
-    for low, high in AGE_BUCKETS:
-        window = Q(placed_at__lte=now - dt.timedelta(days=low))
-        if high is not None:
-            window &= Q(placed_at__gt=now - dt.timedelta(days=high + 1))
-        counts[f"b{low}"] = Count("pk", filter=window)
-    totals = Backorder.objects.filter(status=BackorderStatus.WAITING).aggregate(**counts)
-    biggest = max(totals.values(), default=0) or 1
-    return [
-        {
-            "label": f"{low}–{high} days" if high is not None else f"over {low - 1} days",
-            "count": totals[f"b{low}"],
-            "percent": round(100 * totals[f"b{low}"] / biggest),
-            "min_age_days": low,
-            "max_age_days": high,
-        }
-        for low, high in AGE_BUCKETS
-    ]

@@ -14,122 +14,42 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
-from brands.selectors import brand_of_connection
+from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from closo.exceptions import Conflict, DomainError
-from fulfillment.models import Channel, Event, ReturnItem, ReturnStatus, Sku
+from fulfillment.exceptions import (
+    CodeCancelled,
+    CodeExpired,
+    CodeUsed,
+    HubNotActive,
+    HubNotServing,
+    InvalidReturnTransition,
+    InvalidZip,
+    NotLocalEligible,
+    ReasonRequired,
+    ReturnExists,
+    UnknownCode,
+    UnknownHub,
+    UnknownSku,
+    WrongHub,
+)
+from fulfillment.machines import MOVES, Move
+from fulfillment.models import Channel, ReturnItem, ReturnStatus, Sku
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubStatus, HubTask, PostalCode
-from hubs.queue import hub_task_close, hub_task_open
+from hubs.services.tasks import hub_task_close, hub_task_open
 
 S = ReturnStatus
 Route = ReturnItem.Route
 Disposition = ReturnItem.Disposition
 RefundStatus = ReturnItem.RefundStatus
-
-
-class InvalidReturnTransition(Conflict):
-    code = "invalid_transition"
-
-
-class ReturnExists(Conflict):
-    code = "return_exists"
-
-
-class UnknownSku(DomainError):
-    code = "unknown_sku"
-
-
-class InvalidZip(DomainError):
-    code = "invalid_zip"
-
-
-class ReasonRequired(DomainError):
-    code = "reason_required"
-
-
-# Hub assignment: the brand (or the engine) picked a hub that cannot take this return.
-class UnknownHub(DomainError):
-    code = "unknown_hub"
-
-
-class HubNotActive(Conflict):
-    code = "hub_not_active"
-
-
-class HubNotServing(DomainError):
-    code = "hub_not_serving"
-
-
-class NotLocalEligible(DomainError):
-    code = "not_local_eligible"
-
-
-# Receiving a drop-off: what can be wrong with the code a hub types or scans.
-class UnknownCode(DomainError):
-    code = "unknown_code"
-    status = 404
-
-
-class CodeUsed(Conflict):
-    code = "code_used"
-
-
-class CodeCancelled(Conflict):
-    code = "code_cancelled"
-
-
-class CodeExpired(DomainError):
-    code = "code_expired"
-    status = 410
-
-
-class WrongHub(Conflict):
-    code = "wrong_hub"
-
-
-@dataclass(frozen=True, eq=False)
-class Move:
-    """One allowed edge of the return state machine.
-
-    `route`: the route the return is on once moved (None: any, including none yet).
-    `takes`: the fields the caller must set with the move (e.g. the hub and drop-off code).
-    `sets`: the fields the move itself sets (the caller passes nothing for them).
-    `needs_reason`: the move's `detail` (the why) must not be blank."""
-
-    source: str
-    target: str
-    event: str
-    route: str | None = None
-    takes: frozenset[str] = frozenset()
-    sets: Mapping[str, str] = field(default_factory=dict)
-    needs_reason: bool = False
-
-
-# The whole state machine. Nothing leaves disposed or cancelled.
-MOVES: tuple[Move, ...] = (
-    Move(S.INITIATED, S.ROUTED, "routed", route=Route.WAREHOUSE, takes=frozenset({"route"})),
-    Move(S.INITIATED, S.ROUTED, "routed", route=Route.HUB, takes=frozenset({"route", "hub", "dropoff_code"})),
-    Move(S.INITIATED, S.CANCELLED, "cancelled", needs_reason=True),
-    Move(S.ROUTED, S.DROPPED_OFF, "dropped_off", route=Route.HUB),
-    Move(S.ROUTED, S.DISPOSED, "received", route=Route.WAREHOUSE, sets={"disposition": Disposition.TO_WAREHOUSE}),
-    Move(S.ROUTED, S.CANCELLED, "cancelled", needs_reason=True),
-    Move(S.DROPPED_OFF, S.INSPECTED, "inspected", route=Route.HUB),
-    Move(S.INSPECTED, S.DISPOSED, "disposed", route=Route.HUB, takes=frozenset({"disposition"})),
-)
-TERMINAL = frozenset({S.DISPOSED, S.CANCELLED})
 
 
 def _label(status: str) -> str:
@@ -525,96 +445,3 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
 
 
 # --- reads ---
-
-
-def hubs_serving_return(*, item: ReturnItem) -> models.QuerySet[Hub]:
-    """Active hubs whose service area covers the return's customer, nearest first
-    (annotated with `distance_miles`): the choices for assigning it."""
-    if item.lat is None:
-        return Hub.objects.none()
-    return Hub.objects.active().serving(item.lat, item.lon)
-
-
-def return_dropoff_task(*, item: ReturnItem) -> HubTask | None:
-    """The return's latest drop-off task (its code's expiry is the task's due time)."""
-    return (
-        HubTask.objects.filter(brand=brand_of_connection(), return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
-        .order_by("-pk")
-        .first()
-    )
-
-
-def returns_all() -> models.QuerySet[ReturnItem]:
-    """Returns with what lists and details show (SKU, hub) in the same query."""
-    return ReturnItem.objects.select_related("sku", "hub")
-
-
-def return_get(*, pk: int) -> ReturnItem:
-    """One return of this brand (the connection is on the brand's schema), or 404."""
-    return get_object_or_404(returns_all(), pk=pk)
-
-
-def return_events(*, item: ReturnItem) -> models.QuerySet[Event]:
-    """The chain of custody, oldest first, with the hub of each custody step: the return's
-    own events and those of the stock unit it became (shelved, approved, handed off…)."""
-    return (
-        Event.objects.filter(Q(return_item=item) | Q(unit__return_item=item))
-        .select_related("hub")
-        .order_by("created_at", "pk")
-    )
-
-
-FUNNEL = (S.INITIATED, S.ROUTED, S.DROPPED_OFF, S.INSPECTED, S.DISPOSED, S.CANCELLED)
-
-
-def return_status_counts(*, queryset: models.QuerySet[ReturnItem]) -> list[tuple[str, str, int]]:
-    """[(status, label, count)] in state-machine order, in one query."""
-    counts = queryset.order_by().aggregate(**{s: Count("pk", filter=Q(status=s)) for s in FUNNEL})
-    return [(s, S(s).label, counts[s]) for s in FUNNEL]
-
-
-def return_next_moves(*, item: ReturnItem) -> list[Move]:
-    """The moves the table allows from where `item` is now, on its route (a move that
-    sets the route is listed for each route)."""
-    return [m for m in MOVES if m.source == item.status and (m.route in (None, item.route) or "route" in m.takes)]
-
-
-@dataclass(frozen=True)
-class Step:
-    status: str
-    label: str
-    state: str  # "done", "current", "todo" or "stopped" (cancelled)
-
-
-def _path(route: str) -> list[str]:
-    """The statuses a return on `route` passes through, read from MOVES."""
-    path = [S.INITIATED]
-    while True:
-        following = [
-            m.target for m in MOVES if m.source == path[-1] and m.target != S.CANCELLED and m.route in (None, route)
-        ]
-        if not following:
-            return path
-        path.append(following[0])
-
-
-def return_steps(*, item: ReturnItem, events) -> list[Step]:
-    """Where `item` is on its route's path (an unrouted return is shown on the hub path,
-    the longer one). A cancelled return shows the steps it had reached, then Cancelled."""
-    path = _path(item.route or Route.HUB)
-
-    def label(status: str) -> str:
-        if status == S.ROUTED and item.route:
-            return f"Routed · {item.hub.name if item.hub else item.get_route_display()}"
-        if status == S.DISPOSED and item.disposition:
-            return f"Disposed · {item.get_disposition_display()}"
-        return S(status).label
-
-    if item.status == S.CANCELLED:
-        cancelled_from = next(
-            (e.from_status for e in reversed(list(events)) if e.to_status == S.CANCELLED), S.INITIATED
-        )
-        reached = path[: path.index(cancelled_from) + 1] if cancelled_from in path else [S.INITIATED]
-        return [Step(s, label(s), "done") for s in reached] + [Step(S.CANCELLED, S.CANCELLED.label, "stopped")]
-    at = path.index(item.status)
-    return [Step(s, label(s), "done" if i < at else "current" if i == at else "todo") for i, s in enumerate(path)]

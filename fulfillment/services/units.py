@@ -14,13 +14,14 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from brands.selectors import brand_of_connection
+from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
+from fulfillment.exceptions import ReasonRequired, UnitNotHeld
 from fulfillment.models import StockUnit
+from fulfillment.selectors.units import hold_required
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubTask
-from hubs.queue import hub_task_open
-from inspections.trust import hold_required
+from hubs.services.tasks import hub_task_close, hub_task_open
 
 # An unmatched unit waits this long on the shelf before it goes to the warehouse.
 SHELF_DAYS = 14
@@ -98,5 +99,65 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         return_item=item,
         stock_unit=unit,
         due_at=unit.hold_until,
+    )
+    return unit
+
+
+def _claim_held(unit: StockUnit, to_status: str) -> None:
+    updated = StockUnit.objects.filter(pk=unit.pk, status=StockUnit.Status.HELD).update(
+        status=to_status, updated_at=timezone.now()
+    )
+    if updated != 1:
+        current = StockUnit.objects.filter(pk=unit.pk).values_list("status", flat=True).first() or unit.status
+        raise UnitNotHeld(
+            f"Unit {unit.label} is not held any more: it is {StockUnit.Status(current).label.lower()}. "
+            "Reload to see what changed.",
+            fields={"status": current},
+        )
+
+
+@transaction.atomic
+def unit_approve(*, unit: StockUnit, actor: Actor) -> StockUnit:
+    """held → available: the brand accepts the hub's Like-New grade, so the unit joins
+    local stock. Conditional on `held` (two approvals, or an approval racing a rejection,
+    change it once; the other gets UnitNotHeld, 409)."""
+    _claim_held(unit, StockUnit.Status.AVAILABLE)
+    previous, unit.status = unit.status, StockUnit.Status.AVAILABLE
+    event_record(
+        subject=unit,
+        kind="approved",
+        actor=actor,
+        from_status=previous,
+        to_status=unit.status,
+        detail=f"Approved by the brand: {unit.label} is local stock.",
+        data={"inspection": unit.inspection_id},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_reject(*, unit: StockUnit, reason: str, actor: Actor) -> StockUnit:
+    """held → to_warehouse, with the reason: the brand does not accept the hub's grade, so
+    the unit leaves the hub's shelf for the warehouse (its shelf task is closed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(
+            "Say why the unit goes to the warehouse instead of local stock.",
+            fields={"reason": ["A reason is required to reject."]},
+        )
+    # Imported here so that fulfillment.services.units can import hold_required without a cycle.
+    from brands.selectors.brands import brand_of_connection
+
+    _claim_held(unit, StockUnit.Status.TO_WAREHOUSE)
+    previous, unit.status = unit.status, StockUnit.Status.TO_WAREHOUSE
+    hub_task_close(brand=brand_of_connection(), return_item_id=unit.return_item_id, kind=HubTask.Kind.SHELF)
+    event_record(
+        subject=unit,
+        kind="rejected",
+        actor=actor,
+        from_status=previous,
+        to_status=unit.status,
+        detail=f"Rejected by the brand — {reason}",
+        data={"inspection": unit.inspection_id},
     )
     return unit

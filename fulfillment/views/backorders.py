@@ -9,8 +9,10 @@ from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
-from fulfillment.forms_backorders import BackorderCancelForm, BackorderForm, BackorderImportForm
+from fulfillment import filters
+from fulfillment.forms.backorders import BackorderCancelForm, BackorderForm, BackorderImportForm
 from fulfillment.models import Backorder, Channel, ImportJob, Sku
+from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
 from fulfillment.views.imports import import_upload
 
@@ -32,7 +34,7 @@ DEFAULT_ORDERING = "-placed_at"
 
 @brand_member_required
 def backorder_list(request):
-    filterset = services.BackorderFilter(request.GET or None, queryset=services.backorders_list())
+    filterset = filters.BackorderFilter(request.GET or None, queryset=backorder_selectors.backorders_list())
     # `ordering`, as in the API; a column not sorted yet starts with the newest/largest first.
     sort = sorting(request.GET, SORT_LABELS, default=DEFAULT_ORDERING, param="ordering", descending_first=True)
     backorders = filterset.qs.order_by(sort.order_by(), "-pk")
@@ -54,7 +56,7 @@ def backorder_list(request):
             "sort": sort.headers,
             "sort_choices": SORT_CHOICES,
             "query": query_without(request.GET, "page"),
-            "histogram": services.backorder_age_histogram(),
+            "histogram": backorder_selectors.backorder_age_histogram(),
             "section": "backorders",
         },
     )
@@ -92,7 +94,7 @@ def backorder_import(request):
 
 @brand_member_required
 def backorder_detail(request, pk):
-    backorder = get_object_or_404(services.backorders_list(), pk=pk)
+    backorder = get_object_or_404(backorder_selectors.backorders_list(), pk=pk)
     return render(
         request,
         "fulfillment/backorder_detail.html",

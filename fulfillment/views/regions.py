@@ -6,8 +6,9 @@ from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
-from fulfillment.forms_regions import RegionForm
+from fulfillment.forms.regions import RegionForm
 from fulfillment.models import RegionLimit
+from fulfillment.selectors import regions as region_selectors
 from fulfillment.services import regions as services
 
 
@@ -32,7 +33,7 @@ def _rules(region: RegionLimit) -> list[str]:
 def region_list(request):
     """Regions, and a "Try a ZIP" box (a GET form, so it works without JavaScript)."""
     zip_query = request.GET.get("zip", "").strip()[:20]
-    regions = list(services.regions_list())
+    regions = list(region_selectors.regions_list())
     for region in regions:
         region.rules = _rules(region)
     return render(
@@ -42,7 +43,7 @@ def region_list(request):
             "regions": regions,
             "any_active": any(r.is_active for r in regions),
             "zip_query": zip_query,
-            "decision": services.zip_check(zip_query) if zip_query else None,
+            "decision": region_selectors.zip_check(zip_query) if zip_query else None,
             "section": "regions",
         },
     )

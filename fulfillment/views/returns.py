@@ -12,8 +12,10 @@ from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
-from fulfillment.forms_returns import CancelForm, RefundForm, ReturnFilterSet, ReturnForm, RouteHubForm
+from fulfillment.filters import ReturnFilterSet
+from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm
 from fulfillment.models import Channel, ReturnItem, ReturnStatus
+from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 
 PAGE_SIZE = 25
@@ -32,7 +34,7 @@ SORT_CHOICES = (
 @brand_member_required
 def return_list(request):
     params = request.GET
-    filters = ReturnFilterSet(params, queryset=services.returns_all())
+    filters = ReturnFilterSet(params, queryset=return_selectors.returns_all())
     sort = sorting(params, SORT_COLUMNS, default=DEFAULT_SORT)
     rows = filters.qs.order_by(sort.order_by(SORT_FIELDS), "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
@@ -41,7 +43,9 @@ def return_list(request):
     # SKU's (or route's) returns are, and each bar narrows the list to its status.
     any_status = params.copy()
     any_status.pop("status", None)
-    counts = services.return_status_counts(queryset=ReturnFilterSet(any_status, queryset=ReturnItem.objects.all()).qs)
+    counts = return_selectors.return_status_counts(
+        queryset=ReturnFilterSet(any_status, queryset=ReturnItem.objects.all()).qs
+    )
     widest = max(count for _, _, count in counts) or 1
     funnel = [
         {"status": s, "label": label, "count": count, "percent": round(100 * count / widest)}
@@ -98,11 +102,11 @@ def _detail(
     hub_form: RouteHubForm | None = None,
     status: int = 200,
 ):
-    events = list(services.return_events(item=item))
-    moves = services.return_next_moves(item=item)
+    events = list(return_selectors.return_events(item=item))
+    moves = return_selectors.return_next_moves(item=item)
     can_route = any(m.target == ReturnStatus.ROUTED and m.route == ReturnItem.Route.WAREHOUSE for m in moves)
     if hub_form is None and can_route and item.sku.local_returns_enabled and request.membership.can_write:
-        hubs = services.hubs_serving_return(item=item)
+        hubs = return_selectors.hubs_serving_return(item=item)
         nearest = hubs.first()
         hub_form = RouteHubForm(hubs=hubs, initial={"hub": nearest}) if nearest else None
     return render(
@@ -111,8 +115,8 @@ def _detail(
         {
             "item": item,
             "events": events,
-            "steps": services.return_steps(item=item, events=events),
-            "dropoff": services.return_dropoff_task(item=item) if item.dropoff_code else None,
+            "steps": return_selectors.return_steps(item=item, events=events),
+            "dropoff": return_selectors.return_dropoff_task(item=item) if item.dropoff_code else None,
             "now": timezone.now(),
             "can_route": can_route,
             "hub_form": hub_form,
@@ -128,12 +132,12 @@ def _detail(
 
 @brand_member_required
 def return_detail(request, pk):
-    return _detail(request, services.return_get(pk=pk))
+    return _detail(request, return_selectors.return_get(pk=pk))
 
 
 def _act(request, pk, move, done: str):
     """Run one move of return `pk` and come back to its page with the outcome."""
-    item = services.return_get(pk=pk)
+    item = return_selectors.return_get(pk=pk)
     try:
         move(item=item, actor=Actor.from_request(request))
     except DomainError as exc:
@@ -152,8 +156,8 @@ def return_route(request, pk):
 @require_POST
 @brand_member_required(write=True)
 def return_route_hub(request, pk):
-    item = services.return_get(pk=pk)
-    form = RouteHubForm(request.POST, hubs=services.hubs_serving_return(item=item))
+    item = return_selectors.return_get(pk=pk)
+    form = RouteHubForm(request.POST, hubs=return_selectors.hubs_serving_return(item=item))
     if form.is_valid():
         try:
             services.return_assign_to_hub(item=item, hub=form.cleaned_data["hub"], actor=Actor.from_request(request))
@@ -174,7 +178,7 @@ def return_received(request, pk):
 @require_POST
 @brand_member_required(write=True)
 def return_cancel(request, pk):
-    item = services.return_get(pk=pk)
+    item = return_selectors.return_get(pk=pk)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:

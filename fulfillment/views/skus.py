@@ -9,8 +9,9 @@ from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
 from fulfillment.apis.skus import sku_csv_response
-from fulfillment.forms_skus import SkuFilterForm, SkuForm, SkuImportForm
+from fulfillment.forms.skus import SkuFilterForm, SkuForm, SkuImportForm
 from fulfillment.models import ImportJob, InboundSupply, Sku
+from fulfillment.selectors import skus as sku_selectors
 from fulfillment.services import skus as services
 from fulfillment.views.imports import import_upload
 
@@ -26,10 +27,10 @@ SKU_SORTS = {
 
 
 def _filtered_skus(request) -> tuple[SkuFilterForm, object]:
-    filters = SkuFilterForm(request.GET, categories=services.sku_categories())
+    filters = SkuFilterForm(request.GET, categories=sku_selectors.sku_categories())
     filters.is_valid()  # invalid filters are dropped, valid ones apply
     data = filters.cleaned_data
-    skus = services.sku_search(
+    skus = sku_selectors.sku_search(
         q=data.get("q", ""),
         category=data.get("category", ""),
         local_returns={"yes": True, "no": False}.get(data.get("local_returns")),

@@ -8,8 +8,9 @@ from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
-from fulfillment.forms_supply import SupplyCancelForm, SupplyFilterForm, SupplyForm
+from fulfillment.forms.supply import SupplyCancelForm, SupplyFilterForm, SupplyForm
 from fulfillment.models import InboundSupply, Sku
+from fulfillment.selectors import supply as supply_selectors
 from fulfillment.services import supply as services
 from fulfillment.views.skus import PAGE_SIZE
 
@@ -22,7 +23,7 @@ def supply_list(request):
     filters = SupplyFilterForm(request.GET)
     filters.is_valid()  # invalid filters are dropped, valid ones apply
     data = filters.cleaned_data
-    orders = services.supply_search(
+    orders = supply_selectors.supply_search(
         sku=data.get("sku", ""),
         status=data.get("status", ""),
         expected_after=data.get("expected_after"),
@@ -40,7 +41,7 @@ def supply_list(request):
             "orders": page.object_list,
             "sort": sort.headers,
             "query": query_without(request.GET, "page"),
-            "chart": services.supply_weekly_expected(),
+            "chart": supply_selectors.supply_weekly_expected(),
             "section": "supply",
         },
     )
@@ -84,7 +85,7 @@ def _detail(request, supply: InboundSupply, *, cancel_form: SupplyCancelForm | N
 
 @brand_member_required
 def supply_detail(request, pk):
-    return _detail(request, get_object_or_404(services.supply_with_events(), pk=pk))
+    return _detail(request, get_object_or_404(supply_selectors.supply_with_events(), pk=pk))
 
 
 @require_POST
@@ -113,4 +114,6 @@ def supply_cancel(request, pk):
         else:
             messages.success(request, f"Cancelled {supply.po_ref}.")
         return redirect("supply_detail", pk=pk)
-    return _detail(request, get_object_or_404(services.supply_with_events(), pk=pk), cancel_form=form, status=400)
+    return _detail(
+        request, get_object_or_404(supply_selectors.supply_with_events(), pk=pk), cancel_form=form, status=400
+    )

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from brands import services
 from brands.authentication import ApiKeyAuthentication
 from brands.models import ApiKey, BrandRole
+from brands.services import api_keys as api_key_services
 
 
 def auth(key: str) -> dict:
@@ -12,7 +12,7 @@ def auth(key: str) -> dict:
 
 @pytest.fixture
 def key_a(brand_a, alice):
-    return services.api_key_create(brand=brand_a, name="Storefront", actor=alice)
+    return api_key_services.api_key_create(brand=brand_a, name="Storefront", actor=alice)
 
 
 def test_key_is_shown_once_and_stored_only_as_a_digest(key_a):
@@ -69,7 +69,7 @@ def test_right_key_id_with_wrong_secret_is_rejected(host_client, brand_a, key_a)
 
 def test_revoked_key_is_refused(host_client, brand_a, alice, key_a):
     key, full = key_a
-    services.api_key_revoke(key=key, actor=alice)
+    api_key_services.api_key_revoke(key=key, actor=alice)
     response = host_client(brand_a.host).get("/api/v1/brand", **auth(full))
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "revoked_api_key"
@@ -77,8 +77,8 @@ def test_revoked_key_is_refused(host_client, brand_a, alice, key_a):
 
 def test_revoking_twice_keeps_the_first_revocation(brand_a, alice, bob, key_a):
     key, _ = key_a
-    first = services.api_key_revoke(key=key, actor=alice).revoked_at
-    again = services.api_key_revoke(key=key, actor=bob)
+    first = api_key_services.api_key_revoke(key=key, actor=alice).revoked_at
+    again = api_key_services.api_key_revoke(key=key, actor=bob)
     assert again.revoked_at == first
     assert again.revoked_by == alice
 
@@ -102,7 +102,7 @@ def test_key_use_is_recorded(host_client, brand_a, key_a):
 
 
 def test_read_only_key_can_read_but_not_write(host_client, brand_a, alice):
-    _, full = services.api_key_create(brand=brand_a, name="BI export", role=BrandRole.VIEWER, actor=alice)
+    _, full = api_key_services.api_key_create(brand=brand_a, name="BI export", role=BrandRole.VIEWER, actor=alice)
     client = host_client(brand_a.host)
     assert client.get("/api/v1/skus/", **auth(full)).status_code == 200
     response = client.post("/api/v1/skus/", {}, **auth(full))

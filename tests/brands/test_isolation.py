@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from brands import services
 from brands.models import ApiKey
+from brands.services import api_keys as api_key_services
 from fulfillment.models import Sku
 
 
@@ -18,7 +18,7 @@ def b_secret_sku(brand_b):
 
 @pytest.fixture
 def b_key(brand_b, bob):
-    return services.api_key_create(brand=brand_b, name="Bolt storefront", actor=bob)
+    return api_key_services.api_key_create(brand=brand_b, name="Bolt storefront", actor=bob)
 
 
 @pytest.mark.parametrize("path", ["/", "/team/", "/api-keys/"])
@@ -36,7 +36,7 @@ def test_brand_a_admin_session_cannot_read_brand_b_api(host_client, brand_b, ali
 
 
 def test_brand_a_key_cannot_read_brand_b_skus(host_client, brand_a, brand_b, alice, b_secret_sku):
-    _, full = services.api_key_create(brand=brand_a, name="A", actor=alice)
+    _, full = api_key_services.api_key_create(brand=brand_a, name="A", actor=alice)
     response = host_client(brand_b.host).get("/api/v1/skus/", HTTP_AUTHORIZATION=f"Api-Key {full}")
     assert response.status_code == 403
     assert b"BOLT-SECRET" not in response.content

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
-from brands import services
 from brands.models import Brand, BrandMembership, Domain
+from brands.services import brands as services
 from closo.exceptions import DomainError
 from closo.models import User
 from fulfillment.models import Sku

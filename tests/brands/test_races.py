@@ -1,12 +1,12 @@
 from django_tenants.utils import schema_exists
 
-from brands import services
 from brands.exceptions import SlugTaken
 from brands.models import Brand
+from brands.services import brands as services
 from closo.models import User
-from hubs import services as hub_services
 from hubs.exceptions import InvalidHubTransition
 from hubs.models import Hub, HubEvent, HubStatus
+from hubs.services import registry as hub_services
 from tests.conftest import EMAILS, run_concurrently
 from tests.factories import applied_hub
 

@@ -1,13 +1,13 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from brands import services
+from brands.services import api_keys as api_key_services
 from fulfillment.models import Sku
 
 
 @pytest.fixture
 def acme_api(host_client, brand_a, alice):
-    _, key = services.api_key_create(brand=brand_a, name="tests", actor=alice)
+    _, key = api_key_services.api_key_create(brand=brand_a, name="tests", actor=alice)
     client = host_client(brand_a.host)
     client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key}"
     return client

@@ -118,7 +118,7 @@ def test_load_demo_is_idempotent(db, capsys):
         assert RegionLimit.objects.count() == 1
         assert (Backorder.objects.count(), ReturnItem.objects.count(), InboundSupply.objects.count()) == (6, 3, 3)
         assert ReturnItem.objects.filter(route="hub", status="routed").count() == 2
-    from closo.management.commands.load_demo import demo_dropoff_codes
+    from portals.management.commands.load_demo import demo_dropoff_codes
 
     codes = demo_dropoff_codes()
     assert [rma for rma, _ in codes] == ["RMA-2001", "RMA-2002"]
@@ -126,7 +126,7 @@ def test_load_demo_is_idempotent(db, capsys):
 
 
 def test_demo_api_key_works_as_printed(db, host_client):
-    from closo.management.commands.load_demo import DEMO_API_KEY
+    from portals.management.commands.load_demo import DEMO_API_KEY
 
     call_command("load_demo")
     response = host_client("northwind.localhost").get("/api/v1/skus/", HTTP_AUTHORIZATION=f"Api-Key {DEMO_API_KEY}")

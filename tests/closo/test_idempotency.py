@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from brands.services import api_keys as api_key_services
 from fulfillment.models import Sku
 from tests.conftest import run_concurrently
 
@@ -69,11 +70,10 @@ def test_concurrent_retries_with_one_key_create_one_row(committed):
     from django.test import Client
     from django_tenants.utils import schema_context
 
-    from brands import services
     from brands.models import Brand
 
     brand = Brand.objects.get(slug="acme")
-    key, full = services.api_key_create(brand=brand, name="race", actor=None)
+    key, full = api_key_services.api_key_create(brand=brand, name="race", actor=None)
 
     def cleanup():
         from closo.models import IdempotencyRecord

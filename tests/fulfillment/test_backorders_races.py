@@ -6,8 +6,9 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
+from fulfillment.exceptions import BackorderConflict
 from fulfillment.models import Backorder, Channel, Event, RegionLimit, Sku
-from fulfillment.services.backorders import BackorderConflict, backorder_cancel, backorder_create
+from fulfillment.services.backorders import backorder_cancel, backorder_create
 from tests.conftest import BRAND_A, run_concurrently
 
 ACTOR = Actor.system("race test")

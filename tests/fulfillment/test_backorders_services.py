@@ -7,16 +7,11 @@ import pytest
 from django.utils import timezone
 
 from closo.actors import Actor
-from fulfillment.exceptions import RowError
+from fulfillment.exceptions import BackorderConflict, BackorderRejected, RowError
 from fulfillment.models import Backorder, BackorderStatus, Channel, Event, ImportJob, RegionLimit, Sku
-from fulfillment.services.backorders import (
-    BackorderConflict,
-    BackorderRejected,
-    backorder_age_histogram,
-    backorder_cancel,
-    backorder_create,
-    backorder_import_row,
-)
+from fulfillment.selectors import regions as region_selectors
+from fulfillment.selectors.backorders import backorder_age_histogram
+from fulfillment.services.backorders import backorder_cancel, backorder_create, backorder_import_row
 from fulfillment.services.imports import import_job_create, import_job_run
 
 
@@ -157,12 +152,12 @@ def test_the_cap_counts_open_backorders_of_that_sku_in_that_region(sku, actor):
 
 
 def test_a_region_deleted_while_taking_the_backorder_is_a_conflict(sku, actor, monkeypatch):
-    from fulfillment.services import backorders, regions
+    from fulfillment.services import backorders
 
     region = RegionLimit.objects.create(name="Austin core", zip_prefixes=["787"], max_open_backorders_per_sku=5)
 
     def check_then_delete(zip_code):
-        decision = regions.zip_check(zip_code)
+        decision = region_selectors.zip_check(zip_code)
         RegionLimit.objects.filter(pk=region.pk).delete()  # another admin, between the check and the lock
         return decision
 

@@ -3,15 +3,10 @@
 import pytest
 
 from closo.actors import Actor
+from fulfillment.exceptions import RegionInvalid, RegionNameTaken
 from fulfillment.models import Backorder, RegionLimit, Sku
-from fulfillment.services.regions import (
-    RegionInvalid,
-    RegionNameTaken,
-    region_create,
-    region_delete,
-    region_update,
-    zip_check,
-)
+from fulfillment.selectors.regions import zip_check
+from fulfillment.services.regions import region_create, region_delete, region_update
 from hubs.models import Hub, HubStatus
 from tests.factories import applied_hub
 

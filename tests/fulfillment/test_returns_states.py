@@ -6,7 +6,9 @@ from itertools import product
 import pytest
 
 from closo.actors import Actor
+from fulfillment.machines import MOVES, TERMINAL
 from fulfillment.models import Channel, Event, ReturnItem, ReturnStatus, Sku
+from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 from fulfillment.services.returns import _transition
 
@@ -120,7 +122,7 @@ def test_transition_table_allows_exactly_the_designed_moves(brand_a, in_brand, s
 
 
 def test_nothing_leaves_disposed_or_cancelled():
-    assert not [m for m in services.MOVES if m.source in services.TERMINAL]
+    assert not [m for m in MOVES if m.source in TERMINAL]
 
 
 def test_a_move_out_of_routed_names_the_route_it_needs(brand_a, in_brand, sku, actor):
@@ -274,7 +276,7 @@ def test_refund_update_accepts_only_a_decision(brand_a, in_brand, sku, actor):
 
 
 def steps(item, events=()):
-    return [(s.status, s.state) for s in services.return_steps(item=item, events=events)]
+    return [(s.status, s.state) for s in return_selectors.return_steps(item=item, events=events)]
 
 
 def test_steps_follow_the_route_the_return_is_on(brand_a, in_brand, sku, active_hub):
@@ -297,9 +299,9 @@ def test_steps_follow_the_route_the_return_is_on(brand_a, in_brand, sku, active_
         ("disposed", "todo"),
     ]
     assert steps(at_warehouse) == [("initiated", "done"), ("routed", "done"), ("disposed", "current")]
-    labels = [s.label for s in services.return_steps(item=at_warehouse, events=())]
+    labels = [s.label for s in return_selectors.return_steps(item=at_warehouse, events=())]
     assert labels == ["Initiated", "Routed · Warehouse", "Disposed · To warehouse"]
-    assert [s.label for s in services.return_steps(item=on_hub, events=())][1] == "Routed · Eastside Porch"
+    assert [s.label for s in return_selectors.return_steps(item=on_hub, events=())][1] == "Routed · Eastside Porch"
 
 
 def test_a_cancelled_return_shows_how_far_it_got(brand_a, in_brand, sku, actor):
@@ -307,7 +309,7 @@ def test_a_cancelled_return_shows_how_far_it_got(brand_a, in_brand, sku, actor):
         item = build(sku, S.INITIATED)
         services.return_route_to_warehouse(item=item, actor=actor)
         services.return_cancel(item=item, reason="Lost in the post", actor=actor)
-        events = list(services.return_events(item=item))
+        events = list(return_selectors.return_events(item=item))
     assert steps(item, events) == [("initiated", "done"), ("routed", "done"), ("cancelled", "stopped")]
 
 
@@ -315,7 +317,9 @@ def test_next_moves_are_read_from_the_table(brand_a, in_brand, sku, active_hub):
     with in_brand(brand_a):
 
         def moves(*state):
-            return {(m.target, m.route) for m in services.return_next_moves(item=build(sku, *state, hub=active_hub))}
+            return {
+                (m.target, m.route) for m in return_selectors.return_next_moves(item=build(sku, *state, hub=active_hub))
+            }
 
         assert moves(S.INITIATED, "") == {(S.ROUTED, HUB), (S.ROUTED, WAREHOUSE), (S.CANCELLED, None)}
         assert moves(S.ROUTED, WAREHOUSE) == {(S.DISPOSED, WAREHOUSE), (S.CANCELLED, None)}

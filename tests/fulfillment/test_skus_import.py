@@ -7,8 +7,8 @@ import pytest
 
 from closo.actors import Actor
 from fulfillment.models import Sku
+from fulfillment.selectors.skus import sku_export_lines
 from fulfillment.services.imports import import_job_create, import_job_run
-from fulfillment.services.skus import sku_export_lines
 
 HEADER = "code,title,price,category,attributes,weight_grams,local_returns_enabled,available_qty"
 

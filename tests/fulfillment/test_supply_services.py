@@ -7,9 +7,11 @@ import pytest
 from django.utils import timezone
 
 from closo.actors import Actor
+from fulfillment.exceptions import UnknownSku
 from fulfillment.models import InboundSupply, Sku
+from fulfillment.selectors import supply as supply_selectors
 from fulfillment.services import supply as services
-from fulfillment.services.skus import UnknownSku, sku_set_stock
+from fulfillment.services.skus import sku_set_stock
 from tests.conftest import run_concurrently
 from tests.factories import in_days
 
@@ -87,7 +89,7 @@ def test_weekly_chart_buckets_units_by_week_and_counts_overdue(brand_a, in_brand
             ]
         ):
             InboundSupply.objects.create(po_ref=f"PO-{i}", sku=sku, qty=qty, expected_date=day, status=status)
-        chart = services.supply_weekly_expected(today=today)
+        chart = supply_selectors.supply_weekly_expected(today=today)
     assert [w["units"] for w in chart["weeks"]] == [15, 7, 0, 0, 0, 0, 0, 9]
     assert [w["percent"] for w in chart["weeks"]] == [100, 47, 0, 0, 0, 0, 0, 60]
     assert (chart["weeks"][0]["start"], chart["weeks"][0]["end"]) == (

@@ -9,8 +9,8 @@ from closo.actors import Actor
 from closo.models import User
 from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as return_services
-from hubs import services as hub_services
 from hubs.models import Hub, HubRole, HubStatus
+from hubs.services import registry as hub_services
 from tests.factories import PASSWORD, applied_hub
 
 SYSTEM = Actor.system("tests")

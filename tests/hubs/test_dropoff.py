@@ -15,8 +15,8 @@ from django_tenants.utils import schema_context
 from closo.actors import Actor
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
-from hubs import services as hub_services
 from hubs.models import HubStatus, HubTask
+from hubs.services import registry as hub_services
 from tests.conftest import post_json, run_concurrently
 from tests.factories import applied_hub, make_return
 from tests.hubs.conftest import SYSTEM

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fulfillment.models import ReturnItem, Sku
-from hubs import services as hub_services
 from hubs.models import HubStatus, HubTask
+from hubs.services import registry as hub_services
 from tests.conftest import post_json
 from tests.factories import applied_hub, make_return
 

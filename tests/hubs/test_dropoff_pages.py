@@ -14,8 +14,8 @@ from brands.models import Brand
 from closo.actors import Actor
 from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as services
-from hubs import services as hub_services
 from hubs.models import HubStatus, HubTask
+from hubs.services import registry as hub_services
 from tests.factories import make_return
 from tests.hubs.conftest import SYSTEM
 

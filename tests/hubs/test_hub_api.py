@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from fulfillment.models import Event, ReturnItem
 from fulfillment.services import returns as services
-from hubs import services as hub_services
 from hubs.models import HubStatus, HubTask
+from hubs.services import registry as hub_services
 from tests.conftest import EMAILS, post_json
 from tests.factories import PASSWORD
 from tests.hubs.conftest import SYSTEM

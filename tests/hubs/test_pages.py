@@ -1,8 +1,8 @@
 import pytest
 
 from closo.models import User
-from hubs import services
 from hubs.models import Hub, HubKind, HubStatus
+from hubs.services import registry as services
 from tests.factories import applied_hub
 
 APPLICATION = {

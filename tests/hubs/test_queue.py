@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from brands.models import Brand
 from fulfillment.models import ReturnItem, StockUnit
-from hubs import queue as hub_queue_module
 from hubs.models import HubTask
-from hubs.queue import hub_queue, hub_task_close, hub_task_open
+from hubs.selectors import queue as hub_queue_module
+from hubs.selectors.queue import hub_queue
+from hubs.services.tasks import hub_task_close, hub_task_open
 from tests.hubs.conftest import SYSTEM
 
 
@@ -170,7 +171,7 @@ def test_empty_queue_says_what_will_appear(public, ivan):
 
 
 def test_a_suspended_hub_still_sees_its_items_but_cannot_receive(public, ivan, stan, brand_a, active_hub):
-    from hubs import services as hub_services
+    from hubs.services import registry as hub_services
 
     HubTask.objects.bulk_create([task(active_hub, brand_a, "shelf", "RMA-SHELF")])
     hub_services.hub_set_status(hub=active_hub, status="suspended", actor=stan, reason="Audit")
@@ -189,7 +190,7 @@ def test_an_applicant_sees_the_application_not_a_queue(public, db):
 
 
 def test_a_member_of_two_hubs_picks_the_queue_to_see(public, ivan, brand_a, active_hub, other_hub):
-    from hubs import services as hub_services
+    from hubs.services import registry as hub_services
 
     hub_services.hub_member_add(hub=other_hub, user=ivan, role="inspector")
     HubTask.objects.bulk_create([task(other_hub, brand_a, "inspect", "AT-ZILKER")])

@@ -1,9 +1,9 @@
 import pytest
 
 from closo.exceptions import DomainError
-from hubs import services
 from hubs.geo import bounding_box, haversine_miles
 from hubs.models import Hub, HubEvent, HubMember, HubStatus, PostalCode
+from hubs.services import registry as services
 from tests.factories import applied_hub
 
 

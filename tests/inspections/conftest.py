@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from closo.actors import Actor
-from inspections import services
 from inspections.models import Grade, GradingStandard, StandardVersion
+from inspections.services import standards as services
 from tests.inspections.inspect_builders import add_photos, publish_standard, received_return
 
 ITEMS = [

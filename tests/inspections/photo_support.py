@@ -20,8 +20,8 @@ from PIL import Image, PngImagePlugin
 from closo.actors import Actor
 from closo.storage import file_storage_from_env
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
-from hubs import services as hub_services
 from hubs.models import Hub, HubRole, HubStatus
+from hubs.services import registry as hub_services
 from tests.factories import applied_hub
 from tests.inspections.conftest import make_standard
 

@@ -12,12 +12,13 @@ from django_tenants.utils import schema_context
 
 from closo.actors import Actor
 from fulfillment.models import Event, ReturnItem, ReturnStatus, StockUnit
-from hubs import services as hub_services
 from hubs.models import HubRole, HubStatus, HubTask
-from inspections import inspect
-from inspections.exceptions import GradingError
-from inspections.inspect import inspection_form, inspection_next_action, inspection_submit
+from hubs.services import registry as hub_services
+from inspections.exceptions import GradingError, NoStandard
 from inspections.models import Audit, Grade, Inspection, InspectionPhoto
+from inspections.selectors.inspections import inspection_form, inspection_next_action
+from inspections.services import inspections as inspect
+from inspections.services.inspections import inspection_submit
 from tests.inspections.inspect_builders import (
     ALL_PASS,
     CHECKS,
@@ -355,9 +356,9 @@ def test_a_new_standard_version_published_meanwhile_is_refused(brand_a, photogra
 def test_without_a_published_standard_there_is_nothing_to_inspect_with(brand_a, active_hub, ivan):
     item = received_return(brand_a, active_hub)
 
-    with pytest.raises(inspect.NoStandard) as refused:
+    with pytest.raises(NoStandard) as refused:
         submit(brand_a, item, active_hub, ivan)
-    with schema_context(brand_a.schema_name), pytest.raises(inspect.NoStandard):
+    with schema_context(brand_a.schema_name), pytest.raises(NoStandard):
         inspection_form(item=item)
 
     assert refused.value.code == "no_standard"

@@ -10,8 +10,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from fulfillment.models import StockUnit
-from hubs import services as hub_services
 from hubs.models import HubRole, HubStatus
+from hubs.services import registry as hub_services
 from inspections.models import Inspection
 from tests.conftest import post_json
 from tests.factories import PASSWORD

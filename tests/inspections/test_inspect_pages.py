@@ -15,11 +15,11 @@ from PIL import Image
 
 from closo.actors import Actor
 from fulfillment.models import ReturnItem, StockUnit
-from hubs import services as hub_services
 from hubs.models import HubStatus
-from inspections.hub_views import started_token
-from inspections.inspect import inspection_submit
+from hubs.services import registry as hub_services
 from inspections.models import Inspection, InspectionPhoto
+from inspections.services.inspections import inspection_submit
+from portals.views.hub_inspect import started_token
 from tests.inspections.inspect_builders import (
     ALL_PASS,
     CHECKS,

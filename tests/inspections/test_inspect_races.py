@@ -12,8 +12,8 @@ from closo.actors import Actor
 from closo.models import User
 from fulfillment.models import Event, ReturnItem, Sku, StockUnit
 from hubs.models import Hub, HubTask
-from inspections import inspect
 from inspections.models import Audit, GradingStandard, Inspection, InspectionPhoto
+from inspections.services import inspections as inspect
 from tests.conftest import BRAND_A, EMAILS, run_concurrently
 from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
 

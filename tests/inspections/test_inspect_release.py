@@ -12,7 +12,8 @@ from django_tenants.utils import schema_context
 from closo.actors import Actor
 from fulfillment.models import Event, StockUnit
 from fulfillment.services.units import unit_label
-from inspections.inspect import inspection_next_action, inspection_submit
+from inspections.selectors.inspections import inspection_next_action
+from inspections.services.inspections import inspection_submit
 from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
 
 
@@ -103,7 +104,7 @@ def test_the_reputation_is_read_when_the_unit_is_released(brand_a, photographed,
 
 def test_the_return_timeline_continues_with_its_unit(brand_a, photographed, active_hub, ivan, api_client, in_brand):
     from fulfillment.models import ReturnItem
-    from fulfillment.services.returns import return_events
+    from fulfillment.selectors.returns import return_events
 
     inspect_like_new(brand_a, photographed, active_hub, ivan)
     with in_brand(brand_a):

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from closo.actors import Actor
 from fulfillment.models import Sku
-from inspections import services
 from inspections.models import GradingStandard, StandardVersion
+from inspections.services import standards as services
 from tests.inspections.conftest import make_standard
 
 Scope = GradingStandard.Scope

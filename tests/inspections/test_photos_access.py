@@ -7,11 +7,11 @@ import urllib.request
 
 import pytest
 
-from brands import services as brand_services
+from brands.services import api_keys as api_key_services
 from closo.actors import Actor
 from closo.models import User
-from inspections import photos
 from inspections.models import InspectionPhoto
+from inspections.services import photos
 from tests.factories import PASSWORD
 from tests.inspections.photo_support import (
     active_hub_for,
@@ -139,7 +139,7 @@ def test_others_get_404_on_the_brand_host(request, host_client, brand_a, photo, 
 
 
 def test_another_brands_key_gets_404_on_the_brand_host(host_client, brand_a, brand_b, photo):
-    _, key = brand_services.api_key_create(brand=brand_b, name="bolt", role="admin", actor=None)
+    _, key = api_key_services.api_key_create(brand=brand_b, name="bolt", role="admin", actor=None)
     client = host_client(brand_a.host)
     response = client.get(brand_url(photo), HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert response.status_code == 404

@@ -12,8 +12,9 @@ from PIL import Image
 
 from closo.actors import Actor
 from fulfillment.models import Event
-from inspections import imaging, photos, tasks
+from inspections import imaging, tasks
 from inspections.models import InspectionPhoto
+from inspections.services import photos
 from tests.inspections.photo_support import (
     as_upload,
     assert_has_gps,

@@ -5,8 +5,8 @@ from django_tenants.utils import schema_context
 
 from closo.actors import Actor
 from fulfillment.models import Event
-from inspections import photos
 from inspections.models import InspectionPhoto
+from inspections.services import photos
 from tests.conftest import run_concurrently
 from tests.inspections.photo_support import (
     as_upload,

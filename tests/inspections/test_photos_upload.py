@@ -7,11 +7,13 @@ import pytest
 
 from closo.actors import Actor
 from fulfillment.models import Event, ReturnStatus
-from hubs import services as hub_services
 from hubs.models import HubStatus
-from inspections import imaging, photos
+from hubs.services import registry as hub_services
+from inspections import imaging
+from inspections.exceptions import NotThisHubsItem, UnknownSlot
 from inspections.models import InspectionPhoto
-from inspections.photos import HubNotActive, NoStandard, NotThisHubsItem, UnknownSlot
+from inspections.services import photos
+from inspections.services.photos import HubNotActive, NoStandard
 from tests.factories import PASSWORD
 from tests.inspections.photo_support import (
     active_hub_for,

@@ -9,9 +9,9 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from closo.actors import Actor
 from closo.models import User
-from inspections import services
 from inspections.exceptions import DraftExists, VersionPublished
 from inspections.models import GradingStandard, StandardVersion
+from inspections.services import standards as services
 from tests.conftest import BRAND_A, EMAILS, run_concurrently
 from tests.inspections.conftest import make_standard
 

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from fulfillment.models import Sku
-from inspections import selectors, services
 from inspections.engine import evaluate
 from inspections.exceptions import (
     DraftExists,
@@ -19,6 +18,8 @@ from inspections.exceptions import (
     VersionPublished,
 )
 from inspections.models import ChecklistItem, GradingStandard, PhotoRequirement, StandardVersion
+from inspections.selectors import standards as selectors
+from inspections.services import standards as services
 from tests.inspections.conftest import make_standard
 
 Scope = GradingStandard.Scope

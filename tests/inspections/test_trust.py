@@ -7,13 +7,17 @@ from django.template.loader import render_to_string
 
 from brands.models import Brand
 from closo.actors import Actor
+from fulfillment import exceptions as fulfillment_errors
 from fulfillment.models import Event, StockUnit
+from fulfillment.selectors import units as unit_selectors
+from fulfillment.services import units as unit_services
 from fulfillment.services.units import unit_release
 from hubs.models import Hub, HubTask
-from hubs.queue import hub_task_open
-from inspections import trust
-from inspections.inspect import inspection_submit
+from hubs.services.tasks import hub_task_open
 from inspections.models import Audit
+from inspections.selectors import review as review_selectors
+from inspections.services import trust
+from inspections.services.inspections import inspection_submit
 from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
 from tests.inspections.trust_builders import make_inspection
 
@@ -56,7 +60,7 @@ def hub_row(hub) -> Hub:
 def test_a_hub_without_audits_starts_at_the_prior_and_in_good_standing(active_hub, brand_a):
     assert (active_hub.audits_agreed, active_hub.audits_total) == (0, 0)
     assert active_hub.reputation == pytest.approx(0.9)
-    assert trust.hold_required(active_hub, brand_a) is False
+    assert unit_services.hold_required(active_hub, brand_a) is False
 
 
 def test_one_disagreement_keeps_a_hub_above_the_default_threshold(inspect, brand_a, in_brand, active_hub):
@@ -66,7 +70,7 @@ def test_one_disagreement_keeps_a_hub_above_the_default_threshold(inspect, brand
     assert (hub.audits_agreed, hub.audits_total) == (0, 1)
     assert hub.reputation == pytest.approx(9 / 11)  # 0.82: one audit is not a verdict
     assert brand_a.reputation_threshold == 0.8
-    assert trust.hold_required(hub, brand_a) is False
+    assert unit_services.hold_required(hub, brand_a) is False
 
 
 def test_a_run_of_disagreements_drops_a_hub_below_and_its_next_like_new_release_is_held(
@@ -79,25 +83,25 @@ def test_a_run_of_disagreements_drops_a_hub_below_and_its_next_like_new_release_
         decide(brand_a, in_brand, inspect(f"RMA-D{n}", audit=True), "disagree", "Pilling not reported")
     hub = hub_row(active_hub)
     assert hub.reputation == pytest.approx(9 / 12)  # 0.75 < 0.8
-    assert trust.hold_required(hub, brand_a) is True
+    assert unit_services.hold_required(hub, brand_a) is True
 
     like_new = inspect("RMA-T2")
     with in_brand(brand_a):
         unit = unit_release(inspection=like_new, actor=actor)
         assert StockUnit.objects.get(pk=unit.pk).status == StockUnit.Status.HELD
-        assert trust.units_held().filter(pk=unit.pk).exists()
+        assert unit_selectors.units_held().filter(pk=unit.pk).exists()
 
 
 def test_agreements_count_in_both_counters_and_lift_reputation_back(inspect, brand_a, in_brand, active_hub):
     for n in range(2):
         decide(brand_a, in_brand, inspect(f"RMA-D{n}", audit=True), "disagree", "Wrong grade")
-    assert trust.hold_required(hub_row(active_hub), brand_a) is True
+    assert unit_services.hold_required(hub_row(active_hub), brand_a) is True
     for n in range(4):
         decide(brand_a, in_brand, inspect(f"RMA-A{n}", audit=True), "agree")
     hub = hub_row(active_hub)
     assert (hub.audits_agreed, hub.audits_total) == (4, 6)
     assert hub.reputation == pytest.approx(13 / 16)  # 0.81
-    assert trust.hold_required(hub, brand_a) is False
+    assert unit_services.hold_required(hub, brand_a) is False
 
 
 def test_reputation_counts_audits_from_every_brand(inspect, brand_a, brand_b, in_brand, active_hub, ivan, actor):
@@ -106,14 +110,14 @@ def test_reputation_counts_audits_from_every_brand(inspect, brand_a, brand_b, in
         b_inspection = make_inspection(hub=active_hub, inspector=ivan, rma="RMA-B", actor=actor, audit=True)
     decide(brand_b, in_brand, b_inspection, "disagree", "Odor")
     assert hub_row(active_hub).audits_total == 2
-    assert trust.hold_required(hub_row(active_hub), brand_a) is True
+    assert unit_services.hold_required(hub_row(active_hub), brand_a) is True
 
 
 def test_hold_needs_a_reputation_strictly_below_the_threshold(active_hub, brand_a):
     brand_a.reputation_threshold = 0.9
-    assert trust.hold_required(active_hub, brand_a) is False  # 0.9 is not below 0.9
+    assert unit_services.hold_required(active_hub, brand_a) is False  # 0.9 is not below 0.9
     brand_a.reputation_threshold = 0.95
-    assert trust.hold_required(active_hub, brand_a) is True  # a strict brand holds even new hubs
+    assert unit_services.hold_required(active_hub, brand_a) is True  # a strict brand holds even new hubs
 
 
 # --- audit decisions ---
@@ -180,7 +184,7 @@ def test_approving_a_held_unit_makes_it_local_stock(inspect, brand_a, in_brand, 
     inspection = inspect("RMA-H", unit_status=StockUnit.Status.HELD)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        trust.unit_approve(unit=unit, actor=person(alice))
+        unit_services.unit_approve(unit=unit, actor=person(alice))
         unit.refresh_from_db()
         event = Event.objects.get(unit=unit)
     assert unit.status == StockUnit.Status.AVAILABLE
@@ -196,7 +200,7 @@ def test_rejecting_a_held_unit_sends_it_to_the_warehouse_and_off_the_hubs_shelf(
         task = hub_task_open(
             hub=active_hub, brand=brand_a, kind=HubTask.Kind.SHELF, return_item=inspection.return_item, stock_unit=unit
         )
-        trust.unit_reject(unit=unit, reason="Pilling on the front photo", actor=person(alice))
+        unit_services.unit_reject(unit=unit, reason="Pilling on the front photo", actor=person(alice))
         unit.refresh_from_db()
         event = Event.objects.get(unit=unit)
     task.refresh_from_db()
@@ -210,8 +214,8 @@ def test_rejecting_needs_a_reason(inspect, brand_a, in_brand):
     inspection = inspect("RMA-K", unit_status=StockUnit.Status.HELD)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        with pytest.raises(trust.ReasonRequired):
-            trust.unit_reject(unit=unit, reason=" ", actor=Actor.system("tests"))
+        with pytest.raises(fulfillment_errors.ReasonRequired):
+            unit_services.unit_reject(unit=unit, reason=" ", actor=Actor.system("tests"))
         assert StockUnit.objects.get(pk=unit.pk).status == StockUnit.Status.HELD
 
 
@@ -220,10 +224,10 @@ def test_only_held_units_can_be_approved_or_rejected(inspect, brand_a, in_brand,
     inspection = inspect("RMA-N", unit_status=status)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        with pytest.raises(trust.UnitNotHeld) as approve:
-            trust.unit_approve(unit=unit, actor=Actor.system("tests"))
-        with pytest.raises(trust.UnitNotHeld):
-            trust.unit_reject(unit=unit, reason="No", actor=Actor.system("tests"))
+        with pytest.raises(fulfillment_errors.UnitNotHeld) as approve:
+            unit_services.unit_approve(unit=unit, actor=Actor.system("tests"))
+        with pytest.raises(fulfillment_errors.UnitNotHeld):
+            unit_services.unit_reject(unit=unit, reason="No", actor=Actor.system("tests"))
         assert StockUnit.objects.get(pk=unit.pk).status == status
         assert not Event.objects.filter(unit=unit).exists()
     assert approve.value.code == "unit_not_held"
@@ -281,8 +285,11 @@ def test_a_like_new_inspection_at_a_hub_below_the_threshold_waits_for_the_brands
         )
         unit = StockUnit.objects.get(return_item=item)
         assert unit.status == StockUnit.Status.HELD
-        assert list(trust.units_held()) == [unit]
-        assert [a.inspection_id for a in trust.audits_pending()] == [inspection.pk]
-        trust.unit_approve(unit=unit, actor=person(alice))
+        assert list(unit_selectors.units_held()) == [unit]
+        assert [a.inspection_id for a in review_selectors.audits_pending()] == [inspection.pk]
+        unit_services.unit_approve(unit=unit, actor=person(alice))
         assert StockUnit.objects.get(pk=unit.pk).status == StockUnit.Status.AVAILABLE
-        assert [e.kind for e in trust.inspection_events(inspection=inspection)][-2:] == ["released", "approved"]
+        assert [e.kind for e in review_selectors.inspection_events(inspection=inspection)][-2:] == [
+            "released",
+            "approved",
+        ]

@@ -13,7 +13,7 @@ from closo.actors import Actor
 from fulfillment.models import ReturnItem, ReturnStatus, Sku, StockUnit
 from inspections import engine
 from inspections.models import Audit, Inspection, InspectionPhoto, StandardVersion
-from inspections.selectors import snapshot_of
+from inspections.selectors.standards import snapshot_of
 from tests.inspections.conftest import make_standard
 
 DISPOSED_AS = {

@@ -2,7 +2,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from brands import services
+from brands.services import brands as services
 from closo.exceptions import DomainError
 
 

@@ -24,7 +24,7 @@ class Command(MigrateSchemasCommand):
             GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options).run_migrations(tenants=[base])
         if self.sync_public and not options.get("plan"):
             from brands.schema import clone_functions_install
-            from brands.services import public_tenant_ensure
+            from brands.services.brands import public_tenant_ensure
 
             connection.set_schema_to_public()
             clone_functions_install()

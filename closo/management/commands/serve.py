@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from closo import embedded_db
-from closo.management.commands.load_demo import (
+from portals.management.commands.load_demo import (
     DEMO_API_KEY,
     DEMO_APPLICANT,
     DEMO_BRAND,

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django_tenants.utils import schema_context
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from closo.actors import Actor
+from inspections import imaging
+from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
+from inspections.models import InspectionPhoto
+from inspections.selectors import photos as photo_selectors
+from inspections.services import photos
+from portals.selectors import hub_access as hub_access_selectors
+
+
+class HubEndpoint(APIView):
+    """Public-host endpoints of hub members: a session (the portal) or HTTP Basic (scanner
+    apps). Session first, so a browser is never asked for Basic credentials."""
+
+    authentication_classes = [SessionAuthentication, BasicAuthentication]
+
+
+def _hub_choice(request) -> str | None:
+    return request.headers.get("X-Hub") or request.query_params.get("hub")
+
+
+class HubReturnPhotosApi(HubEndpoint):
+    """A return's inspection photos at the hub holding it: list, or upload one."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        slot = serializers.SlugField(max_length=40, help_text="A photo slot of the standard that applies.")
+        file = serializers.FileField(
+            allow_empty_file=True, use_url=False, help_text="JPEG, PNG or WebP; at most 15 MB and 50 MP."
+        )
+
+    class OutputSerializer(serializers.ModelSerializer):
+        bytes = serializers.IntegerField(source="bytes_uploaded", help_text="Size of the file as uploaded.")
+        thumbnail_url = serializers.SerializerMethodField(help_text="404 until the status is ready.")
+        display_url = serializers.SerializerMethodField()
+        original_url = serializers.SerializerMethodField()
+
+        class Meta:
+            model = InspectionPhoto
+            fields = [
+                "id",
+                "slot",
+                "status",
+                "bytes",
+                "content_type",
+                "width",
+                "height",
+                "sha256",
+                "error",
+                "created_at",
+                "processed_at",
+                "thumbnail_url",
+                "display_url",
+                "original_url",
+            ]
+
+        def _url(self, photo, rendition: str) -> str:
+            return hub_access_selectors.hub_photo_url(brand=self.context["brand"], photo=photo, rendition=rendition)
+
+        def get_thumbnail_url(self, photo) -> str:
+            return self._url(photo, "thumbnail")
+
+        def get_display_url(self, photo) -> str:
+            return self._url(photo, "display")
+
+        def get_original_url(self, photo) -> str:
+            return self._url(photo, "original")
+
+    def initial(self, request, *args, **kwargs):
+        # An oversized upload is refused from its Content-Length, before the body is read
+        # (the CSRF check and the multipart parser would read all of it).
+        if request.method == "POST":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > MAX_BODY_BYTES:
+                raise imaging.too_large(length)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(operation_id="hub_return_photos", responses=OutputSerializer(many=True))
+    def get(self, request, brand_slug: str, pk: int):
+        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
+        with schema_context(brand.schema_name):
+            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
+            data = self.OutputSerializer(photo_selectors.photos_of(item=item), many=True, context={"brand": brand}).data
+        return Response({"count": len(data), "results": data})
+
+    @extend_schema(operation_id="hub_return_photo_upload", request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request, brand_slug: str, pk: int):
+        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
+        with schema_context(brand.schema_name):
+            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            photo = photos.photo_upload(
+                item=item,
+                slot=serializer.validated_data["slot"],
+                upload=serializer.validated_data["file"],
+                hub=item.hub,
+                actor=Actor.from_request(request),
+            )
+            data = self.OutputSerializer(photo, context={"brand": brand}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})
+
+
+class HubPhotoApi(HubEndpoint):
+    """A rendition of a photo, for the hub that took it and for staff."""
+
+    permission_classes = [permissions.AllowAny]  # who may see it is decided per photo: 404 otherwise
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(exclude=True)
+    def get(self, request, brand_slug: str, pk: int, rendition: str):
+        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
+        with schema_context(brand.schema_name):
+            photo = hub_access_selectors.hub_photo_get(user=request.user, pk=pk)
+            return _serve(photo, rendition)

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from closo.actors import Actor
+from closo.exceptions import DomainError
+from fulfillment.models import StockUnit
+from fulfillment.selectors import returns as return_selectors
+from fulfillment.services import returns as return_services
+from hubs.models import HubMember, HubStatus
+from hubs.selectors.members import hub_memberships
+from hubs.selectors.queue import hub_queue, hub_return_url
+from hubs.views.registry import DISPOSED_ACTION, EVENT_LABELS, NEXT_ACTION
+from portals.forms.hub import ReceiveForm
+from portals.selectors.hub_access import hub_return
+
+
+def _pick(members: list[HubMember], hub_id) -> HubMember:
+    """The membership of the hub asked for (`?hub=`), else the first; another hub → 404."""
+    if not hub_id:
+        return members[0]
+    for member in members:
+        if str(member.hub_id) == str(hub_id):
+            return member
+    raise Http404("Not a member of that hub.")
+
+
+def hub_member_required(view):
+    """Hub portal pages: signed in and a member of a hub (else the 403 "no hub" page).
+    Passes the memberships and the chosen one (`hub` in the query or the form)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        members = hub_memberships(user=request.user)
+        if not members:
+            return render(request, "hubs/no_hub.html", status=403)
+        member = _pick(members, request.POST.get("hub") or request.GET.get("hub"))
+        return view(request, *args, members=members, member=member, **kwargs)
+
+    return wrapper
+
+
+@hub_member_required
+def hub_home(request, *, members, member):
+    """The hub portal: the hub's status and its queue across brands (applicants see
+    their application's progress instead)."""
+    hub = member.hub
+    queue = hub_queue(hub) if hub.status in (HubStatus.ACTIVE, HubStatus.SUSPENDED) else None
+    return render(
+        request,
+        "hubs/home.html",
+        {"hub": hub, "member": member, "members": members, "statuses": HubStatus, "queue": queue},
+    )
+
+
+@hub_member_required
+def hub_receive(request, *, members, member):
+    """Receive a drop-off: the hub types (or scans) the customer's code."""
+    hub = member.hub
+    form = ReceiveForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            brand, item = return_services.return_receive_dropoff(
+                code=form.cleaned_data["code"], hub=hub, actor=Actor.from_request(request)
+            )
+        except DomainError as exc:
+            form.add_error("code", exc.message)
+            status = exc.status
+        else:
+            messages.success(request, f"Received {item.rma_ref} for {brand.name}: {item.sku.title}. Next: inspect it.")
+            return redirect(hub_return_url(brand_slug=brand.slug, return_item_id=item.pk))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "hubs/receive.html",
+        {"hub": hub, "member": member, "members": members, "statuses": HubStatus, "form": form},
+        status=status,
+    )
+
+
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def next_action(item, unit: StockUnit | None = None) -> str:
+    if item.status == "disposed":
+        if unit is not None and unit.status in (StockUnit.Status.AVAILABLE, StockUnit.Status.HELD):
+            return f"Keep it on your shelf with label {unit.label}." + (
+                " The brand approves it before a hand-off." if unit.status == StockUnit.Status.HELD else ""
+            )
+        return DISPOSED_ACTION.get(item.disposition, "Nothing left to do.")
+    return NEXT_ACTION.get(item.status, "")
+
+
+def inspect_url(*, brand_slug: str, return_item_id: int) -> str:
+    """The inspection wizard of a return (hub portal, inspections app)."""
+    return f"/hub/b/{brand_slug}/returns/{return_item_id}/inspect/"
+
+
+@login_required
+def hub_return_detail(request, brand_slug, pk):
+    """One return at the member's hub: what it is, where it stands, its custody timeline,
+    and the next physical step (inspect it, shelf it, pack it)."""
+    with hub_return(user=request.user, brand_slug=brand_slug, pk=pk) as found:
+        item = found.item
+        events = list(return_selectors.return_events(item=item).exclude(kind="refund"))
+        for event in events:
+            event.label = event_label(event.kind)
+        unit = StockUnit.objects.filter(return_item=item).first()
+        return render(
+            request,
+            "hubs/return_detail.html",
+            {
+                "found": found,
+                "brand": found.brand,
+                "hub": found.hub,
+                "item": item,
+                "unit": unit,
+                "events": events,
+                "steps": return_selectors.return_steps(item=item, events=events),
+                "next_action": next_action(item, unit),
+                "can_inspect": item.status == "dropped_off" and found.hub.status == HubStatus.ACTIVE,
+                "inspect_url": inspect_url(brand_slug=found.brand.slug, return_item_id=item.pk),
+            },
+        )
