@@ -25,6 +25,11 @@ ROOT_MODULES = {
     "closo.urls_accounts",
     "closo.wsgi",
     "closo.asgi",
+    # `migrate` is overridden in closo because Django runs the command of the first app in
+    # INSTALLED_APPS that has one, and closo must come before django_tenants; the override
+    # assembles brand schemas (the template and its clone functions), so it wires apps too.
+    "closo.management.commands.migrate",
+    "closo.management.commands.migrate_schemas",
 }
 
 
