@@ -1,12 +1,15 @@
+"""Every domain error of the brands app: one class per code, each with one HTTP status."""
+
 from closo.exceptions import Conflict, DomainError
+
+
+# Creating a brand: its slug names its host and its schema.
+class InvalidSlug(DomainError):
+    code = "invalid_slug"
 
 
 class SlugTaken(Conflict):
     code = "slug_taken"
-
-
-class InvalidSlug(DomainError):
-    code = "invalid_slug"
 
 
 class SchemaExists(Conflict):

@@ -1,18 +1,26 @@
+"""The domain error base classes and the errors more than one app raises."""
+
+
 class DomainError(Exception):
     """A business rule said no. Carries a machine-readable code and a human message;
-    the API turns it into a 4xx with the standard error shape, pages into a message."""
+    the API turns it into a 4xx with the standard error shape, pages into a message.
 
-    code = "invalid"
+    The code belongs to the class: each subclass sets its own `code` and `status`, and
+    one code is carried by one class only (tests/test_contracts.py). DomainError itself
+    has no code and cannot be raised."""
+
+    code: str | None = None
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+    def __init__(self, message: str, *, fields: dict | None = None):
+        if self.code is None:
+            raise TypeError(f"{type(self).__name__} has no code: raise one of its subclasses.")
         super().__init__(message)
         self.message = message
-        if code:
-            self.code = code
         self.fields = fields or {}
 
 
+# Bases by status, each with a code of its own that no error it groups carries.
 class NotAllowed(DomainError):
     code = "not_allowed"
     status = 403
@@ -21,3 +29,41 @@ class NotAllowed(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+# Input that no retry fixes: a value is wrong or missing.
+class Invalid(DomainError):
+    code = "invalid"
+
+
+class Required(DomainError):
+    code = "required"
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+
+
+# Uploaded files (CSV imports, inspection photos).
+class EmptyFile(DomainError):
+    code = "empty_file"
+
+
+class FileTooLarge(DomainError):
+    code = "file_too_large"
+    status = 413
+
+
+# State: the object is not in a state that allows the change (it may be, later).
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+# A hub acting on a return (receiving a drop-off, inspecting): it must be active, and the
+# return must be assigned to it.
+class HubNotActive(Conflict):
+    code = "hub_not_active"
+
+
+class WrongHub(Conflict):
+    code = "wrong_hub"

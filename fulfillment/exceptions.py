@@ -2,27 +2,35 @@
 
 from closo.exceptions import Conflict, DomainError
 
-
-class ImportFileError(DomainError):
-    """The uploaded CSV cannot be imported at all (nothing is stored)."""
-
-    code = "invalid_csv"
+# Errors this app shares with others (closo.exceptions): Invalid, Required, ReasonRequired,
+# EmptyFile, FileTooLarge, InvalidTransition, HubNotActive, WrongHub.
 
 
+# CSV imports: a file that cannot be imported at all (nothing is stored).
+class NotUtf8(DomainError):
+    code = "not_utf8"
+
+
+class NotCsv(DomainError):
+    code = "not_csv"
+
+
+class MissingColumns(DomainError):
+    code = "missing_columns"
+
+
+class TooManyRows(DomainError):
+    code = "too_many_rows"
+
+
+# CSV imports: one row is reported and skipped, the others are kept.
 class RowError(DomainError):
     """One CSV row is invalid; `fields` maps column → messages."""
 
     code = "invalid_row"
 
 
-class InvalidReturnTransition(Conflict):
-    code = "invalid_transition"
-
-
-class ReturnExists(Conflict):
-    code = "return_exists"
-
-
+# Field values every kind of record checks.
 class UnknownSku(DomainError):
     code = "unknown_sku"
 
@@ -31,17 +39,29 @@ class InvalidZip(DomainError):
     code = "invalid_zip"
 
 
-class ReasonRequired(DomainError):
-    code = "reason_required"
+class MinValue(DomainError):
+    code = "min_value"
+
+
+# SKUs.
+class SkuExists(Conflict):
+    code = "sku_exists"
+
+
+class Immutable(DomainError):
+    """The SKU code is its identity: it never changes."""
+
+    code = "immutable"
+
+
+# Returns.
+class ReturnExists(Conflict):
+    code = "return_exists"
 
 
 # Hub assignment: the brand (or the engine) picked a hub that cannot take this return.
 class UnknownHub(DomainError):
     code = "unknown_hub"
-
-
-class HubNotActive(Conflict):
-    code = "hub_not_active"
 
 
 class HubNotServing(DomainError):
@@ -71,45 +91,52 @@ class CodeExpired(DomainError):
     status = 410
 
 
-class WrongHub(Conflict):
-    code = "wrong_hub"
+# Backorders: refused as given (400; a retry never succeeds) …
+class RegionNotAllowed(DomainError):
+    code = "region_not_allowed"
 
 
-class BackorderRejected(DomainError):
-    """The backorder cannot be taken as given (see the module docstring for codes)."""
-
-    code = "invalid"
+class ConsentRequired(DomainError):
+    code = "consent_required"
 
 
-class BackorderConflict(Conflict):
-    """The backorder clashes with the current state (exists, cap reached, not open)."""
+class PromiseTooLate(DomainError):
+    code = "promise_too_late"
 
 
-class RegionInvalid(DomainError):
-    """A region's settings are not valid; `fields` maps field → messages."""
+# … or clashing with the current state (409; states that can change on their own).
+class BackorderExists(Conflict):
+    code = "backorder_exists"
 
-    code = "invalid"
+
+class RegionCapReached(Conflict):
+    code = "region_cap_reached"
+
+
+class RegionChanged(Conflict):
+    code = "region_changed"
+
+
+# Region limits.
+class NoRule(DomainError):
+    """A region must say where it is: ZIP prefixes, ZIP codes or miles from a hub."""
+
+    code = "no_rule"
 
 
 class RegionNameTaken(Conflict):
     code = "region_exists"
 
 
-class SkuExists(Conflict):
-    code = "sku_exists"
+# Inbound supply.
+class DateInPast(DomainError):
+    code = "date_in_past"
 
 
 class SupplyExists(Conflict):
     code = "supply_exists"
 
 
-class InvalidSupply(DomainError):
-    code = "invalid"
-
-
-class InvalidSupplyTransition(Conflict):
-    code = "invalid_transition"
-
-
+# Units held on hub shelves.
 class UnitNotHeld(Conflict):
     code = "unit_not_held"

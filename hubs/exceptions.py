@@ -1,15 +1,19 @@
-from closo.exceptions import DomainError
+"""Every domain error of the hubs app: one class per code, each with one HTTP status."""
+
+from closo.exceptions import Conflict, DomainError
+
+# Errors this app shares with others (closo.exceptions): ReasonRequired, InvalidTransition.
 
 
+# Applying to host a hub.
 class UnknownZip(DomainError):
     code = "unknown_zip"
 
 
-class InvalidHubTransition(DomainError):
-    code = "invalid_transition"
-    status = 409
+# Vetting a hub (staff).
+class UnknownCheck(DomainError):
+    code = "unknown_check"
 
 
-class VettingIncomplete(DomainError):
+class VettingIncomplete(Conflict):
     code = "vetting_incomplete"
-    status = 409

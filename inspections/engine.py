@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from inspections.exceptions import GradingError
+from closo.exceptions import ReasonRequired
+from inspections.exceptions import (
+    CannotRaiseGrade,
+    InvalidAnswer,
+    MissingAnswers,
+    MissingPhotos,
+    PhotoTooSmall,
+    UnknownGrade,
+    UnknownItem,
+    UnknownSlot,
+)
 from inspections.models import DEFAULT_DISPOSITIONS, GRADE_ORDER, Disposition, Grade
 
 GRADE_RANK: dict[str, int] = {str(grade): rank for rank, grade in enumerate(GRADE_ORDER)}
@@ -90,9 +100,8 @@ def is_worse(grade: str, than: str) -> bool:
 
 def _require_grade(value, field_name: str) -> str:
     if not is_known_grade(value):
-        raise GradingError(
+        raise UnknownGrade(
             f"“{value}” is not a grade. Use one of: {', '.join(GRADE_RANK)}.",
-            code="unknown_grade",
             fields={field_name: [f"Unknown grade “{value}”."]},
         )
     return value
@@ -105,27 +114,24 @@ def disposition_for(snapshot: StandardSnapshot, grade_value: str) -> str:
 def grade(snapshot: StandardSnapshot, answers: Mapping[str, bool | None]) -> GradeResult:
     """Grade `answers` ({item key: True = passed, False = failed, None = not answered})
     against `snapshot`. Every required item needs an answer; an unanswered optional item
-    has no effect. Raises GradingError `unknown_item`, `invalid_answer`, `missing_answers`."""
+    has no effect. Raises UnknownItem, InvalidAnswer, MissingAnswers."""
     rules = {rule.key: rule for rule in snapshot.checklist}
     unknown = sorted(key for key in answers if key not in rules)
     if unknown:
-        raise GradingError(
+        raise UnknownItem(
             f"Not in this standard: {', '.join(unknown)}.",
-            code="unknown_item",
             fields={key: ["Not a checklist item of this standard version."] for key in unknown},
         )
     invalid = [key for key, value in answers.items() if value is not None and not isinstance(value, bool)]
     if invalid:
-        raise GradingError(
+        raise InvalidAnswer(
             "Answer each check with passed (true), failed (false) or not answered (null).",
-            code="invalid_answer",
             fields={key: ["Must be true, false or null."] for key in invalid},
         )
     missing = [rule.key for rule in snapshot.checklist if rule.required and answers.get(rule.key) is None]
     if missing:
-        raise GradingError(
+        raise MissingAnswers(
             f"Answer every required check: {', '.join(missing)}.",
-            code="missing_answers",
             fields={key: ["This check is required."] for key in missing},
         )
     failed = [rule for rule in snapshot.checklist if answers.get(rule.key) is False]
@@ -145,22 +151,20 @@ def grade(snapshot: StandardSnapshot, answers: Mapping[str, bool | None]) -> Gra
 def final_grade(computed: str, requested: str | None = None, reason: str = "") -> tuple[str, str]:
     """The grade that counts: `computed`, or `requested` when it is the same or worse.
     Lowering needs a reason; raising is refused. Returns (grade, stripped reason).
-    Raises GradingError `unknown_grade`, `reason_required`, `cannot_raise_grade`."""
+    Raises UnknownGrade, ReasonRequired, CannotRaiseGrade."""
     _require_grade(computed, "computed_grade")
     reason = (reason or "").strip()
     if requested is None or requested == "":
         return computed, reason
     _require_grade(requested, "grade")
     if is_worse(computed, requested):
-        raise GradingError(
+        raise CannotRaiseGrade(
             f"The checks give at most {GRADE_LABELS[computed]}; a grade can be lowered, never raised.",
-            code="cannot_raise_grade",
             fields={"grade": [f"At most {GRADE_LABELS[computed]}."]},
         )
     if is_worse(requested, computed) and not reason:
-        raise GradingError(
+        raise ReasonRequired(
             f"Say why the grade is lowered from {GRADE_LABELS[computed]} to {GRADE_LABELS[requested]}.",
-            code="reason_required",
             fields={"reason": ["A reason is required to lower the grade."]},
         )
     return requested, reason
@@ -194,20 +198,18 @@ def evaluate(
 def check_photos(snapshot: StandardSnapshot, photos: Mapping[str, tuple[int, int]]) -> None:
     """Check the photos taken ({slot: (width, height)} in px) against the slots: every
     required slot filled, no unknown slot, every photo's long edge at least the slot's
-    minimum. Raises GradingError `unknown_slot`, `missing_photos`, `photo_too_small`."""
+    minimum. Raises UnknownSlot, MissingPhotos, PhotoTooSmall."""
     slots = {slot.slot: slot for slot in snapshot.photo_slots}
     unknown = sorted(key for key in photos if key not in slots)
     if unknown:
-        raise GradingError(
+        raise UnknownSlot(
             f"Not a photo slot of this standard: {', '.join(unknown)}.",
-            code="unknown_slot",
             fields={key: ["Not a photo slot of this standard version."] for key in unknown},
         )
     missing = [slot.slot for slot in snapshot.photo_slots if slot.required and slot.slot not in photos]
     if missing:
-        raise GradingError(
+        raise MissingPhotos(
             f"Take every required photo: {', '.join(slots[key].label for key in missing)}.",
-            code="missing_photos",
             fields={key: ["This photo is required."] for key in missing},
         )
     small = {
@@ -216,8 +218,7 @@ def check_photos(snapshot: StandardSnapshot, photos: Mapping[str, tuple[int, int
         if max(size) < slots[key].min_long_edge_px
     }
     if small:
-        raise GradingError(
+        raise PhotoTooSmall(
             "Some photos are too small: retake them closer or at a higher resolution.",
-            code="photo_too_small",
             fields=small,
         )

@@ -1,29 +1,90 @@
-"""Domain errors of grading standards and the grading engine. Each carries a `code` the
-API returns and a message a person can act on."""
+"""Every domain error of the inspections app: one class per code, each with one HTTP status."""
 
-from closo.exceptions import Conflict, DomainError, NotAllowed
+from closo.exceptions import Conflict, DomainError, EmptyFile, FileTooLarge, NotAllowed
 
-
-class GradingError(DomainError):
-    """The answers or the requested grade do not fit the standard (codes `missing_answers`,
-    `unknown_item`, `invalid_answer`, `unknown_grade`, `reason_required`,
-    `cannot_raise_grade`, `missing_photos`, `unknown_slot`, `photo_too_small`)."""
-
-    code = "invalid_grading"
+# Errors this app shares with others (closo.exceptions): Invalid, Required, ReasonRequired,
+# EmptyFile, FileTooLarge, HubNotActive, WrongHub.
 
 
-class InvalidStandard(DomainError):
-    """A field of a standard, item, photo slot or disposition map is invalid."""
-
-    code = "invalid_standard"
-
-
-class NotPublishable(DomainError):
-    """The draft is not complete enough to publish (`no_checklist`, `no_required_photo`)."""
-
-    code = "not_publishable"
+# Grading (inspections.engine): the answers, photos or requested grade do not fit the
+# standard version.
+class UnknownItem(DomainError):
+    code = "unknown_item"
 
 
+class InvalidAnswer(DomainError):
+    code = "invalid_answer"
+
+
+class MissingAnswers(DomainError):
+    code = "missing_answers"
+
+
+class UnknownGrade(DomainError):
+    code = "unknown_grade"
+
+
+class CannotRaiseGrade(DomainError):
+    code = "cannot_raise_grade"
+
+
+class UnknownSlot(DomainError):
+    code = "unknown_slot"
+
+
+class MissingPhotos(DomainError):
+    code = "missing_photos"
+
+
+class PhotoTooSmall(DomainError):
+    code = "photo_too_small"
+
+
+# Editing a standard: a field of a standard, item, photo slot or disposition map is invalid.
+class TooLong(DomainError):
+    code = "too_long"
+
+
+class InvalidKey(DomainError):
+    code = "invalid_key"
+
+
+class InvalidSlot(DomainError):
+    code = "invalid_slot"
+
+
+class InvalidMinLongEdge(DomainError):
+    code = "invalid_min_long_edge"
+
+
+class MissingGrade(DomainError):
+    code = "missing_grade"
+
+
+class UnknownDisposition(DomainError):
+    code = "unknown_disposition"
+
+
+class UnknownScope(DomainError):
+    code = "unknown_scope"
+
+
+class SkuRequired(DomainError):
+    code = "sku_required"
+
+
+class InvalidOrder(DomainError):
+    code = "invalid_order"
+
+
+class NotInVersion(DomainError):
+    """No checklist item / photo slot with that key in this version."""
+
+    code = "not_found"
+    status = 404
+
+
+# Standards and versions: what clashes with their current state.
 class StandardExists(Conflict):
     code = "standard_exists"
 
@@ -42,30 +103,30 @@ class DuplicateKey(Conflict):
     code = "duplicate_key"
 
 
-class NotInVersion(DomainError):
-    """No checklist item / photo slot with that key in this version."""
-
-    code = "not_found"
-    status = 404
+# Publishing: the draft is not complete enough.
+class NoChecklist(DomainError):
+    code = "no_checklist"
 
 
-class HubNotActive(DomainError):
-    code = "hub_not_active"
-    status = 403
+class NoRequiredPhoto(DomainError):
+    code = "no_required_photo"
 
 
-class WrongHub(DomainError):
-    code = "wrong_hub"
-    status = 403
-
-
-class NotHubMember(DomainError):
+# A hub inspecting a return: who may, and whether the return is ready for it.
+class NotHubMember(NotAllowed):
     code = "not_hub_member"
-    status = 403
+
+
+class NotThisHubsItem(NotAllowed):
+    code = "not_your_item"
 
 
 class NotDroppedOff(Conflict):
     code = "not_dropped_off"
+
+
+class NotAwaitingInspection(Conflict):
+    code = "not_awaiting_inspection"
 
 
 class AlreadyInspected(Conflict):
@@ -80,24 +141,37 @@ class StandardChanged(Conflict):
     code = "standard_changed"
 
 
-class NotThisHubsItem(NotAllowed):
-    code = "not_your_item"
+# Photo uploads (inspections.imaging): what the bytes of a file are refused for.
+class NotAnImage(DomainError):
+    code = "not_an_image"
+    status = 415
 
 
-class NotAwaitingInspection(Conflict):
-    code = "not_awaiting_inspection"
+class UnsupportedType(DomainError):
+    code = "unsupported_type"
+    status = 415
 
 
-class UnknownSlot(DomainError):
-    code = "unknown_slot"
+class TooManyPixels(DomainError):
+    code = "too_many_pixels"
+    status = 413
 
 
+class CorruptImage(DomainError):
+    code = "corrupt_image"
+
+
+# Every reason a photo is refused, for `except PHOTO_REJECTIONS`.
+PHOTO_REJECTIONS = (EmptyFile, FileTooLarge, NotAnImage, UnsupportedType, TooManyPixels, CorruptImage)
+
+
+# Audits and trust settings.
 class InvalidVerdict(DomainError):
     code = "invalid_verdict"
 
 
-class ReasonRequired(DomainError):
-    code = "reason_required"
+class ReasonTooLong(DomainError):
+    code = "reason_too_long"
 
 
 class AuditDecided(Conflict):

@@ -19,7 +19,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps
 
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, EmptyFile, FileTooLarge
+from inspections.exceptions import PHOTO_REJECTIONS, CorruptImage, NotAnImage, TooManyPixels, UnsupportedType
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # 50 MP: a 12 MP phone photo fits four times over
@@ -58,30 +59,21 @@ OTHER_IMAGES = {
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
 
 
-class PhotoRejected(DomainError):
-    """The file is not a photo we keep (codes `empty_file`, `file_too_large`,
-    `not_an_image`, `unsupported_type`, `too_many_pixels`, `corrupt_image`)."""
-
-    code = "invalid_photo"
-    status = 400
+def _rejected(error: type[DomainError], message: str) -> DomainError:
+    """A refusal of the upload (one of PHOTO_REJECTIONS), its message on the `file` field."""
+    return error(message, fields={"file": [message]})
 
 
-def _rejected(code: str, message: str, status: int) -> PhotoRejected:
-    error = PhotoRejected(message, code=code, fields={"file": [message]})
-    error.status = status
-    return error
-
-
-def too_large(size: int) -> PhotoRejected:
+def too_large(size: int) -> FileTooLarge:
     return _rejected(
-        "file_too_large",
+        FileTooLarge,
         f"The file is {size / 1024 / 1024:.1f} MB; photos can be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
-        413,
     )
 
 
 def image_kind(head: bytes) -> ImageKind:
-    """What the first bytes say the file is; PhotoRejected unless JPEG, PNG or WebP."""
+    """What the first bytes say the file is; UnsupportedType or NotAnImage unless JPEG, PNG
+    or WebP."""
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -92,24 +84,23 @@ def image_kind(head: bytes) -> ImageKind:
     if other is None and head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
         other = "HEIC/AVIF"
     if other:
-        raise _rejected("unsupported_type", f"{other} images are not accepted: send a {ACCEPTED} photo.", 415)
-    raise _rejected("not_an_image", f"This file is not an image: send a {ACCEPTED} photo.", 415)
+        raise _rejected(UnsupportedType, f"{other} images are not accepted: send a {ACCEPTED} photo.")
+    raise _rejected(NotAnImage, f"This file is not an image: send a {ACCEPTED} photo.")
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
         raise _rejected(
-            "too_many_pixels",
+            TooManyPixels,
             f"The image is {width}×{height} px ({width * height / 1e6:.0f} MP); "
             f"at most {MAX_PIXELS / 1e6:.0f} MP is accepted.",
-            413,
         )
 
 
 def _open(fp: BinaryIO, kind: ImageKind) -> Image.Image:
     """Open, check the header's pixel count, verify, reopen and decode every pixel.
-    PhotoRejected for a bomb or a damaged or truncated file."""
+    TooManyPixels for a bomb, CorruptImage for a damaged or truncated file."""
     with warnings.catch_warnings():
         warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
         try:
@@ -122,17 +113,15 @@ def _open(fp: BinaryIO, kind: ImageKind) -> Image.Image:
             _check_pixels(image.size)
             image.load()
             return image
-        except PhotoRejected:
+        except PHOTO_REJECTIONS:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _rejected(
-                "too_many_pixels", f"The image has too many pixels: at most {MAX_PIXELS / 1e6:.0f} MP.", 413
+                TooManyPixels, f"The image has too many pixels: at most {MAX_PIXELS / 1e6:.0f} MP."
             ) from None
         except Exception:  # Pillow raises many types on malformed input; all mean the same
             raise _rejected(
-                "corrupt_image",
-                "The image is damaged or incomplete (was the upload cut off?): take or send it again.",
-                400,
+                CorruptImage, "The image is damaged or incomplete (was the upload cut off?): take or send it again."
             ) from None
 
 
@@ -145,9 +134,9 @@ class CheckedImage:
 
 
 def image_check(fp: BinaryIO, size_bytes: int) -> CheckedImage:
-    """Whether `fp` (`size_bytes` long) is a photo we accept; PhotoRejected if not."""
+    """Whether `fp` (`size_bytes` long) is a photo we accept; one of PHOTO_REJECTIONS if not."""
     if size_bytes == 0:
-        raise _rejected("empty_file", "The file is empty.", 400)
+        raise _rejected(EmptyFile, "The file is empty.")
     if size_bytes > MAX_UPLOAD_BYTES:
         raise too_large(size_bytes)
     fp.seek(0)

@@ -35,8 +35,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
-from fulfillment.exceptions import BackorderConflict, BackorderRejected, RowError
+from closo.exceptions import DomainError, Invalid, InvalidTransition, ReasonRequired
+from fulfillment.exceptions import (
+    BackorderExists,
+    ConsentRequired,
+    InvalidZip,
+    PromiseTooLate,
+    RegionCapReached,
+    RegionChanged,
+    RegionNotAllowed,
+    RowError,
+    UnknownSku,
+)
 from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, RegionLimit, Sku
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import event_record
@@ -47,8 +57,8 @@ MAX_VALUE = Decimal("99999999.99")
 PLACED_AT_SKEW = dt.timedelta(hours=24)
 
 
-def _field_problem(field: str, message: str, code: str = "invalid") -> BackorderRejected:
-    return BackorderRejected(message, code=code, fields={field: [message]})
+def _field_problem(error: type[DomainError], field: str, message: str) -> DomainError:
+    return error(message, fields={field: [message]})
 
 
 @transaction.atomic
@@ -83,11 +93,11 @@ def backorder_create(
     placed_at = placed_at or now
 
     errors: dict[str, list[str]] = {}
-    codes: list[str] = []
+    kinds: list[type[DomainError]] = []  # the first problem's class is the error raised
 
-    def problem(field: str, message: str, code: str = "invalid") -> None:
+    def problem(field: str, message: str, kind: type[DomainError] = Invalid) -> None:
         errors.setdefault(field, []).append(message)
-        codes.append(code)
+        kinds.append(kind)
 
     if not order_ref:
         problem("order_ref", "Required: your order reference, e.g. the Shopify order id and line.")
@@ -121,39 +131,35 @@ def backorder_create(
 
     sku = Sku.objects.filter(code=(sku_code or "").strip()).first()
     if sku is None:
-        problem("sku", f"No SKU with code “{(sku_code or '').strip()}”.", "unknown_sku")
+        problem("sku", f"No SKU with code “{(sku_code or '').strip()}”.", UnknownSku)
     decision = zip_check(customer_zip)
     if not decision.valid:
-        problem("customer_zip", f"“{customer_zip}” is not a US ZIP code.", "invalid_zip")
+        problem("customer_zip", f"“{customer_zip}” is not a US ZIP code.", InvalidZip)
     if errors:
-        raise BackorderRejected(
-            "Some fields are invalid: " + ", ".join(errors) + ".", code=codes[0] if codes else None, fields=errors
-        )
+        raise kinds[0]("Some fields are invalid: " + ", ".join(errors) + ".", fields=errors)
 
     if Backorder.objects.filter(order_ref=order_ref).exists():
-        raise BackorderConflict(
-            f"A backorder for “{order_ref}” already exists.",
-            code="backorder_exists",
-            fields={"order_ref": ["Already taken."]},
+        raise BackorderExists(
+            f"A backorder for “{order_ref}” already exists.", fields={"order_ref": ["Already taken."]}
         )
     if not decision.allowed:
-        raise _field_problem("customer_zip", decision.explanation, "region_not_allowed")
+        raise _field_problem(RegionNotAllowed, "customer_zip", decision.explanation)
 
     region = decision.region
     if region is not None:
         if region.requires_consent and not consent_local_return:
             raise _field_problem(
+                ConsentRequired,
                 "consent_local_return",
                 f"Region “{region.name}” requires the customer's consent to receive a Like-New returned unit.",
-                "consent_required",
             )
         latest = timezone.localdate() + dt.timedelta(days=region.max_promise_days)
         if promised_ship_by is not None and promised_ship_by > latest:
             raise _field_problem(
+                PromiseTooLate,
                 "promised_ship_by",
                 f"Region “{region.name}” promises at most {region.max_promise_days} days: ship by {latest:%Y-%m-%d} "
                 "at the latest.",
-                "promise_too_late",
             )
         # Always lock the region (even with no cap): a region deleted meanwhile is then a
         # clear region_changed, not a foreign-key failure at commit.
@@ -182,10 +188,8 @@ def backorder_create(
         if not Backorder.objects.filter(order_ref=order_ref).exists():
             raise
         # A concurrent create of the same order_ref committed between our check and insert.
-        raise BackorderConflict(
-            f"A backorder for “{order_ref}” already exists.",
-            code="backorder_exists",
-            fields={"order_ref": ["Already taken."]},
+        raise BackorderExists(
+            f"A backorder for “{order_ref}” already exists.", fields={"order_ref": ["Already taken."]}
         ) from None
     event_record(
         subject=backorder,
@@ -204,19 +208,16 @@ def _check_cap(*, region: RegionLimit, sku: Sku) -> None:
     the insert that follows are one step for every other create in this region."""
     locked = RegionLimit.objects.select_for_update().filter(pk=region.pk).first()
     if locked is None:
-        raise BackorderConflict(
-            f"Region “{region.name}” was deleted just now; send the backorder again.", code="region_changed"
-        )
+        raise RegionChanged(f"Region “{region.name}” was deleted just now; send the backorder again.")
     # The cap is read again under the lock: an edit may have committed since zip_check.
     cap = locked.max_open_backorders_per_sku
     if cap is None:
         return
     open_count = Backorder.objects.filter(region=locked, sku=sku, status__in=OPEN_BACKORDER_STATUSES).count()
     if open_count >= cap:
-        raise BackorderConflict(
+        raise RegionCapReached(
             f"Region “{locked.name}” already has {open_count} open backorder{'s' if open_count != 1 else ''} "
-            f"of {sku.code} (its cap is {cap}).",
-            code="region_cap_reached",
+            f"of {sku.code} (its cap is {cap})."
         )
 
 
@@ -227,20 +228,17 @@ def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Back
     one updates the row and writes the event, the other gets invalid_transition."""
     reason = (reason or "").strip()
     if not reason:
-        raise BackorderRejected(
-            "Say why the backorder is cancelled.", code="reason_required", fields={"reason": ["Required."]}
-        )
+        raise ReasonRequired("Say why the backorder is cancelled.", fields={"reason": ["Required."]})
     if len(reason) > 300:
-        raise BackorderRejected("The reason is at most 300 characters.", fields={"reason": ["At most 300 characters."]})
+        raise Invalid("The reason is at most 300 characters.", fields={"reason": ["At most 300 characters."]})
     # Two tries: a status change between the read and the UPDATE (waiting → allocated)
     # makes the first miss; the second reads the new status.
     for _ in range(2):
         current = Backorder.objects.filter(pk=backorder.pk).values_list("status", flat=True).first()
         if current not in OPEN_BACKORDER_STATUSES:
             label = BackorderStatus(current).label.lower() if current else "gone"
-            raise BackorderConflict(
-                f"Backorder {backorder.order_ref} is {label}: only waiting or allocated backorders can be cancelled.",
-                code="invalid_transition",
+            raise InvalidTransition(
+                f"Backorder {backorder.order_ref} is {label}: only waiting or allocated backorders can be cancelled."
             )
         updated = Backorder.objects.filter(pk=backorder.pk, status=current).update(
             status=BackorderStatus.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
@@ -248,9 +246,7 @@ def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Back
         if updated:
             break
     else:
-        raise BackorderConflict(
-            f"Backorder {backorder.order_ref} changed while cancelling it; try again.", code="invalid_transition"
-        )
+        raise InvalidTransition(f"Backorder {backorder.order_ref} changed while cancelling it; try again.")
     backorder.refresh_from_db()
     event_record(
         subject=backorder,
@@ -337,8 +333,9 @@ def _parse_bool(text: str) -> bool:
 
 def backorder_import_row(values: dict[str, str], *, actor: Actor) -> str:
     """One row of a backorder CSV (see fulfillment.services.imports.SPECS). An order_ref
-    that exists already is "skipped", so uploading a file twice is safe; problems raise
-    RowError with messages per column."""
+    that exists already is "skipped", so uploading a file twice is safe. Values that do not
+    parse raise RowError; a row backorder_create refuses raises its error as it is (its
+    code kept, its fields naming the columns)."""
     order_ref = values.get("order_ref", "").strip()
     if order_ref and Backorder.objects.filter(order_ref=order_ref).exists():
         return "skipped"
@@ -371,12 +368,8 @@ def backorder_import_row(values: dict[str, str], *, actor: Actor) -> str:
             actor=actor,
             **parsed,
         )
-    except BackorderConflict as exc:
-        if exc.code == "backorder_exists":
-            return "skipped"  # the same file, imported concurrently
-        raise RowError(exc.message, code=exc.code, fields=exc.fields or {"row": [exc.message]}) from None
-    except DomainError as exc:
-        raise RowError(exc.message, code=exc.code, fields=exc.fields or {"row": [exc.message]}) from None
+    except BackorderExists:
+        return "skipped"  # the same file, imported concurrently
     return "created"
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
-from fulfillment.exceptions import ImportFileError, RowError
+from closo.exceptions import DomainError, EmptyFile, FileTooLarge
+from fulfillment.exceptions import MissingColumns, NotCsv, NotUtf8, TooManyRows
 from fulfillment.models import ImportJob
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -68,32 +68,32 @@ def _normalise_header(name: str) -> str:
 
 def parse_csv(*, kind: str, data: bytes) -> list[list]:
     """Check a CSV file whole and return its rows as [[line_number, {column: value}], …].
-    Raises ImportFileError (with a code) when the file cannot be imported at all."""
+    Raises EmptyFile, FileTooLarge (413), NotUtf8, NotCsv, MissingColumns or TooManyRows
+    when the file cannot be imported at all."""
     spec = SPECS[kind]
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+        raise FileTooLarge(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError("The file is not UTF-8 text. Export it as “CSV UTF-8”.", code="not_utf8") from None
+        raise NotUtf8("The file is not UTF-8 text. Export it as “CSV UTF-8”.") from None
     if "\x00" in text:
-        raise ImportFileError("The file is not a CSV text file.", code="not_csv")
+        raise NotCsv("The file is not a CSV text file.")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [_normalise_header(h) for h in next(reader)]
     except StopIteration:
-        raise ImportFileError("The file is empty.", code="empty_file") from None
+        raise EmptyFile("The file is empty.") from None
     except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV: {exc}.", code="not_csv") from None
+        raise NotCsv(f"The file is not valid CSV: {exc}.") from None
     missing = [c for c in spec.required if c not in header]
     if missing:
-        raise ImportFileError(
+        raise MissingColumns(
             "Missing column"
             + ("s" if len(missing) > 1 else "")
             + ": "
             + ", ".join(missing)
             + f". The first line must name the columns; required: {', '.join(spec.required)}.",
-            code="missing_columns",
             fields={"columns": missing},
         )
     rows = []
@@ -102,9 +102,7 @@ def parse_csv(*, kind: str, data: bytes) -> list[list]:
             if not any(v.strip() for v in values):
                 continue  # blank line
             if len(rows) >= MAX_IMPORT_ROWS:
-                raise ImportFileError(
-                    f"The file has more than {MAX_IMPORT_ROWS:,} rows: split it.", code="too_many_rows"
-                )
+                raise TooManyRows(f"The file has more than {MAX_IMPORT_ROWS:,} rows: split it.")
             row = {
                 col: (values[i].strip() if i < len(values) else "")
                 for i, col in enumerate(header)
@@ -112,9 +110,9 @@ def parse_csv(*, kind: str, data: bytes) -> list[list]:
             }
             rows.append([reader.line_num, row])
     except csv.Error as exc:
-        raise ImportFileError(f"Line {reader.line_num} is not valid CSV: {exc}.", code="not_csv") from None
+        raise NotCsv(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
     if not rows:
-        raise ImportFileError("The file has a header but no rows.", code="empty_file")
+        raise EmptyFile("The file has a header but no rows.")
     return rows
 
 
@@ -143,7 +141,7 @@ def _row_errors(exc: Exception) -> dict[str, list[str]]:
         if hasattr(exc, "error_dict"):
             return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
         return {"row": [str(m) for m in exc.messages]}
-    if isinstance(exc, RowError) and exc.fields:
+    if exc.fields:  # RowError, or a service's error whose fields name the columns
         return {field: list(messages) for field, messages in exc.fields.items()}
     return {"row": [exc.message]}
 

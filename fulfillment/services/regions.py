@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 
 from closo.actors import Actor
-from fulfillment.exceptions import RegionInvalid, RegionNameTaken
+from closo.exceptions import DomainError, Invalid
+from fulfillment.exceptions import InvalidZip, NoRule, RegionNameTaken
 from fulfillment.models import RegionLimit
 from hubs.models import PostalCode
 
@@ -49,9 +50,9 @@ def _dedupe(codes: Iterable[str]) -> list[str]:
 
 def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[str, Any]:
     """Validate a region's settings (all of them, merged over `instance`). Raises
-    RegionInvalid with every problem at once."""
+    Invalid (InvalidZip when a ZIP is wrong) with every problem at once, or NoRule."""
     errors: dict[str, list[str]] = {}
-    code = "invalid"
+    error: type[DomainError] = Invalid
     data = {field: getattr(instance, field) for field in REGION_FIELDS} if instance else {}
     data.update({k: v for k, v in values.items() if k in REGION_FIELDS})
 
@@ -66,20 +67,20 @@ def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[s
     bad = [p for p in prefixes if not PREFIX_RE.match(p)]
     if bad:
         errors["zip_prefixes"] = [f"{', '.join(bad)}: a ZIP prefix is 1 to 5 digits, e.g. 787."]
-        code = "invalid_zip"
+        error = InvalidZip
     data["zip_prefixes"] = prefixes
 
     zips = _dedupe(split_codes(data.get("zips")))
     malformed = [z for z in zips if not re.fullmatch(r"\d{5}", z)]
     if malformed:
         errors["zips"] = [f"{', '.join(malformed)}: a ZIP code is 5 digits."]
-        code = "invalid_zip"
+        error = InvalidZip
     elif zips:
         known = set(PostalCode.objects.filter(code__in=zips).values_list("code", flat=True))
         unknown = [z for z in zips if z not in known]
         if unknown:
             errors["zips"] = [f"{', '.join(unknown)}: not a US ZIP code we know."]
-            code = "invalid_zip"
+            error = InvalidZip
     data["zips"] = zips
 
     def number(field: str, low: int, high: int, *, optional: bool, unit: str) -> None:
@@ -105,13 +106,12 @@ def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[s
     data["is_active"] = bool(data.get("is_active", True))
 
     if not errors and not (prefixes or zips or data["within_miles_of_hub"]):
-        raise RegionInvalid(
+        raise NoRule(
             "Say where the region is: ZIP prefixes, ZIP codes, or a distance from an active hub.",
-            code="no_rule",
             fields={"zip_prefixes": ["Add at least one rule: ZIP prefixes, ZIP codes or miles from a hub."]},
         )
     if errors:
-        raise RegionInvalid("Some settings are invalid: " + ", ".join(errors) + ".", code=code, fields=errors)
+        raise error("Some settings are invalid: " + ", ".join(errors) + ".", fields=errors)
 
     taken = RegionLimit.objects.filter(name__iexact=name)
     if instance is not None:

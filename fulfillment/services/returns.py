@@ -24,21 +24,18 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
+from closo.exceptions import HubNotActive, InvalidTransition, ReasonRequired, WrongHub
 from fulfillment.exceptions import (
     CodeCancelled,
     CodeExpired,
     CodeUsed,
-    HubNotActive,
     HubNotServing,
-    InvalidReturnTransition,
     InvalidZip,
     NotLocalEligible,
-    ReasonRequired,
     ReturnExists,
     UnknownCode,
     UnknownHub,
     UnknownSku,
-    WrongHub,
 )
 from fulfillment.machines import MOVES, Move
 from fulfillment.models import Channel, ReturnItem, ReturnStatus, Sku
@@ -58,7 +55,7 @@ def _label(status: str) -> str:
 
 def move_for(*, from_status: str, to_status: str, route: str) -> Move:
     """The move from `from_status` to `to_status` for a return on `route` (its route once
-    moved), or InvalidReturnTransition naming both states."""
+    moved), or InvalidTransition naming both states."""
     edges = [m for m in MOVES if m.source == from_status and m.target == to_status]
     for move in edges:
         if move.route is None or move.route == route:
@@ -72,7 +69,7 @@ def move_for(*, from_status: str, to_status: str, route: str) -> Move:
         message = f"A return that is {_label(from_status)} cannot become {_label(to_status)} without a route."
     else:
         message = f"A return that is {_label(from_status)} cannot become {_label(to_status)}."
-    raise InvalidReturnTransition(message, fields={"from_status": from_status, "to_status": to_status})
+    raise InvalidTransition(message, fields={"from_status": from_status, "to_status": to_status})
 
 
 def _check_changes(move: Move, changes: dict) -> None:
@@ -109,7 +106,7 @@ def _transition(
     and record the event (`at_hub`: the hub where it happened, for custody steps;
     `event_data`: more custody facts for the event, e.g. photo hashes). The
     UPDATE only matches while the row still has that status, so of two concurrent moves
-    from one state exactly one wins; the other gets InvalidReturnTransition (409). `item`
+    from one state exactly one wins; the other gets InvalidTransition (409). `item`
     is updated in place and returned."""
     from_status = item.status
     move = move_for(from_status=from_status, to_status=to_status, route=changes.get("route", item.route))
@@ -124,7 +121,7 @@ def _transition(
     updated = ReturnItem.objects.filter(pk=item.pk, status=from_status).update(**values)
     if updated != 1:
         current = ReturnItem.objects.filter(pk=item.pk).values_list("status", flat=True).first() or from_status
-        raise InvalidReturnTransition(
+        raise InvalidTransition(
             f"This return is {_label(current)} now (it was {_label(from_status)}): "
             f"it cannot become {_label(to_status)}. Reload to see what changed.",
             fields={"from_status": current, "to_status": to_status},
@@ -273,7 +270,7 @@ def return_refund_update(*, item: ReturnItem, refund_status: str, actor: Actor) 
     )
     if updated != 1:
         current = ReturnItem.objects.filter(pk=item.pk).values_list("refund_status", flat=True).first()
-        raise InvalidReturnTransition(
+        raise InvalidTransition(
             f"The refund is already {RefundStatus(current or item.refund_status).label.lower()}: "
             f"it cannot become {RefundStatus(refund_status).label.lower()}.",
             fields={"from_refund_status": current, "to_refund_status": refund_status},

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
-from fulfillment.exceptions import RowError, SkuExists
+from closo.exceptions import Invalid
+from fulfillment.exceptions import Immutable, MinValue, RowError, SkuExists
 from fulfillment.forms.skus import SkuImportRowForm
 from fulfillment.models import Sku
 from fulfillment.selectors.skus import FORMULA_STARTS, TEXT_COLUMNS
@@ -32,20 +32,14 @@ UPDATABLE_FIELDS = (
 KEEP_WHEN_EMPTY = frozenset({"local_returns_enabled", "available_qty"})
 
 
-class InvalidSku(DomainError):
-    code = "invalid"
-
-
 def _check(*, price=None, weight_grams=None, available_qty=None) -> None:
     """Rules the database alone would enforce late or not at all."""
     if price is not None and Decimal(price) < 0:
-        raise InvalidSku("A price cannot be negative.", code="min_value", fields={"price": ["Enter 0 or more."]})
+        raise MinValue("A price cannot be negative.", fields={"price": ["Enter 0 or more."]})
     if available_qty is not None and available_qty < 0:
-        raise InvalidSku(
-            "Available quantity cannot be negative.", code="min_value", fields={"available_qty": ["Enter 0 or more."]}
-        )
+        raise MinValue("Available quantity cannot be negative.", fields={"available_qty": ["Enter 0 or more."]})
     if weight_grams is not None and weight_grams < 0:
-        raise InvalidSku("Weight cannot be negative.", code="min_value", fields={"weight_grams": ["Enter 0 or more."]})
+        raise MinValue("Weight cannot be negative.", fields={"weight_grams": ["Enter 0 or more."]})
 
 
 @transaction.atomic
@@ -91,11 +85,10 @@ def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
     """Change any of UPDATABLE_FIELDS (never the code). Saves only the fields given."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
-        raise InvalidSku(
-            "The code cannot be changed." if "code" in unknown else f"Unknown fields: {', '.join(sorted(unknown))}.",
-            code="immutable" if "code" in unknown else "invalid",
-            fields={name: ["This field cannot be changed."] for name in sorted(unknown)},
-        )
+        fields = {name: ["This field cannot be changed."] for name in sorted(unknown)}
+        if "code" in unknown:
+            raise Immutable("The code cannot be changed.", fields=fields)
+        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.", fields=fields)
     _check(
         price=changes.get("price"), weight_grams=changes.get("weight_grams"), available_qty=changes.get("available_qty")
     )

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from closo.actors import Actor
-from fulfillment.exceptions import InvalidSupply, InvalidSupplyTransition, SupplyExists
+from closo.exceptions import InvalidTransition, Required
+from fulfillment.exceptions import DateInPast, MinValue, SupplyExists
 from fulfillment.models import InboundSupply, Sku
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
@@ -26,12 +27,10 @@ def supply_create(*, sku_code: str, qty: int, expected_date: datetime.date, po_r
     race: the unique index decides); the date may not be in the past (`date_in_past`)."""
     sku = sku_by_code(sku_code)
     if qty < 1:
-        raise InvalidSupply("Order at least one unit.", code="min_value", fields={"qty": ["Enter 1 or more."]})
+        raise MinValue("Order at least one unit.", fields={"qty": ["Enter 1 or more."]})
     if expected_date < supply_earliest_date():
-        raise InvalidSupply(
-            "The expected date is in the past.",
-            code="date_in_past",
-            fields={"expected_date": ["Enter today or a later date."]},
+        raise DateInPast(
+            "The expected date is in the past.", fields={"expected_date": ["Enter today or a later date."]}
         )
     if InboundSupply.objects.filter(po_ref=po_ref).exists():
         raise _exists(po_ref)
@@ -67,7 +66,7 @@ def _transition(*, supply: InboundSupply, to: str, **values) -> InboundSupply:
     if not updated:
         current = InboundSupply.objects.filter(pk=supply.pk).values_list("status", flat=True).first()
         label = Status(current).label.lower() if current else "gone"
-        raise InvalidSupplyTransition(
+        raise InvalidTransition(
             f"This purchase order is {label}; only an expected one can be {Status(to).label.lower()}.",
             fields={"status": [f"Currently {label}."]},
         )
@@ -99,7 +98,7 @@ def supply_cancel(*, supply: InboundSupply, reason: str, actor: Actor) -> Inboun
     """The restock will not come: expected → cancelled, with the reason on the timeline."""
     reason = reason.strip()
     if not reason:
-        raise InvalidSupply("Say why the order is cancelled.", code="required", fields={"reason": ["Enter a reason."]})
+        raise Required("Say why the order is cancelled.", fields={"reason": ["Enter a reason."]})
     supply = _transition(supply=supply, to=Status.CANCELLED)
     event_record(
         subject=supply,

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from fulfillment.exceptions import ReasonRequired, UnitNotHeld
+from closo.exceptions import ReasonRequired
+from fulfillment.exceptions import UnitNotHeld
 from fulfillment.models import StockUnit
 from fulfillment.selectors.units import hold_required
 from fulfillment.services.events import event_record

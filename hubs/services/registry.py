@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from closo.exceptions import InvalidTransition, ReasonRequired
 from closo.models import User
-from hubs.exceptions import InvalidHubTransition, UnknownZip, VettingIncomplete
+from hubs.exceptions import UnknownCheck, UnknownZip, VettingIncomplete
 from hubs.models import Hub, HubEvent, HubMember, HubRole, HubStatus, PostalCode
 
 VETTING_CHECKS = {
@@ -74,7 +75,7 @@ def hub_apply(
 def hub_record_check(*, hub: Hub, check: str, actor: User) -> Hub:
     """Staff confirm one vetting check (ID, agreement, training): who and when."""
     if check not in VETTING_CHECKS:
-        raise InvalidHubTransition(f"Unknown vetting check “{check}”.", code="unknown_check")
+        raise UnknownCheck(f"Unknown vetting check “{check}”.")
     hub = Hub.objects.select_for_update().get(pk=hub.pk)
     if getattr(hub, f"{check}_at") is None:
         setattr(hub, f"{check}_at", timezone.now())
@@ -90,7 +91,7 @@ def hub_set_status(*, hub: Hub, status: str, actor: User, reason: str = "") -> H
     staff clicking at once cannot both apply a move from the same state."""
     hub = Hub.objects.select_for_update().get(pk=hub.pk)
     if status not in TRANSITIONS.get(hub.status, set()):
-        raise InvalidHubTransition(
+        raise InvalidTransition(
             f"A hub that is {hub.get_status_display().lower()} cannot become {HubStatus(status).label.lower()}.",
             fields={"status": status},
         )
@@ -98,7 +99,7 @@ def hub_set_status(*, hub: Hub, status: str, actor: User, reason: str = "") -> H
         missing = [label for key, label in VETTING_CHECKS.items() if getattr(hub, f"{key}_at") is None]
         raise VettingIncomplete("Still to confirm: " + ", ".join(missing) + ".", fields={"missing": missing})
     if status == HubStatus.SUSPENDED and not reason.strip():
-        raise InvalidHubTransition("Say why the hub is suspended.", code="reason_required")
+        raise ReasonRequired("Say why the hub is suspended.")
     previous = hub.status
     hub.status = status
     hub.status_changed_at = timezone.now()

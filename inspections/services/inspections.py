@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
+from closo.exceptions import HubNotActive, WrongHub
 from fulfillment.models import ReturnItem, ReturnStatus
 from fulfillment.services.returns import return_dispose, return_mark_inspected
 from fulfillment.services.units import unit_release
@@ -27,14 +28,7 @@ from hubs.models import Hub, HubMember, HubStatus, HubTask
 from hubs.services.tasks import hub_task_close
 from inspections import engine
 from inspections.engine import DISPOSITION_LABELS, GRADE_LABELS
-from inspections.exceptions import (
-    AlreadyInspected,
-    HubNotActive,
-    NotDroppedOff,
-    NotHubMember,
-    StandardChanged,
-    WrongHub,
-)
+from inspections.exceptions import AlreadyInspected, NotDroppedOff, NotHubMember, StandardChanged
 from inspections.models import (
     Audit,
     Disposition,
@@ -98,7 +92,7 @@ def inspection_submit(
     Locks the return row first, so concurrent submits of one return run one after the
     other and the second finds the first's inspection (AlreadyInspected, 409): one
     inspection per return. Every check is made here, whatever the form showed:
-    AlreadyInspected, NotHubMember, HubNotActive (403), WrongHub (403), NotDroppedOff
+    AlreadyInspected, NotHubMember (403), HubNotActive (409), WrongHub (409), NotDroppedOff
     (409), NoStandard (409), StandardChanged (409, when `version_id` — the version the form
     showed — is no longer the one in force), then the engine's `missing_photos`,
     `photo_too_small`, `missing_answers`, `invalid_answer`, `unknown_item`,

@@ -18,13 +18,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import Conflict, NotAllowed
+from closo.exceptions import HubNotActive
 from fulfillment.models import ReturnItem, ReturnStatus
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubStatus
 from inspections import imaging
-from inspections.exceptions import NotAwaitingInspection, NotThisHubsItem, UnknownSlot
-from inspections.imaging import CheckedImage, PhotoRejected
+from inspections.exceptions import (
+    PHOTO_REJECTIONS,
+    NoStandard,
+    NotAwaitingInspection,
+    NotThisHubsItem,
+    UnknownSlot,
+)
+from inspections.imaging import CheckedImage
 from inspections.models import InspectionPhoto, PhotoRequirement
 from inspections.selectors.standards import standard_for_sku
 
@@ -32,14 +38,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE = Actor.system("photo pipeline")
 Status = InspectionPhoto.Status
-
-
-class HubNotActive(NotAllowed):
-    code = "hub_not_active"
-
-
-class NoStandard(Conflict):
-    code = "no_standard"
 
 
 def photo_storage():
@@ -66,7 +64,7 @@ def _delete_files(names) -> None:
 def photo_validate(upload) -> CheckedImage:
     """Whether an uploaded file is a photo we keep: JPEG, PNG or WebP by its bytes, at most
     imaging.MAX_UPLOAD_BYTES and imaging.MAX_PIXELS (read from the header before decoding),
-    and decodable to the last pixel. PhotoRejected (413/415/400) otherwise."""
+    and decodable to the last pixel. One of PHOTO_REJECTIONS (413/415/400) otherwise."""
     return imaging.image_check(upload, upload.size)
 
 
@@ -181,7 +179,7 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
             ("jpg", rendered.thumbnail),
         ):
             written.append(storage.save(_new_name(ext), ContentFile(content), max_length=200))
-    except PhotoRejected as exc:
+    except PHOTO_REJECTIONS as exc:
         _delete_files(written)
         return _fail(photo, source, exc.message)
     except Exception:

@@ -13,15 +13,26 @@ from django.db.models import Max
 from django.utils import timezone
 
 from closo.actors import Actor
+from closo.exceptions import Invalid, Required
 from fulfillment.models import Sku
 from inspections.engine import DISPOSITION_LABELS, GRADE_RANK
 from inspections.exceptions import (
     DraftExists,
     DuplicateKey,
-    InvalidStandard,
+    InvalidKey,
+    InvalidMinLongEdge,
+    InvalidOrder,
+    InvalidSlot,
+    MissingGrade,
+    NoChecklist,
+    NoRequiredPhoto,
     NotInVersion,
-    NotPublishable,
+    SkuRequired,
     StandardExists,
+    TooLong,
+    UnknownDisposition,
+    UnknownGrade,
+    UnknownScope,
     VersionPublished,
 )
 from inspections.models import (
@@ -34,6 +45,7 @@ from inspections.models import (
 
 Scope = GradingStandard.Scope
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+KEY_ERRORS = {"key": InvalidKey, "slot": InvalidSlot}  # what a malformed key or slot raises
 MIN_EDGE_RANGE = (100, 10_000)
 ITEM_FIELDS = frozenset({"key", "prompt", "help_text", "required", "fail_cap"})
 PHOTO_FIELDS = frozenset({"slot", "label", "required", "min_long_edge_px"})
@@ -49,13 +61,12 @@ def default_dispositions() -> dict[str, str]:
 def _text(value, field: str, max_length: int, *, required: bool = True) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:
-        raise InvalidStandard(f"{field} must be text.", code="invalid", fields={field: ["Must be text."]})
+        raise Invalid(f"{field} must be text.", fields={field: ["Must be text."]})
     if required and not value:
-        raise InvalidStandard(f"Fill in {field.replace('_', ' ')}.", code="required", fields={field: ["Required."]})
+        raise Required(f"Fill in {field.replace('_', ' ')}.", fields={field: ["Required."]})
     if len(value) > max_length:
-        raise InvalidStandard(
+        raise TooLong(
             f"{field.replace('_', ' ').capitalize()} is at most {max_length} characters.",
-            code="too_long",
             fields={field: [f"At most {max_length} characters."]},
         )
     return value
@@ -63,9 +74,8 @@ def _text(value, field: str, max_length: int, *, required: bool = True) -> str:
 
 def _key(value, field: str) -> str:
     if not isinstance(value, str) or not KEY_RE.match(value):
-        raise InvalidStandard(
+        raise KEY_ERRORS[field](
             f"“{value}” is not a valid {field}: use 1–40 lowercase letters, digits, - or _.",
-            code=f"invalid_{field}",
             fields={field: ["Lowercase letters, digits, - and _ only (at most 40)."]},
         )
     return value
@@ -73,9 +83,8 @@ def _key(value, field: str) -> str:
 
 def _grade(value, field: str = "fail_cap") -> str:
     if not isinstance(value, str) or value not in GRADE_RANK:
-        raise InvalidStandard(
+        raise UnknownGrade(
             f"“{value}” is not a grade. Use one of: {', '.join(GRADE_RANK)}.",
-            code="unknown_grade",
             fields={field: [f"Unknown grade “{value}”."]},
         )
     return value
@@ -83,18 +92,15 @@ def _grade(value, field: str = "fail_cap") -> str:
 
 def _flag(value, field: str = "required") -> bool:
     if not isinstance(value, bool):
-        raise InvalidStandard(
-            f"{field} must be true or false.", code="invalid", fields={field: ["Must be true or false."]}
-        )
+        raise Invalid(f"{field} must be true or false.", fields={field: ["Must be true or false."]})
     return value
 
 
 def _min_edge(value) -> int:
     low, high = MIN_EDGE_RANGE
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidStandard(
+        raise InvalidMinLongEdge(
             f"The minimum long edge must be a whole number of pixels from {low} to {high}.",
-            code="invalid_min_long_edge",
             fields={"min_long_edge_px": [f"From {low} to {high} px."]},
         )
     return value
@@ -103,16 +109,14 @@ def _min_edge(value) -> int:
 def _validated_dispositions(dispositions: Mapping) -> dict[str, str]:
     unknown = [key for key in dispositions if key not in GRADE_RANK]
     if unknown:
-        raise InvalidStandard(
+        raise UnknownGrade(
             f"Not a grade: {', '.join(map(str, unknown))}. Use: {', '.join(GRADE_RANK)}.",
-            code="unknown_grade",
             fields={str(key): ["Unknown grade."] for key in unknown},
         )
     missing = [grade for grade in GRADE_RANK if grade not in dispositions]
     if missing:
-        raise InvalidStandard(
+        raise MissingGrade(
             f"Give a disposition for every grade; missing: {', '.join(missing)}.",
-            code="missing_grade",
             fields={grade: ["Required."] for grade in missing},
         )
     bad = {
@@ -121,9 +125,8 @@ def _validated_dispositions(dispositions: Mapping) -> dict[str, str]:
         if not isinstance(value, str) or value not in DISPOSITION_LABELS
     }
     if bad:
-        raise InvalidStandard(
+        raise UnknownDisposition(
             f"Not a disposition: {', '.join(map(str, bad.values()))}. Use: {', '.join(DISPOSITION_LABELS)}.",
-            code="unknown_disposition",
             fields={grade: [f"Unknown disposition “{value}”."] for grade, value in bad.items()},
         )
     return {grade: str(dispositions[grade]) for grade in GRADE_RANK}
@@ -141,24 +144,19 @@ def standard_create(
     constraints settle concurrent creates (→ `standard_exists`)."""
     name = _text(name, "name", 120)
     if scope not in Scope.values:
-        raise InvalidStandard(
+        raise UnknownScope(
             f"“{scope}” is not a scope. Use one of: {', '.join(Scope.values)}.",
-            code="unknown_scope",
             fields={"scope": ["Unknown scope."]},
         )
     category = (category or "").strip()
     if scope == Scope.CATEGORY:
         category = _text(category, "category", 80)
     elif category:
-        raise InvalidStandard(
-            "Only a category standard names a category.", code="invalid", fields={"category": ["Leave empty."]}
-        )
+        raise Invalid("Only a category standard names a category.", fields={"category": ["Leave empty."]})
     if scope == Scope.SKU and sku is None:
-        raise InvalidStandard(
-            "Choose the SKU this standard is for.", code="sku_required", fields={"sku": ["Required."]}
-        )
+        raise SkuRequired("Choose the SKU this standard is for.", fields={"sku": ["Required."]})
     if scope != Scope.SKU and sku is not None:
-        raise InvalidStandard("Only a SKU standard names a SKU.", code="invalid", fields={"sku": ["Leave empty."]})
+        raise Invalid("Only a SKU standard names a SKU.", fields={"sku": ["Leave empty."]})
     try:
         with transaction.atomic():
             standard = GradingStandard.objects.create(name=name, scope=scope, category=category, sku=sku)
@@ -252,9 +250,9 @@ def version_publish(*, version: StandardVersion, actor: Actor, notes: str | None
     publish see `published` and fail with `version_published`."""
     version = _draft_for_update(version)
     if not version.checklist.exists():
-        raise NotPublishable("Add at least one checklist item before publishing.", code="no_checklist")
+        raise NoChecklist("Add at least one checklist item before publishing.")
     if not version.photos.filter(required=True).exists():
-        raise NotPublishable("Add at least one required photo slot before publishing.", code="no_required_photo")
+        raise NoRequiredPhoto("Add at least one required photo slot before publishing.")
     version.dispositions = _validated_dispositions(version.dispositions)
     if notes is not None:
         version.notes = _text(notes, "notes", 300, required=False)
@@ -303,9 +301,8 @@ def _reorder(version: StandardVersion, model, keys: list[str]) -> list:
     attr = _key_attr(model)
     rows = {getattr(row, attr): row for row in _rows(version, model)}
     if len(keys) != len(set(keys)) or set(keys) != set(rows):
-        raise InvalidStandard(
+        raise InvalidOrder(
             f"List every {attr} of this version exactly once: {', '.join(rows)}.",
-            code="invalid_order",
             fields={"checklist" if model is ChecklistItem else "photos": ["Must list each key exactly once."]},
         )
     ordered = [rows[key] for key in keys]
@@ -347,7 +344,7 @@ def _row_update(version: StandardVersion, model, key: str, changes: Mapping, cle
 def _item_fields(changes: Mapping) -> dict:
     unknown = set(changes) - ITEM_FIELDS
     if unknown:
-        raise InvalidStandard(f"Cannot change: {', '.join(sorted(unknown))}.", code="invalid")
+        raise Invalid(f"Cannot change: {', '.join(sorted(unknown))}.")
     cleaned = {}
     if "key" in changes:
         cleaned["key"] = _key(changes["key"], "key")
@@ -365,7 +362,7 @@ def _item_fields(changes: Mapping) -> dict:
 def _photo_fields(changes: Mapping) -> dict:
     unknown = set(changes) - PHOTO_FIELDS
     if unknown:
-        raise InvalidStandard(f"Cannot change: {', '.join(sorted(unknown))}.", code="invalid")
+        raise Invalid(f"Cannot change: {', '.join(sorted(unknown))}.")
     cleaned = {}
     if "slot" in changes:
         cleaned["slot"] = _key(changes["slot"], "slot")

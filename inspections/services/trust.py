@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from brands.models import Brand
 from closo.actors import Actor
+from closo.exceptions import ReasonRequired
 from fulfillment.services.events import event_record
 from hubs.models import Hub
-from inspections.exceptions import AuditDecided, InvalidTrustSettings, InvalidVerdict, ReasonRequired
+from inspections.exceptions import AuditDecided, InvalidTrustSettings, InvalidVerdict, ReasonTooLong
 from inspections.models import Audit, Inspection
 
 Verdict = Audit.Verdict
@@ -46,9 +47,8 @@ def audit_decide(*, audit: Audit, verdict: str, reason: str, actor: Actor) -> Au
             fields={"reason": ["A reason is required to disagree."]},
         )
     if len(reason) > REASON_MAX:
-        raise ReasonRequired(
+        raise ReasonTooLong(
             f"Keep the reason under {REASON_MAX} characters.",
-            code="reason_too_long",
             fields={"reason": [f"At most {REASON_MAX} characters."]},
         )
     now = timezone.now()

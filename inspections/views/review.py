@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 
 from brands.decorators import brand_member_required
 from closo.actors import Actor
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, ReasonRequired
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
 from fulfillment.selectors import units as unit_selectors
 from fulfillment.services import units as unit_services
 from inspections.engine import DISPOSITION_LABELS, GRADE_LABELS
+from inspections.exceptions import ReasonTooLong
 from inspections.filters import AuditFilterSet, InspectionFilterSet
 from inspections.forms.review import AuditDecisionForm, TrustSettingsForm, UnitRejectForm
 from inspections.selectors import review as review_selectors
@@ -132,7 +133,7 @@ def audit_decide(request, pk):
         return _detail(request, audit.inspection_id, audit_form=form, status=400)
     try:
         trust.audit_decide(audit=audit, actor=Actor.from_request(request), **form.cleaned_data)
-    except trust.ReasonRequired as exc:
+    except (ReasonRequired, ReasonTooLong) as exc:
         add_domain_error(form, exc)
         return _detail(request, audit.inspection_id, audit_form=form, status=400)
     except DomainError as exc:

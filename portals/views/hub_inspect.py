@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, HubNotActive
 from hubs.models import HubStatus
 from inspections.engine import GRADE_LABELS
 from inspections.models import GRADE_ORDER, Inspection
@@ -146,7 +146,7 @@ def hub_inspect(request, brand_slug, pk):
                 ctx,
                 title="Your hub cannot inspect",
                 message=f"{ctx.hub.name} is {ctx.hub.get_status_display().lower()}: it cannot inspect returns.",
-                status=403,
+                status=HubNotActive.status,
             )
         if item.status != "dropped_off":
             receive = item.status == "routed"

@@ -1,8 +1,13 @@
+import importlib
+
 import pytest
 from django_tenants.utils import schema_context
 
 from brands.services import api_keys as api_key_services
+from closo.api import exception_handler
+from closo.exceptions import DomainError
 from fulfillment.models import Sku
+from tests.contracts import all_subclasses
 
 
 @pytest.fixture
@@ -37,6 +42,23 @@ def test_list_filters_and_orders(acme_api, brand_a):
     assert throws["count"] == 5
     by_price = acme_api.get("/api/v1/skus/?ordering=-price").json()["results"]
     assert by_price[0]["code"] == "SKU-0009"
+
+
+def test_every_domain_error_answers_with_its_class_code_and_status_in_the_error_shape():
+    for app in ("brands", "hubs", "fulfillment", "inspections"):
+        importlib.import_module(f"{app}.exceptions")
+    errors = [cls for cls in all_subclasses(DomainError) if not cls.__module__.startswith("tests.")]
+    assert len(errors) > 50
+    for cls in errors:
+        fields = {"name": ["Taken."]}
+        response = exception_handler(cls("Not like that.", fields=fields), {})
+        assert response.status_code == cls.status, cls
+        assert response.data == {"error": {"code": cls.code, "message": "Not like that.", "fields": fields}}
+
+
+def test_a_domain_error_without_a_code_cannot_be_raised():
+    with pytest.raises(TypeError, match="has no code"):
+        DomainError("Which one?")
 
 
 def test_unknown_page_is_a_404_in_the_error_shape(acme_api):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from closo.exceptions import DomainError
+from closo.exceptions import Invalid, InvalidTransition
 from closo.forms import add_domain_error
 
 
@@ -19,16 +19,18 @@ def bound_form() -> NameForm:
 
 def test_the_error_lands_on_each_field_it_names_that_the_form_has():
     form = bound_form()
-    add_domain_error(form, DomainError("Bad.", fields={"name": ["Taken.", "Too short."], "region": ["Unknown."]}))
+    add_domain_error(form, Invalid("Bad.", fields={"name": ["Taken.", "Too short."], "region": ["Unknown."]}))
     assert form.errors == {"name": ["Taken.", "Too short."]}
     assert "name" not in form.cleaned_data
 
 
 def test_an_error_that_names_no_field_of_the_form_goes_above_it():
     form = bound_form()
-    add_domain_error(form, DomainError("Cancelled returns cannot move.", fields={"status": ["Currently cancelled."]}))
+    add_domain_error(
+        form, InvalidTransition("Cancelled returns cannot move.", fields={"status": ["Currently cancelled."]})
+    )
     assert form.non_field_errors() == ["Cancelled returns cannot move."]
     assert not form.has_error("name")
     without_fields = bound_form()
-    add_domain_error(without_fields, DomainError("No fields at all."))
+    add_domain_error(without_fields, Invalid("No fields at all."))
     assert without_fields.non_field_errors() == ["No fields at all."]

@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
-from fulfillment.exceptions import BackorderConflict
+from closo.exceptions import Conflict
 from fulfillment.models import Backorder, Channel, Event, RegionLimit, Sku
 from fulfillment.services.backorders import backorder_cancel, backorder_create
 from tests.conftest import BRAND_A, run_concurrently
@@ -52,7 +52,7 @@ def test_the_region_cap_holds_when_creates_arrive_together(acme_committed, threa
     results = run_concurrently(lambda i: create_in(brand, f"#race-{i}"), n=threads)
 
     created = [r for r in results if isinstance(r, Backorder)]
-    refused = [r for r in results if isinstance(r, BackorderConflict)]
+    refused = [r for r in results if isinstance(r, Conflict)]
     assert len(created) == cap, results
     assert len(refused) == threads - cap, results
     assert {r.code for r in refused} == {"region_cap_reached"}
@@ -65,7 +65,7 @@ def test_two_creates_of_one_order_ref_make_one_backorder(acme_committed):
     brand = acme_committed
     results = run_concurrently(lambda i: create_in(brand, "#same"), n=2)
     assert sum(isinstance(r, Backorder) for r in results) == 1, results
-    assert [r.code for r in results if isinstance(r, BackorderConflict)] == ["backorder_exists"]
+    assert [r.code for r in results if isinstance(r, Conflict)] == ["backorder_exists"]
     with schema_context(brand.schema_name):
         assert Backorder.objects.count() == 1
 
@@ -81,7 +81,7 @@ def test_two_cancels_at_once_make_one_change_and_one_event(acme_committed):
     results = run_concurrently(cancel, n=2)
 
     assert sum(isinstance(r, Backorder) for r in results) == 1, results
-    assert [r.code for r in results if isinstance(r, BackorderConflict)] == ["invalid_transition"]
+    assert [r.code for r in results if isinstance(r, Conflict)] == ["invalid_transition"]
     with schema_context(brand.schema_name):
         events = list(Event.objects.filter(backorder_id=backorder.pk, kind="cancelled"))
         assert len(events) == 1

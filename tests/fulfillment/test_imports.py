@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from closo.actors import Actor
-from fulfillment.exceptions import ImportFileError
+from closo.exceptions import DomainError
 from fulfillment.models import ImportJob, Sku
 from fulfillment.services import imports
 from fulfillment.services.imports import ImportSpec, import_job_create, import_job_step, parse_csv
@@ -57,13 +57,13 @@ def test_excel_byte_order_mark_is_ignored():
     ],
 )
 def test_whole_file_problems_are_refused_with_a_code(data, code):
-    with pytest.raises(ImportFileError) as excinfo:
+    with pytest.raises(DomainError) as excinfo:
         parse_csv(kind=PROBE, data=data)
     assert excinfo.value.code == code
 
 
 def test_missing_columns_are_named():
-    with pytest.raises(ImportFileError) as excinfo:
+    with pytest.raises(DomainError) as excinfo:
         parse_csv(kind=PROBE, data=csv_bytes("code", "A"))
     assert excinfo.value.fields == {"columns": ["title", "price"]}
     assert "Missing columns: title, price." in excinfo.value.message
@@ -71,18 +71,18 @@ def test_missing_columns_are_named():
 
 def test_size_and_row_caps(monkeypatch):
     monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 50)
-    with pytest.raises(ImportFileError) as excinfo:
+    with pytest.raises(DomainError) as excinfo:
         parse_csv(kind=PROBE, data=csv_bytes("code,title,price", *[f"S{i},t,1" for i in range(10)]))
     assert excinfo.value.code == "file_too_large"
     monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 10_000)
     monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 3)
-    with pytest.raises(ImportFileError) as excinfo:
+    with pytest.raises(DomainError) as excinfo:
         parse_csv(kind=PROBE, data=csv_bytes("code,title,price", *[f"S{i},t,1" for i in range(4)]))
     assert excinfo.value.code == "too_many_rows"
 
 
 def test_a_refused_file_stores_nothing(brand_a, in_brand, alice):
-    with in_brand(brand_a), pytest.raises(ImportFileError):
+    with in_brand(brand_a), pytest.raises(DomainError):
         import_job_create(kind=PROBE, filename="x.csv", data=b"nope\n1\n", actor=Actor(user=alice))
     with in_brand(brand_a):
         assert not ImportJob.objects.exists()

@@ -3,7 +3,8 @@
 import pytest
 
 from closo.actors import Actor
-from fulfillment.exceptions import RegionInvalid, RegionNameTaken
+from closo.exceptions import DomainError
+from fulfillment.exceptions import RegionNameTaken
 from fulfillment.models import Backorder, RegionLimit, Sku
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.regions import region_create, region_delete, region_update
@@ -151,19 +152,19 @@ def test_create_takes_text_or_lists_and_dedupes(acme):
 
 
 def test_create_refuses_bad_prefixes_and_unknown_zips_with_invalid_zip(acme):
-    with pytest.raises(RegionInvalid) as exc:
+    with pytest.raises(DomainError) as exc:
         region_create(name="Bad", zip_prefixes="78a, 123456", zips="78701 00000 1234", actor=ACTOR)
     assert exc.value.code == "invalid_zip"
     assert exc.value.fields["zip_prefixes"] == ["78a, 123456: a ZIP prefix is 1 to 5 digits, e.g. 787."]
     assert exc.value.fields["zips"] == ["1234: a ZIP code is 5 digits."]
-    with pytest.raises(RegionInvalid) as exc:
+    with pytest.raises(DomainError) as exc:
         region_create(name="Bad", zips="78701 00000", actor=ACTOR)
     assert exc.value.fields["zips"] == ["00000: not a US ZIP code we know."]
     assert not RegionLimit.objects.exists()
 
 
 def test_a_region_needs_at_least_one_rule(acme):
-    with pytest.raises(RegionInvalid) as exc:
+    with pytest.raises(DomainError) as exc:
         region_create(name="Nowhere", actor=ACTOR)
     assert exc.value.code == "no_rule"
     assert "zip_prefixes" in exc.value.fields
@@ -181,7 +182,7 @@ def test_a_region_needs_at_least_one_rule(acme):
     ],
 )
 def test_out_of_range_settings_are_refused(acme, values, field):
-    with pytest.raises(RegionInvalid) as exc:
+    with pytest.raises(DomainError) as exc:
         region_create(**{"name": "R", "zip_prefixes": "787", **values}, actor=ACTOR)
     assert exc.value.code == "invalid"
     assert list(exc.value.fields) == [field]
@@ -206,7 +207,7 @@ def test_update_changes_only_what_is_given(acme):
 
 def test_update_cannot_remove_the_last_rule(acme):
     region = region_create(name="Austin", zip_prefixes="787", actor=ACTOR)
-    with pytest.raises(RegionInvalid) as exc:
+    with pytest.raises(DomainError) as exc:
         region_update(region=region, changes={"zip_prefixes": ""}, actor=ACTOR)
     assert exc.value.code == "no_rule"
     region.refresh_from_db()

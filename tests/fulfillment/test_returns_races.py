@@ -53,7 +53,7 @@ def test_two_concurrent_moves_from_one_state_make_exactly_one_change(acme_return
 
     results = run_concurrently(move, n=2)
     winners = [r for r in results if isinstance(r, ReturnItem)]
-    losers = [r for r in results if isinstance(r, services.InvalidReturnTransition)]
+    losers = [r for r in results if isinstance(r, services.InvalidTransition)]
     assert (len(winners), len(losers)) == (1, 1), results
     with schema_context(brand.schema_name):
         row = ReturnItem.objects.get(pk=item.pk)

@@ -112,7 +112,7 @@ def test_transition_table_allows_exactly_the_designed_moves(brand_a, in_brand, s
             if target[0] == S.DISPOSED:
                 assert row.disposition == (D.RECYCLED if route == HUB else D.TO_WAREHOUSE)
         else:
-            with pytest.raises(services.InvalidReturnTransition) as refused:
+            with pytest.raises(services.InvalidTransition) as refused:
                 _transition(item, target[0], actor=actor, detail="Because.", **changes)
             assert (refused.value.code, refused.value.status) == ("invalid_transition", 409)
             assert S(status).label.lower() in refused.value.message
@@ -128,7 +128,7 @@ def test_nothing_leaves_disposed_or_cancelled():
 def test_a_move_out_of_routed_names_the_route_it_needs(brand_a, in_brand, sku, actor):
     with in_brand(brand_a):
         item = build(sku, S.ROUTED, WAREHOUSE)
-        with pytest.raises(services.InvalidReturnTransition) as refused:
+        with pytest.raises(services.InvalidTransition) as refused:
             _transition(item, S.DROPPED_OFF, actor=actor)
     assert refused.value.message == "A return on the warehouse route that is routed cannot become dropped off."
     assert refused.value.fields == {"from_status": "routed", "to_status": "dropped_off"}
@@ -179,7 +179,7 @@ def test_a_stale_copy_loses_to_the_move_already_made(brand_a, in_brand, sku, act
         item = build(sku, S.INITIATED)
         stale = ReturnItem.objects.get(pk=item.pk)
         services.return_cancel(item=item, reason="Customer kept it", actor=actor)
-        with pytest.raises(services.InvalidReturnTransition) as refused:
+        with pytest.raises(services.InvalidTransition) as refused:
             services.return_route_to_warehouse(item=stale, actor=actor)
         assert "cancelled now" in refused.value.message
         assert "routed" in refused.value.message
@@ -258,7 +258,7 @@ def test_refund_is_decided_once_without_moving_the_return(brand_a, in_brand, sku
     with in_brand(brand_a):
         item = build(sku, S.ROUTED, WAREHOUSE)
         services.return_refund_update(item=item, refund_status="refunded", actor=actor)
-        with pytest.raises(services.InvalidReturnTransition) as refused:
+        with pytest.raises(services.InvalidTransition) as refused:
             services.return_refund_update(item=item, refund_status="denied", actor=actor)
         row = ReturnItem.objects.get(pk=item.pk)
         (event,) = Event.objects.filter(return_item=item)

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fulfillment.models import ImportJob, Sku
+from fulfillment.services import imports
 from fulfillment.services.imports import import_job_run
 from tests.conftest import patch_json, post_json
 
@@ -283,6 +284,14 @@ def test_import_of_an_unreadable_file_is_a_400_and_stores_nothing(api, brand_a, 
     response = upload(api, content)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
+    with in_brand(brand_a):
+        assert not ImportJob.objects.exists()
+
+
+def test_import_of_a_file_over_the_size_limit_is_a_413_and_stores_nothing(api, brand_a, in_brand, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 40)
+    response = upload(api, b"code,title,price\n" + b"A-1,Alpha,10\n" * 5)
+    assert (response.status_code, response.json()["error"]["code"]) == (413, "file_too_large")
     with in_brand(brand_a):
         assert not ImportJob.objects.exists()
 

@@ -41,7 +41,7 @@ def test_concurrent_receives_add_the_units_once(committed):
 
     results = run_concurrently(receive, n=4)
     received = [r for r in results if isinstance(r, InboundSupply)]
-    refused = [r for r in results if isinstance(r, services.InvalidSupplyTransition)]
+    refused = [r for r in results if isinstance(r, services.InvalidTransition)]
     assert (len(received), len(refused)) == (1, 3), results
     with schema_context(brand.schema_name):
         assert Sku.objects.get(pk=sku.pk).available_qty == 15
@@ -127,6 +127,6 @@ def test_a_date_is_in_the_past_only_once_it_has_ended_everywhere(
     monkeypatch.setattr(timezone, "now", lambda: now)
     with in_brand(brand_a):
         services.supply_create(sku_code="WB-15", qty=1, expected_date=accepted, po_ref="PO-OK", actor=Actor())
-        with pytest.raises(services.InvalidSupply) as excinfo:
+        with pytest.raises(services.DateInPast) as excinfo:
             services.supply_create(sku_code="WB-15", qty=1, expected_date=refused, po_ref="PO-LATE", actor=Actor())
     assert excinfo.value.code == "date_in_past"

@@ -125,7 +125,7 @@ def test_the_sku_must_be_eligible_for_local_returns(brand_a, in_brand, sku_a, ac
 
 def test_a_routed_return_cannot_be_assigned_again(brand_a, in_brand, sku_a, active_hub, other_hub, route):
     item = route(brand_a, in_brand, active_hub)
-    with in_brand(brand_a), pytest.raises(services.InvalidReturnTransition):
+    with in_brand(brand_a), pytest.raises(services.InvalidTransition):
         services.return_assign_to_hub(item=item, hub=other_hub, actor=SYSTEM)
     assert HubTask.objects.filter(return_item_id=item.pk).count() == 1
 
@@ -314,7 +314,7 @@ def test_a_cancel_racing_a_receipt_ends_in_one_of_them_without_a_deadlock(commit
         tasks = dict(HubTask.objects.filter(brand=brand, return_item_id=item.pk).values_list("kind", "status"))
         if status == "dropped_off":
             assert isinstance(received, tuple)
-            assert isinstance(cancelled, services.InvalidReturnTransition)
+            assert isinstance(cancelled, services.InvalidTransition)
             assert tasks == {"dropoff": "done", "inspect": "open"}
         else:
             assert status == "cancelled"

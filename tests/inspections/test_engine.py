@@ -9,9 +9,9 @@ import itertools
 
 import pytest
 
+from closo.exceptions import DomainError
 from inspections import engine
 from inspections.engine import ChecklistRule, PhotoSlot, StandardSnapshot
-from inspections.exceptions import GradingError
 from inspections.models import DEFAULT_DISPOSITIONS, GRADE_ORDER, Disposition, Grade
 
 GRADES = [str(g) for g in GRADE_ORDER]
@@ -51,7 +51,7 @@ def test_every_combination_of_pass_fail_unanswered_grades_to_the_worst_failed_ca
         answers = {r.key: value for r, value in zip(RULES, combo, strict=True)}
         missing = [r.key for r in RULES if r.required and answers[r.key] is None]
         if missing:
-            with pytest.raises(GradingError) as error:
+            with pytest.raises(DomainError) as error:
                 engine.grade(SNAPSHOT, answers)
             assert error.value.code == "missing_answers"
             assert list(error.value.fields) == missing
@@ -81,7 +81,7 @@ def test_a_failed_optional_item_caps_the_grade_like_a_required_one():
 
 def test_missing_required_answers_are_listed_in_checklist_order():
     snap = snapshot(rule("tags", Grade.GOOD), rule("odor", Grade.UNSELLABLE), rule("box", Grade.GOOD, required=False))
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.grade(snap, {"box": PASS})
     assert error.value.code == "missing_answers"
     assert error.value.fields == {"tags": ["This check is required."], "odor": ["This check is required."]}
@@ -90,7 +90,7 @@ def test_missing_required_answers_are_listed_in_checklist_order():
 
 def test_an_answer_for_an_item_not_in_the_standard_is_refused_before_anything_else():
     snap = snapshot(rule("tags", Grade.GOOD))
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.grade(snap, {"zipper": PASS, "buttons": FAIL})
     assert error.value.code == "unknown_item"
     assert list(error.value.fields) == ["buttons", "zipper"]
@@ -98,7 +98,7 @@ def test_an_answer_for_an_item_not_in_the_standard_is_refused_before_anything_el
 
 @pytest.mark.parametrize("value", ["yes", 1, 0, "false", [], {}])
 def test_an_answer_that_is_not_true_false_or_null_is_refused(value):
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.grade(snapshot(rule("tags", Grade.GOOD)), {"tags": value})
     assert error.value.code == "invalid_answer"
     assert error.value.fields == {"tags": ["Must be true, false or null."]}
@@ -148,7 +148,7 @@ def _expected_final(computed, requested, reason):
 def test_final_grade_may_lower_with_a_reason_and_never_raise(computed, requested, reason):
     outcome, value = _expected_final(computed, requested, reason)
     if outcome == "error":
-        with pytest.raises(GradingError) as error:
+        with pytest.raises(DomainError) as error:
             engine.final_grade(computed, requested, reason)
         assert error.value.code == value
     else:
@@ -157,20 +157,20 @@ def test_final_grade_may_lower_with_a_reason_and_never_raise(computed, requested
 
 @pytest.mark.parametrize("computed", ["excellent", "", None, "Good"])
 def test_final_grade_refuses_an_unknown_computed_grade(computed):
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.final_grade(computed, Grade.FAIR, "why")
     assert error.value.code == "unknown_grade"
 
 
 def test_raising_says_the_best_grade_possible():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.final_grade(Grade.FAIR, Grade.LIKE_NEW, "looks fine to me")
     assert error.value.message == "The checks give at most Fair; a grade can be lowered, never raised."
     assert error.value.fields == {"grade": ["At most Fair."]}
 
 
 def test_lowering_without_a_reason_asks_for_one():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.final_grade(Grade.GOOD, Grade.UNSELLABLE)
     assert error.value.fields == {"reason": ["A reason is required to lower the grade."]}
 
@@ -200,7 +200,7 @@ def test_a_custom_map_overrides_only_the_grades_it_names():
 
 
 def test_disposition_of_an_unknown_grade_is_refused():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.disposition_for(snapshot(), "mint")
     assert error.value.code == "unknown_grade"
 
@@ -244,7 +244,7 @@ def test_evaluate_keeps_no_lowering_reason_when_the_grade_is_confirmed():
 
 
 def test_evaluate_refuses_raising_above_the_computed_grade():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.evaluate(snapshot(rule("odor", Grade.UNSELLABLE)), {"odor": FAIL}, requested_grade="fair", reason="x")
     assert error.value.code == "cannot_raise_grade"
 
@@ -269,7 +269,7 @@ def test_photos_meeting_every_requirement_pass():
 
 
 def test_a_missing_required_photo_is_named():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.check_photos(PHOTO_SNAPSHOT, {"front": (1600, 1200), "defect": (1600, 900)})
     assert error.value.code == "missing_photos"
     assert error.value.fields == {"care-label": ["This photo is required."]}
@@ -278,7 +278,7 @@ def test_a_missing_required_photo_is_named():
 
 def test_the_long_edge_counts_whatever_the_orientation():
     engine.check_photos(PHOTO_SNAPSHOT, {"front": (900, 1200), "care-label": (800, 10)})
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.check_photos(PHOTO_SNAPSHOT, {"front": (1199, 1000), "care-label": (800, 800), "defect": (1500, 1500)})
     assert error.value.code == "photo_too_small"
     assert error.value.fields == {
@@ -288,6 +288,6 @@ def test_the_long_edge_counts_whatever_the_orientation():
 
 
 def test_a_photo_for_an_unknown_slot_is_refused():
-    with pytest.raises(GradingError) as error:
+    with pytest.raises(DomainError) as error:
         engine.check_photos(PHOTO_SNAPSHOT, {"front": (2000, 2000), "care-label": (900, 900), "back": (2000, 2000)})
     assert error.value.code == "unknown_slot"

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from closo.actors import Actor
+from closo.exceptions import DomainError
 from fulfillment.models import Event, ReturnItem, ReturnStatus, StockUnit
 from hubs.models import HubRole, HubStatus, HubTask
 from hubs.services import registry as hub_services
-from inspections.exceptions import GradingError, NoStandard
+from inspections.exceptions import NoStandard
 from inspections.models import Audit, Grade, Inspection, InspectionPhoto
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services import inspections as inspect
@@ -192,7 +193,7 @@ def test_the_inspector_can_lower_the_grade_with_a_reason(brand_a, photographed, 
 def test_a_grade_is_never_raised_and_never_lowered_without_a_reason(
     brand_a, photographed, active_hub, ivan, overrides, code
 ):
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, photographed, active_hub, ivan, **overrides)
 
     assert refused.value.code == code
@@ -203,7 +204,7 @@ def test_missing_photos_are_refused_naming_the_slot(brand_a, item, active_hub, i
     with in_brand(brand_a):
         add_photos(item, active_hub, slots=["front", "back", "care-label"])
 
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, item, active_hub, ivan)
 
     assert (refused.value.code, refused.value.status) == ("missing_photos", 400)
@@ -217,7 +218,7 @@ def test_a_photo_whose_processing_failed_does_not_count(brand_a, item, active_hu
         add_photos(item, active_hub, slots=["front", "back", "care-label"])
         add_photos(item, active_hub, slots=["defect"], status=InspectionPhoto.Status.FAILED)
 
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, item, active_hub, ivan)
 
     assert refused.value.code == "missing_photos"
@@ -238,7 +239,7 @@ def test_a_photo_smaller_than_its_slot_minimum_is_refused(brand_a, item, active_
         add_photos(item, active_hub, slots=["front", "back", "care-label"])
         add_photos(item, active_hub, slots=["defect"], size=(800, 600))
 
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, item, active_hub, ivan)
 
     assert refused.value.code == "photo_too_small"
@@ -262,7 +263,7 @@ def test_every_required_check_needs_an_answer(brand_a, photographed, active_hub,
     answers = {**ALL_PASS}
     del answers["seams"]
 
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, photographed, active_hub, ivan, answers=answers)
 
     assert (refused.value.code, refused.value.status) == ("missing_answers", 400)
@@ -271,7 +272,7 @@ def test_every_required_check_needs_an_answer(brand_a, photographed, active_hub,
 
 
 def test_an_answer_to_a_check_not_in_the_standard_is_refused(brand_a, photographed, active_hub, ivan):
-    with pytest.raises(GradingError) as refused:
+    with pytest.raises(DomainError) as refused:
         submit(brand_a, photographed, active_hub, ivan, answers={**ALL_PASS, "sparkles": True})
 
     assert refused.value.code == "unknown_item"
@@ -296,7 +297,7 @@ def test_a_suspended_hub_cannot_inspect(brand_a, photographed, active_hub, ivan,
     with pytest.raises(inspect.HubNotActive) as refused:
         submit(brand_a, photographed, active_hub, ivan)
 
-    assert (refused.value.code, refused.value.status) == ("hub_not_active", 403)
+    assert (refused.value.code, refused.value.status) == ("hub_not_active", 409)
     assert_nothing_recorded(brand_a, photographed)
 
 
@@ -307,7 +308,7 @@ def test_a_hub_cannot_inspect_another_hubs_return(brand_a, photographed, ivan, s
     with pytest.raises(inspect.WrongHub) as refused:
         submit(brand_a, photographed, other, ivan)
 
-    assert (refused.value.code, refused.value.status) == ("wrong_hub", 403)
+    assert (refused.value.code, refused.value.status) == ("wrong_hub", 409)
     assert_nothing_recorded(brand_a, photographed)
 
 

@@ -124,7 +124,7 @@ def test_answers_must_be_an_object_of_booleans(ivan_api, photographed):
 def test_a_suspended_hub_is_refused(ivan_api, photographed, active_hub, stan):
     hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
 
-    assert error_of(post_json(ivan_api, inspection_url(photographed), {"answers": ALL_PASS})) == (403, "hub_not_active")
+    assert error_of(post_json(ivan_api, inspection_url(photographed), {"answers": ALL_PASS})) == (409, "hub_not_active")
 
 
 def test_a_return_not_received_yet_is_refused(ivan_api, brand_a, active_hub, version, in_brand):
@@ -151,7 +151,7 @@ def test_acting_for_another_of_ones_hubs_is_the_wrong_hub(ivan_api, photographed
 
     response = post_json(ivan_api, inspection_url(photographed), {"answers": ALL_PASS}, HTTP_X_HUB=str(other.pk))
 
-    assert error_of(response) == (403, "wrong_hub")
+    assert error_of(response) == (409, "wrong_hub")
 
 
 def test_naming_a_hub_one_is_not_a_member_of_finds_nothing(ivan_api, photographed, stan):

@@ -185,9 +185,9 @@ def test_a_suspended_hub_sees_why_it_cannot_inspect(ivan_client, brand_a, photog
     page = ivan_client.get(wizard_url(photographed))
     submitted = ivan_client.post(wizard_url(photographed), form_data(version))
 
-    assert page.status_code == 403
+    assert page.status_code == 409
     assert "Eastside Porch is suspended: it cannot inspect returns." in page.content.decode()
-    assert submitted.status_code == 403
+    assert submitted.status_code == 409
     assert "Eastside Porch is suspended" in submitted.content.decode()
     with schema_context(brand_a.schema_name):
         assert not Inspection.objects.exists()

@@ -256,7 +256,7 @@ def test_photos_are_taken_only_while_the_item_awaits_inspection(
 def test_a_suspended_hub_cannot_upload(ivan_client, brand_a, in_brand, item, active_hub, stan, media):
     hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit failures")
     response = post_photo(ivan_client, upload_path(brand_a, item), jpeg_bytes())
-    assert response.status_code == 403
+    assert response.status_code == 409
     assert response.json()["error"]["code"] == "hub_not_active"
     assert nothing_stored(brand_a, in_brand, media)
 

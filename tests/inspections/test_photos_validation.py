@@ -6,8 +6,10 @@ import io
 import pytest
 from PIL import Image, ImageFile
 
+from closo.exceptions import DomainError
 from inspections import imaging
-from inspections.imaging import PhotoRejected, image_check, image_render
+from inspections.exceptions import PHOTO_REJECTIONS
+from inspections.imaging import image_check, image_render
 from tests.inspections.photo_support import (
     assert_has_gps,
     assert_no_location_or_metadata,
@@ -23,8 +25,8 @@ def check(data: bytes):
     return image_check(io.BytesIO(data), len(data))
 
 
-def rejection(data: bytes) -> PhotoRejected:
-    with pytest.raises(PhotoRejected) as excinfo:
+def rejection(data: bytes) -> DomainError:
+    with pytest.raises(PHOTO_REJECTIONS) as excinfo:
         check(data)
     return excinfo.value
 
@@ -80,7 +82,7 @@ def test_the_type_comes_from_the_bytes_not_the_name_or_content_type():
 
     assert image_check(as_upload(png_bytes()), len(png_bytes())).kind is imaging.PNG
     text = as_upload(b"just text", name="front.jpg", content_type="image/jpeg")
-    with pytest.raises(PhotoRejected, match="not an image"):
+    with pytest.raises(PHOTO_REJECTIONS, match="not an image"):
         image_check(text, text.size)
 
 
@@ -93,7 +95,7 @@ def test_a_file_over_the_size_cap_is_refused_413_before_it_is_read():
         def read(self, *args):
             raise AssertionError("an oversized file must not be read")
 
-    with pytest.raises(PhotoRejected) as excinfo:
+    with pytest.raises(PHOTO_REJECTIONS) as excinfo:
         image_check(Unreadable(), imaging.MAX_UPLOAD_BYTES + 1)
     assert (excinfo.value.code, excinfo.value.status) == ("file_too_large", 413)
     assert "15 MB" in excinfo.value.message
@@ -142,9 +144,9 @@ def test_a_jpeg_with_garbage_after_its_header_is_refused():
 
 def test_rendering_checks_the_bytes_again():
     """The task may be handed anything: a bomb or a non-image fails there too."""
-    with pytest.raises(PhotoRejected, match="too many pixels"):
+    with pytest.raises(PHOTO_REJECTIONS, match="too many pixels"):
         image_render(png_declaring(40_000, 40_000))
-    with pytest.raises(PhotoRejected):
+    with pytest.raises(PHOTO_REJECTIONS):
         image_render(b"not an image at all")
 
 

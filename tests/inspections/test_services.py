@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from closo.exceptions import DomainError
 from fulfillment.models import Sku
 from inspections.engine import evaluate
 from inspections.exceptions import (
     DraftExists,
     DuplicateKey,
-    InvalidStandard,
     NotInVersion,
-    NotPublishable,
     StandardExists,
     VersionPublished,
 )
@@ -78,7 +77,7 @@ def test_one_default_one_per_category_and_one_per_sku(actor):
     ],
 )
 def test_standard_create_validates_scope_and_target(actor, kwargs, code, field):
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.standard_create(**kwargs, actor=actor)
     assert error.value.code == code
     assert field in error.value.fields
@@ -87,7 +86,7 @@ def test_standard_create_validates_scope_and_target(actor, kwargs, code, field):
 
 def test_a_default_standard_cannot_name_a_sku(actor):
     sku = Sku.objects.create(code="BLK-1", title="Blanket", price=120)
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.standard_create(name="X", scope=Scope.DEFAULT, sku=sku, actor=actor)
     assert error.value.fields == {"sku": ["Leave empty."]}
 
@@ -176,7 +175,7 @@ def test_items_are_appended_in_order_with_their_fields(actor):
 )
 def test_item_fields_are_validated(actor, kwargs, code, field):
     version = draft_of(make_standard(actor, items=0, photos=0))
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.checklist_item_add(version=version, **kwargs, actor=actor)
     assert error.value.code == code
     assert field in error.value.fields
@@ -201,10 +200,10 @@ def test_an_item_is_updated_and_may_be_renamed(actor):
         actor=actor,
     )
     assert (item.key, item.prompt, item.required, item.fail_cap) == ("hang-tags", "Hang tags attached", False, "fair")
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.checklist_item_update(version=version, key="hang-tags", changes={"fail_cap": "mint"}, actor=actor)
     assert error.value.code == "unknown_grade"
-    with pytest.raises(InvalidStandard):
+    with pytest.raises(DomainError):
         services.checklist_item_update(version=version, key="hang-tags", changes={"position": 9}, actor=actor)
 
 
@@ -220,7 +219,7 @@ def test_items_are_reordered_by_a_full_list_of_keys(actor):
     services.checklist_reorder(version=version, keys=["stains", "tags", "odor"], actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["stains", "tags", "odor"]
     for keys in (["stains", "tags"], ["stains", "tags", "odor", "odor"], ["stains", "tags", "zipper"]):
-        with pytest.raises(InvalidStandard) as error:
+        with pytest.raises(DomainError) as error:
             services.checklist_reorder(version=version, keys=keys, actor=actor)
         assert error.value.code == "invalid_order"
     assert list(version.checklist.values_list("key", flat=True)) == ["stains", "tags", "odor"]
@@ -278,7 +277,7 @@ def test_photo_slots_are_added_updated_moved_and_deleted(actor):
 )
 def test_photo_slot_fields_are_validated(actor, kwargs, code):
     version = draft_of(make_standard(actor, items=0, photos=0))
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.photo_slot_add(version=version, **kwargs, actor=actor)
     assert error.value.code == code
 
@@ -293,7 +292,7 @@ def test_reorder_both_lists_at_once_or_neither(actor):
     version = draft_of(make_standard(actor, items=2, photos=2))
     services.version_reorder(version=version, checklist=["odor", "tags"], photos=["back", "front"], actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags"]
-    with pytest.raises(InvalidStandard):
+    with pytest.raises(DomainError):
         services.version_reorder(version=version, checklist=["tags", "odor"], photos=["back"], actor=actor)
     # The checklist half ran inside the same transaction as the failed photo half.
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags"]
@@ -327,7 +326,7 @@ def test_dispositions_are_replaced_whole(actor):
 )
 def test_dispositions_are_validated(actor, mapping, code):
     version = draft_of(make_standard(actor))
-    with pytest.raises(InvalidStandard) as error:
+    with pytest.raises(DomainError) as error:
         services.version_dispositions_set(version=version, dispositions=mapping, actor=actor)
     assert error.value.code == code
     version.refresh_from_db()
@@ -357,7 +356,7 @@ def test_publish_freezes_the_version_and_records_who_and_when(actor, alice):
 )
 def test_a_draft_needs_a_checklist_item_and_a_required_photo_to_publish(actor, items, photos, code, message):
     version = draft_of(make_standard(actor, items=items, photos=photos))
-    with pytest.raises(NotPublishable) as error:
+    with pytest.raises(DomainError) as error:
         services.version_publish(version=version, actor=actor)
     assert (error.value.code, error.value.message) == (code, message)
     version.refresh_from_db()
@@ -367,7 +366,7 @@ def test_a_draft_needs_a_checklist_item_and_a_required_photo_to_publish(actor, i
 def test_optional_photos_alone_are_not_enough_to_publish(actor):
     version = draft_of(make_standard(actor, items=1, photos=1))
     services.photo_slot_update(version=version, slot="front", changes={"required": False}, actor=actor)
-    with pytest.raises(NotPublishable) as error:
+    with pytest.raises(DomainError) as error:
         services.version_publish(version=version, actor=actor)
     assert error.value.code == "no_required_photo"
 

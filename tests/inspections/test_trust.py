@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from brands.models import Brand
 from closo.actors import Actor
+from closo.exceptions import ReasonRequired
 from fulfillment import exceptions as fulfillment_errors
 from fulfillment.models import Event, StockUnit
 from fulfillment.selectors import units as unit_selectors
@@ -14,6 +15,7 @@ from fulfillment.services import units as unit_services
 from fulfillment.services.units import unit_release
 from hubs.models import Hub, HubTask
 from hubs.services.tasks import hub_task_open
+from inspections.exceptions import ReasonTooLong
 from inspections.models import Audit
 from inspections.selectors import review as review_selectors
 from inspections.services import trust
@@ -160,7 +162,7 @@ def test_an_unknown_verdict_is_refused(inspect, brand_a, in_brand):
 
 
 def test_a_reason_over_300_characters_is_refused(inspect, brand_a, in_brand):
-    with pytest.raises(trust.ReasonRequired) as error:
+    with pytest.raises(ReasonTooLong) as error:
         decide(brand_a, in_brand, inspect("RMA-L", audit=True), "disagree", "x" * 301)
     assert error.value.code == "reason_too_long"
 
@@ -214,7 +216,7 @@ def test_rejecting_needs_a_reason(inspect, brand_a, in_brand):
     inspection = inspect("RMA-K", unit_status=StockUnit.Status.HELD)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        with pytest.raises(fulfillment_errors.ReasonRequired):
+        with pytest.raises(ReasonRequired):
             unit_services.unit_reject(unit=unit, reason=" ", actor=Actor.system("tests"))
         assert StockUnit.objects.get(pk=unit.pk).status == StockUnit.Status.HELD
 
