@@ -28,20 +28,28 @@ class _Rollback(Exception):
 
 
 def request_fingerprint(request) -> str:
-    """SHA-256 of method, path and body. If the body stream was already parsed (a
-    multipart form read for its CSRF token), hash the parsed fields and file contents."""
+    """SHA-256 of method, path and body. A multipart body is hashed by its parsed fields and
+    file contents: its boundary is random, so the same upload sent again differs in bytes.
+    So is a body whose stream was already parsed (a form read for its CSRF token)."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    if request.content_type == "multipart/form-data":
+        _update_with_form(digest, request)
+        return digest.hexdigest()
     try:
         digest.update(request.body)
     except RawPostDataException:
-        for name, value in sorted(request.POST.lists()):
-            digest.update(f"{name}={value}\n".encode())
-        for name, upload in sorted(request.FILES.items()):
-            digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
+        _update_with_form(digest, request)
     return digest.hexdigest()
+
+
+def _update_with_form(digest, request) -> None:
+    for name, value in sorted(request.POST.lists()):
+        digest.update(f"{name}={value}\n".encode())
+    for name, upload in sorted(request.FILES.items()):
+        digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
 
 
 class IdempotentPostMixin:

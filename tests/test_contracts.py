@@ -21,7 +21,14 @@ URLCONFS = ("closo.urls_tenant", "closo.urls_public")
 # POST API views that may run twice for one intent without harm, without an
 # Idempotency-Key: dotted path → why a retry is safe. Keep it short; each entry is a
 # promise that the view itself refuses a second effect.
-IDEMPOTENCY_EXEMPT: dict[str, str] = {}
+# The hub API lives on the public host, which has no brand, and idempotency records are
+# kept per brand; so its POSTs refuse a second effect themselves.
+IDEMPOTENCY_EXEMPT: dict[str, str] = {
+    "portals.apis.hub.HubReceiveApi": "a code is received once: the retry is a 409 code_used (task row locked)",
+    "portals.apis.hub_inspections.HubInspectionApi": "one inspection per return: the retry is a 409 "
+    "already_inspected naming the inspection",
+    "portals.apis.photos.HubReturnPhotosApi": "a photo fills its slot: a re-sent upload replaces it, never adds one",
+}
 
 
 def _modules() -> list[contracts.Module]:

@@ -146,8 +146,9 @@ class BackorderDetailApi(APIView):
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 
-class BackorderCancelApi(APIView):
-    """Cancel a waiting or allocated backorder, with a reason (it goes on the timeline)."""
+class BackorderCancelApi(IdempotentPostMixin, APIView):
+    """Cancel a waiting or allocated backorder, with a reason (it goes on the timeline).
+    A retry with the same Idempotency-Key replays the first 200 instead of a 409."""
 
     class InputSerializer(serializers.Serializer):
         # Blank or missing is the service's call (reason_required), as on the page.
@@ -169,11 +170,11 @@ class BackorderCancelApi(APIView):
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 
-class BackorderImportApi(APIView):
+class BackorderImportApi(IdempotentPostMixin, APIView):
     """Upload a CSV of backorders (multipart field `file`). Answers 202 with the import
     job; poll `Location` (GET /api/v1/imports/{id}) until `status` is `done`. Rows whose
-    order_ref exists already are skipped, so re-sending a file is safe (which is why this
-    endpoint takes no Idempotency-Key: multipart bodies differ on every send)."""
+    order_ref exists already are skipped, so re-sending a file is safe; with an
+    Idempotency-Key a re-send answers with the first job instead of queueing another."""
 
     parser_classes = [MultiPartParser]
 

@@ -134,7 +134,7 @@ class SkuDetailApi(APIView):
         return Response(SkuOutputSerializer(sku).data)
 
 
-class SkuStockApi(APIView):
+class SkuStockApi(IdempotentPostMixin, APIView):
     """Your WMS reports what it holds of a SKU: an absolute quantity, so a retry changes
     nothing and the latest report wins."""
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
 from django.utils import timezone
 
 from fulfillment.models import Backorder, BackorderStatus, ImportJob, RegionLimit, Sku
@@ -147,6 +148,21 @@ def test_cancel_needs_a_reason_and_an_open_backorder(api, sku):
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "invalid_transition")
 
 
+def test_a_retried_cancel_replays_the_first_answer_instead_of_a_409(api, sku, brand_a, in_brand):
+    backorder_id = post_json(api, "/api/v1/backorders/", BODY).json()["id"]
+    url = f"/api/v1/backorders/{backorder_id}/cancel"
+    first = post_json(api, url, {"reason": "Refunded"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    again = post_json(api, url, {"reason": "Refunded"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (200, 200, "true")
+    assert again.json() == first.json()
+    other = post_json(api, url, {"reason": "Something else"}, HTTP_IDEMPOTENCY_KEY="cancel-1")
+    assert (other.status_code, other.json()["error"]["code"]) == (409, "idempotency_key_reused")
+    without_key = post_json(api, url, {"reason": "Refunded"})
+    assert (without_key.status_code, without_key.json()["error"]["code"]) == (409, "invalid_transition")
+    with in_brand(brand_a):
+        assert Backorder.objects.get().events.filter(kind="cancelled").count() == 1
+
+
 def test_list_filters(api, brand_a, in_brand):
     make_backorders(brand_a, in_brand, 20)
     with in_brand(brand_a):
@@ -240,6 +256,29 @@ def test_import_answers_202_with_the_job_and_where_to_poll(api, sku, brand_a, in
     polled = api.get(response["Location"]).json()
     assert (polled["status"], polled["created_count"]) == ("done", 1)
     assert polled["errors"] == [{"line": 3, "errors": {"sku": ["No SKU with code “NOPE”."]}}]
+
+
+def test_a_resent_import_with_its_key_answers_with_the_first_job(api, sku, brand_a, in_brand):
+    csv = b"order_ref,sku,customer_zip,value\n#1,WB-15,78701,120\n"
+
+    def send(content, boundary):
+        # Clients draw a new multipart boundary for every send: the same file differs in bytes.
+        body = encode_multipart(boundary, {"file": SimpleUploadedFile("orders.csv", content)})
+        return api.post(
+            "/api/v1/backorders/import",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_IDEMPOTENCY_KEY="orders-1",
+        )
+
+    first = send(csv, "first-boundary")
+    again = send(csv, "second-boundary")
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (202, 202, "true")
+    assert (again.json(), again["Location"]) == (first.json(), first["Location"])
+    other = send(csv.replace(b"#1", b"#2"), "third-boundary")
+    assert (other.status_code, other.json()["error"]["code"]) == (409, "idempotency_key_reused")
+    with in_brand(brand_a):
+        assert ImportJob.objects.count() == 1
 
 
 def test_import_refuses_a_file_it_cannot_read(api, brand_a, in_brand):

@@ -139,6 +139,18 @@ def test_wms_stock_push_rejects_bad_quantities(api, sku, value, code):
     assert response.json()["error"]["code"] == code
 
 
+def test_a_stock_push_with_a_key_is_replayed_once_and_the_key_cannot_be_reused(api, sku):
+    url = "/api/v1/skus/THROW-1/stock"
+    first = post_json(api, url, {"available_qty": 12}, HTTP_IDEMPOTENCY_KEY="wms-1")
+    post_json(api, url, {"available_qty": 3})  # a later report
+    again = post_json(api, url, {"available_qty": 12}, HTTP_IDEMPOTENCY_KEY="wms-1")
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (200, 200, "true")
+    assert again.json() == first.json()
+    assert api.get("/api/v1/skus/THROW-1").json()["available_qty"] == 3  # the replay changed nothing
+    other = post_json(api, url, {"available_qty": 5}, HTTP_IDEMPOTENCY_KEY="wms-1")
+    assert (other.status_code, other.json()["error"]["code"]) == (409, "idempotency_key_reused")
+
+
 def test_stock_push_for_an_unknown_code_is_404(api):
     assert post_json(api, "/api/v1/skus/NOPE/stock", {"available_qty": 1}).status_code == 404
 
