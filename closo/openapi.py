@@ -5,17 +5,16 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Name nested serializers after their view: SkuListApi.OutputSerializer → SkuListOutput.
-    Every API view nests its own Input/Output serializers, so plain class names collide."""
+    """Name nested serializers after the classes they are nested in: SkuListApi.OutputSerializer
+    → SkuListOutput, HubQueueApi.OutputSerializer.LaneSerializer → HubQueueOutputLane. Every
+    API view nests its own Input/Output serializers, so plain class names collide."""
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)
         cls = serializer.child.__class__ if hasattr(serializer, "child") else serializer.__class__
-        outer, _, inner = cls.__qualname__.rpartition(".")
-        if outer and not getattr(getattr(cls, "Meta", None), "ref_name", None):
-            outer = outer.split(".")[-1].removesuffix("Api")
-            inner = inner.removesuffix("Serializer")
-            return outer + inner + ("Request" if direction == "request" and name.endswith("Request") else "")
+        if "." in cls.__qualname__ and not getattr(getattr(cls, "Meta", None), "ref_name", None):
+            parts = [part.removesuffix("Api").removesuffix("Serializer") for part in cls.__qualname__.split(".")]
+            return "".join(parts) + ("Request" if direction == "request" and name.endswith("Request") else "")
         return name
 
 

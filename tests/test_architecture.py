@@ -22,6 +22,7 @@ ROOT_MODULES = {
     "closo.urls_tenant",
     "closo.urls_api",
     "closo.urls_api_root",
+    "closo.urls_hub_api_root",
     "closo.urls_accounts",
     "closo.wsgi",
     "closo.asgi",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -23,8 +23,11 @@ from inspections.engine import GRADE_LABELS
 from inspections.models import Grade, Inspection
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services.inspections import inspection_submit
-from portals.apis.hub import HubApi
+from portals.apis.hub import HUB_PARAMETER, HubApi
 from portals.selectors.hub_access import hub_photo_url, hub_return
+
+# The grades an inspector may lower the computed grade to: every grade but Like New.
+LOWER_GRADES = [grade for grade in Grade.values if grade != Grade.LIKE_NEW]
 
 
 def _acting_hub(request, ctx):
@@ -37,12 +40,19 @@ def _acting_hub(request, ctx):
     return hub
 
 
+class PhotoTakenOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="`pending` until processed, then `ready` or `failed`.")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
 class PhotoSlotOutput(serializers.Serializer):
     slot = serializers.CharField()
     label = serializers.CharField()
     required = serializers.BooleanField()
     min_long_edge_px = serializers.IntegerField()
-    photo = serializers.DictField(allow_null=True, help_text="The photo taken so far: id, status, width, height.")
+    photo = PhotoTakenOutput(allow_null=True, help_text="The photo taken so far for this slot.")
 
 
 class ChecklistOutput(serializers.Serializer):
@@ -104,6 +114,24 @@ class HubInspectionFormApi(HubApi):
             return Response(self.OutputSerializer(data).data)
 
 
+class InspectionPhotoOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slot = serializers.CharField()
+    status = serializers.CharField()
+    sha256 = serializers.CharField(help_text="Of the stored original, once processed.")
+    thumbnail_url = serializers.CharField()
+
+
+class NextActionOutput(serializers.Serializer):
+    headline = serializers.CharField(help_text="e.g. “Like New — shelf it with label …”.")
+    detail = serializers.CharField()
+    grade = serializers.CharField()
+    grade_label = serializers.CharField()
+    disposition = serializers.CharField()
+    label = serializers.CharField(help_text="The shelf label of a unit kept at the hub; empty otherwise.")
+    held = serializers.BooleanField(help_text="The unit waits for the brand's approval.")
+
+
 class InspectionOutput(serializers.ModelSerializer):
     return_id = serializers.IntegerField(source="return_item_id")
     hub = serializers.IntegerField(source="hub_id")
@@ -134,6 +162,7 @@ class InspectionOutput(serializers.ModelSerializer):
             "next_action",
         ]
 
+    @extend_schema_field(InspectionPhotoOutput(many=True))
     def get_photos(self, inspection) -> list[dict]:
         brand = self.context["brand"]
         return [
@@ -147,6 +176,7 @@ class InspectionOutput(serializers.ModelSerializer):
             for p in inspection.photos.all()
         ]
 
+    @extend_schema_field(NextActionOutput)
     def get_next_action(self, inspection) -> dict:
         action = inspection_next_action(inspection=inspection, brand_name=self.context["brand"].name)
         return {
@@ -177,7 +207,7 @@ class HubInspectionApi(HubApi):
             required=False, allow_null=True, help_text="The version the form showed: refused if no longer in force."
         )
         grade = serializers.ChoiceField(
-            choices=[g for g in Grade.values if g != Grade.LIKE_NEW],
+            choices=LOWER_GRADES,
             required=False,
             allow_blank=True,
             help_text=f"Lower the computed grade to this one ({', '.join(GRADE_LABELS.values())}).",
@@ -201,7 +231,12 @@ class HubInspectionApi(HubApi):
                 raise Http404("Not inspected yet.")
             return Response(InspectionOutput(inspection, context={"brand": ctx.brand}).data)
 
-    @extend_schema(operation_id="hub_inspection_submit", request=InputSerializer, responses={201: InspectionOutput})
+    @extend_schema(
+        operation_id="hub_inspection_submit",
+        parameters=[HUB_PARAMETER],
+        request={"application/json": InputSerializer},
+        responses={201: InspectionOutput},
+    )
     def post(self, request, brand_slug: str, pk: int):
         with hub_return(user=request.user, brand_slug=brand_slug, pk=pk) as ctx:
             serializer = self.InputSerializer(data=request.data)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django_tenants.utils import schema_context
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.parsers import MultiPartParser
@@ -14,6 +14,7 @@ from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
 from inspections.models import InspectionPhoto
 from inspections.selectors import photos as photo_selectors
 from inspections.services import photos
+from portals.apis.hub import HUB_PARAMETER
 from portals.selectors import hub_access as hub_access_selectors
 
 
@@ -89,7 +90,14 @@ class HubReturnPhotosApi(HubEndpoint):
                 raise imaging.too_large(length)
         super().initial(request, *args, **kwargs)
 
-    @extend_schema(operation_id="hub_return_photos", responses=OutputSerializer(many=True))
+    @extend_schema(
+        operation_id="hub_return_photos",
+        parameters=[HUB_PARAMETER],
+        responses=inline_serializer(
+            "HubReturnPhotosList",
+            {"count": serializers.IntegerField(), "results": OutputSerializer(many=True)},
+        ),
+    )
     def get(self, request, brand_slug: str, pk: int):
         brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
         with schema_context(brand.schema_name):
@@ -97,7 +105,12 @@ class HubReturnPhotosApi(HubEndpoint):
             data = self.OutputSerializer(photo_selectors.photos_of(item=item), many=True, context={"brand": brand}).data
         return Response({"count": len(data), "results": data})
 
-    @extend_schema(operation_id="hub_return_photo_upload", request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        operation_id="hub_return_photo_upload",
+        parameters=[HUB_PARAMETER],
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer},
+    )
     def post(self, request, brand_slug: str, pk: int):
         brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
         with schema_context(brand.schema_name):
