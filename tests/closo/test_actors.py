@@ -13,7 +13,7 @@ from brands.models import ApiKey
 from closo.actors import Actor, Party
 
 HIGHER_APPS = ("brands", "hubs", "fulfillment", "inspections")
-BOTTOM_MODULES = ("actors.py", "locks.py")
+BOTTOM_MODULES = ("actors.py", "locks.py", "statemachine.py")
 
 
 def request_with(*, user=None, auth=None):
