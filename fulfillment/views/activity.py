@@ -14,9 +14,13 @@ from fulfillment.selectors import config as config_selectors
 PAGE_SIZE = 50
 
 
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _shown(value) -> str:
     """A recorded value in words: lists joined, empty as a dash, booleans as yes/no."""
-    if value is None or value == "" or value == [] or value == {}:
+    if _is_empty(value):
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -29,14 +33,14 @@ def _shown(value) -> str:
 
 def change_lines(change: ConfigChange) -> list[str]:
     """`changes` as lines: "price: 120.00 → 110.00" for a change, "price: 120.00" for what
-    was created, added, removed …"""
+    was created, added, removed … (its empty fields left out)."""
     paired = change.action in ConfigChange.PAIRED_ACTIONS
     lines = []
     for field, value in change.changes.items():
         name = field.replace("_", " ")
         if paired and isinstance(value, list) and len(value) == 2:
             lines.append(f"{name}: {_shown(value[0])} → {_shown(value[1])}")
-        else:
+        elif not _is_empty(value):
             lines.append(f"{name}: {_shown(value)}")
     return lines
 

@@ -14,6 +14,7 @@ from closo.actors import Actor
 from fulfillment.models import ConfigChange, Sku
 from fulfillment.services import regions as region_services
 from fulfillment.services import skus as sku_services
+from fulfillment.views.activity import change_lines
 
 
 @pytest.fixture
@@ -201,3 +202,12 @@ def test_skus_created_in_the_portal_are_in_the_activity(alice_client, brand_a, i
     assert rows(page) == [("sku", "created", "TH-1")]
     assert page.context["changes"][0].subject_id == sku.pk
     assert page.context["changes"][0].actor_label == "alice@acme.test"
+
+
+def test_changes_read_as_lines():
+    updated = ConfigChange(action="updated", changes={"weight_grams": [None, 6800], "requires_consent": [False, True]})
+    assert change_lines(updated) == ["weight grams: — → 6800", "requires consent: no → yes"]
+    created = ConfigChange(action="created", changes={"zip_prefixes": ["787", "786"], "zips": [], "within": None})
+    assert change_lines(created) == ["zip prefixes: 787, 786"]
+    reordered = ConfigChange(action="reordered", changes={"order": [["a", "b"], ["b", "a"]]})
+    assert change_lines(reordered) == ["order: a, b → b, a"]
