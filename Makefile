@@ -34,6 +34,7 @@ run: $(VENV)/.installed
 	CLOSO_DB_WAS_RUNNING=$$was_running exec $(PY) manage.py serve --port $(PORT)
 
 test: $(VENV)/.installed-dev
+	@scripts/ensure-chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0

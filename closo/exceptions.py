@@ -54,9 +54,14 @@ class FileTooLarge(DomainError):
     status = 413
 
 
-# State: the object is not in a state that allows the change (it may be, later).
+# State machines (closo.statemachine): the move is not allowed from the current state (it
+# may be, later), or not to this party.
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class TransitionNotAllowed(NotAllowed):
+    code = "transition_not_allowed"
 
 
 # A hub acting on a return (receiving a drop-off, inspecting): it must be active, and the

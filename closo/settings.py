@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "DispositionEnum": "inspections.models.Disposition",
         "StockUnitStatusEnum": "fulfillment.models.StockUnit.Status",
         "AuditVerdictEnum": "inspections.models.Audit.Verdict",
+        "ConfigChangeAreaEnum": "fulfillment.models.ConfigChange.Area",
+        "ConfigChangeActionEnum": "fulfillment.models.ConfigChange.Action",
     },
 }
 

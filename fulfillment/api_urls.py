@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.apis import backorders, imports, regions, returns, skus, supply
+from fulfillment.apis import activity, backorders, imports, regions, returns, skus, supply
 
 urlpatterns = [
     # skus
@@ -36,4 +36,6 @@ urlpatterns = [
     path("supply/<int:pk>/cancel", supply.SupplyCancelApi.as_view(), name="api_supply_cancel"),
     # imports
     path("imports/<int:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
+    # activity: configuration changes
+    path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
 ]

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
 from fulfillment.models import (
     Backorder,
     BackorderStatus,
+    ConfigChange,
     InboundSupply,
     ReturnItem,
     ReturnStatus,
@@ -103,3 +104,28 @@ class SkuFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return sku_search(queryset, q=value)
+
+
+class ConfigChangeFilter(django_filters.FilterSet):
+    """The filters of the Activity page and of GET /api/v1/activity/: `area`, `actor` (the
+    e-mail of the person who made the change) and `since` (ISO date-time, inclusive).
+    Given `people` (e-mails), the person filter is a menu of them."""
+
+    area = django_filters.ChoiceFilter(choices=ConfigChange.Area.choices, empty_label="Any area")
+    actor = django_filters.CharFilter(
+        field_name="actor__email", lookup_expr="iexact", label="Person", help_text="E-mail of who made the change."
+    )
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Changes at or after this date-time."
+    )
+
+    class Meta:
+        model = ConfigChange
+        fields = ["area", "actor", "since"]
+
+    def __init__(self, *args, people: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.filters["actor"].extra["widget"] = forms.Select(
+                choices=[("", "Anyone"), *((email, email) for email in people)]
+            )

@@ -321,3 +321,56 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+
+
+class ConfigChange(models.Model):
+    """One change to the brand's configuration (catalogue, stock, regions, grading
+    standards, trust settings): who changed what, from what to what. The brand's
+    Activity page and `GET /api/v1/activity/` show them, newest first."""
+
+    class Area(models.TextChoices):
+        SKU = "sku", "SKU"
+        STOCK = "stock", "Stock"
+        REGION = "region", "Region"
+        STANDARD = "standard", "Grading standard"
+        TRUST_SETTINGS = "trust_settings", "Trust settings"
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Changed"
+        DELETED = "deleted", "Deleted"
+        ADDED = "added", "Added"
+        REMOVED = "removed", "Removed"
+        REORDERED = "reordered", "Reordered"
+        PUBLISHED = "published", "Published"
+        DISCARDED = "discarded", "Discarded"
+
+    # Actions whose `changes` are {field: [old, new]}; the others hold {field: value}
+    # (what was created, added, published, or what was deleted, removed, discarded).
+    PAIRED_ACTIONS = frozenset({Action.UPDATED, Action.REORDERED})
+
+    area = models.CharField(max_length=16, choices=Area.choices)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    subject = models.CharField(max_length=300, help_text="What changed, as shown: a SKU code, a region's name, …")
+    subject_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The SKU's, region's or standard's id; none for trust settings."
+    )
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="{field: [old, new]} for changes; {field: value} otherwise."
+    )
+    actor = shared_fk(settings.AUTH_USER_MODEL, db_index=False)  # configchange_actor_newest
+    actor_label = models.CharField(
+        max_length=120, blank=True, help_text="Who acted, as shown: e-mail, API key, system."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="configchange_newest"),
+            models.Index(fields=["area", "-created_at", "-id"], name="configchange_area_newest"),
+            models.Index(fields=["actor", "-created_at", "-id"], name="configchange_actor_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()} {self.get_action_display().lower()}: {self.subject}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.views import backorders, imports, regions, returns, skus, supply
+from fulfillment.views import activity, backorders, imports, regions, returns, skus, supply
 
 urlpatterns = [
     # skus
@@ -40,4 +40,6 @@ urlpatterns = [
     # imports
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/run/", imports.import_run, name="import_run"),
+    # activity: configuration changes
+    path("activity/", activity.activity_list, name="activity_list"),
 ]

@@ -17,7 +17,8 @@ from django.db import transaction
 from closo.actors import Actor
 from closo.exceptions import DomainError, Invalid
 from fulfillment.exceptions import InvalidZip, NoRule, RegionNameTaken
-from fulfillment.models import RegionLimit
+from fulfillment.models import ConfigChange, RegionLimit
+from fulfillment.services.config import config_change_record, config_diff
 from hubs.models import PostalCode
 
 MAX_RADIUS_MILES = 250
@@ -139,26 +140,54 @@ def region_create(
     """Add a region limit. `zip_prefixes`/`zips` may be lists or comma/space separated
     text; they are validated (prefixes 1–5 digits, ZIPs known) and de-duplicated."""
     values = {field: value for field, value in locals().items() if field in REGION_FIELDS}
-    return RegionLimit.objects.create(**_clean(values, instance=None))
+    region = RegionLimit.objects.create(**_clean(values, instance=None))
+    _record(region, ConfigChange.Action.CREATED, _settings(region), actor=actor)
+    return region
 
 
 @transaction.atomic
 def region_update(*, region: RegionLimit, changes: Mapping[str, Any], actor: Actor) -> RegionLimit:
     """Change some of a region's settings (the rest stay). Locks the region row, so an
-    update and a backorder counting against the region's cap run one after the other."""
+    update and a backorder counting against the region's cap run one after the other.
+    Records the settings that differ in the brand's activity; a change to nothing writes
+    nothing."""
     region = RegionLimit.objects.select_for_update().get(pk=region.pk)
     data = _clean(changes, instance=region)
-    for field, value in data.items():
-        setattr(region, field, value)
-    region.save()
+    diff = config_diff(_settings(region), data)
+    if not diff:
+        return region
+    for field in diff:
+        setattr(region, field, data[field])
+    region.save(update_fields=[*diff, "updated_at"])
+    _record(region, ConfigChange.Action.UPDATED, diff, actor=actor)
     return region
 
 
 @transaction.atomic
 def region_delete(*, region: RegionLimit, actor: Actor) -> None:
     """Remove a region. Backorders placed in it keep going (their region becomes empty);
-    if it was the last active region, backorders are offered everywhere again."""
-    RegionLimit.objects.filter(pk=region.pk).delete()
+    if it was the last active region, backorders are offered everywhere again. Records
+    the settings it had in the brand's activity (nothing when it was already gone)."""
+    region = RegionLimit.objects.select_for_update().filter(pk=region.pk).first()
+    if region is None:
+        return
+    _record(region, ConfigChange.Action.DELETED, _settings(region), actor=actor)
+    region.delete()
+
+
+def _settings(region: RegionLimit) -> dict[str, Any]:
+    return {field: getattr(region, field) for field in REGION_FIELDS}
+
+
+def _record(region: RegionLimit, action: str, changes: dict, *, actor: Actor) -> None:
+    config_change_record(
+        area=ConfigChange.Area.REGION,
+        action=action,
+        subject=region.name,
+        subject_id=region.pk,
+        changes=changes,
+        actor=actor,
+    )
 
 
 # --- reads ---

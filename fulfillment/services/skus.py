@@ -15,8 +15,9 @@ from closo.actors import Actor
 from closo.exceptions import Invalid
 from fulfillment.exceptions import Immutable, MinValue, RowError, SkuExists
 from fulfillment.forms.skus import SkuImportRowForm
-from fulfillment.models import Sku
+from fulfillment.models import ConfigChange, Sku
 from fulfillment.selectors.skus import FORMULA_STARTS, TEXT_COLUMNS
+from fulfillment.services.config import config_change_record, config_diff
 
 UPDATABLE_FIELDS = (
     "title",
@@ -30,6 +31,7 @@ UPDATABLE_FIELDS = (
 # CSV cells that cannot be empty in the model: an empty cell keeps the current value
 # (a new SKU gets the default) instead of being an error.
 KEEP_WHEN_EMPTY = frozenset({"local_returns_enabled", "available_qty"})
+CENT = Decimal("0.01")  # prices are stored, and shown in the activity, in cents: 49 → 49.00
 
 
 def _check(*, price=None, weight_grams=None, available_qty=None) -> None:
@@ -55,14 +57,16 @@ def sku_create(
     local_returns_enabled: bool = True,
     available_qty: int = 0,
 ) -> Sku:
-    """Add a SKU. A taken code is SkuExists (409), also when two creates race: the unique
-    index decides and the loser's savepoint is rolled back."""
+    """Add a SKU, recorded in the brand's activity. A taken code is SkuExists (409), also
+    when two creates race: the unique index decides and the loser's savepoint is rolled
+    back."""
     _check(price=price, weight_grams=weight_grams, available_qty=available_qty)
+    price = Decimal(price).quantize(CENT)
     if Sku.objects.filter(code=code).exists():
         raise _exists(code)
     try:
         with transaction.atomic():
-            return Sku.objects.create(
+            sku = Sku.objects.create(
                 code=code,
                 title=title,
                 price=price,
@@ -74,6 +78,16 @@ def sku_create(
             )
     except IntegrityError:
         raise _exists(code) from None
+    values = {name: getattr(sku, name) for name in UPDATABLE_FIELDS}
+    config_change_record(
+        area=ConfigChange.Area.SKU,
+        action=ConfigChange.Action.CREATED,
+        subject=sku.code,
+        subject_id=sku.pk,
+        changes={name: value for name, value in values.items() if value not in (None, "", {})},
+        actor=actor,
+    )
+    return sku
 
 
 def _exists(code: str) -> SkuExists:
@@ -82,7 +96,10 @@ def _exists(code: str) -> SkuExists:
 
 @transaction.atomic
 def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
-    """Change any of UPDATABLE_FIELDS (never the code). Saves only the fields given."""
+    """Change any of UPDATABLE_FIELDS (never the code). Locks the SKU row and compares with
+    its stored values (a ModelForm may already have changed `sku` in memory): saves, and
+    records in the brand's activity, only the fields that differ; a change to nothing
+    writes nothing. Returns the SKU as stored."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         fields = {name: ["This field cannot be changed."] for name in sorted(unknown)}
@@ -92,11 +109,24 @@ def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
     _check(
         price=changes.get("price"), weight_grams=changes.get("weight_grams"), available_qty=changes.get("available_qty")
     )
-    if not changes:
-        return sku
+    if changes.get("price") is not None:
+        changes["price"] = Decimal(changes["price"]).quantize(CENT)
+    sku = Sku.objects.select_for_update().get(pk=sku.pk)
+    before = {name: getattr(sku, name) for name in changes}
     for name, value in changes.items():
         setattr(sku, name, {} if name == "attributes" and value is None else value)
-    sku.save(update_fields=[*changes, "updated_at"])
+    diff = config_diff(before, {name: getattr(sku, name) for name in changes})
+    if not diff:
+        return sku
+    sku.save(update_fields=[*diff, "updated_at"])
+    config_change_record(
+        area=ConfigChange.Area.SKU,
+        action=ConfigChange.Action.UPDATED,
+        subject=sku.code,
+        subject_id=sku.pk,
+        changes=diff,
+        actor=actor,
+    )
     return sku
 
 
@@ -104,9 +134,21 @@ def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
 def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor) -> Sku:
     """The brand's WMS reports what it holds: an absolute quantity, so a retried push
     changes nothing. The last report wins, also over a restock received in between — the
-    WMS is the source of truth for its own shelves."""
+    WMS is the source of truth for its own shelves. Locks the SKU row, so the quantity
+    recorded as the old one in the brand's activity is the one replaced; a push that
+    changes nothing writes nothing."""
     _check(available_qty=available_qty)
-    Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
+    old = Sku.objects.select_for_update().values_list("available_qty", flat=True).get(pk=sku.pk)
+    if old != available_qty:
+        Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
+        config_change_record(
+            area=ConfigChange.Area.STOCK,
+            action=ConfigChange.Action.UPDATED,
+            subject=sku.code,
+            subject_id=sku.pk,
+            changes=config_diff({"available_qty": old}, {"available_qty": available_qty}),
+            actor=actor,
+        )
     sku.refresh_from_db(fields=["available_qty", "updated_at"])
     return sku
 

@@ -1,7 +1,9 @@
 """Every write to grading standards. Drafts are edited; a published version never
 changes again. Each edit locks its version row (SELECT … FOR UPDATE) and re-reads the
 status under the lock, so an edit can never land in a version that a concurrent
-`version_publish` has just published, and two publishes of one draft cannot both win."""
+`version_publish` has just published, and two publishes of one draft cannot both win.
+Every change is recorded in the brand's activity (fulfillment.ConfigChange), in the same
+transaction; an edit that changes nothing records nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from django.utils import timezone
 
 from closo.actors import Actor
 from closo.exceptions import Invalid, Required
-from fulfillment.models import Sku
+from fulfillment.models import ConfigChange, Sku
+from fulfillment.services.config import config_change_record, config_diff
 from inspections.engine import DISPOSITION_LABELS, GRADE_RANK
 from inspections.exceptions import (
     DraftExists,
@@ -51,8 +54,31 @@ ITEM_FIELDS = frozenset({"key", "prompt", "help_text", "required", "fail_cap"})
 PHOTO_FIELDS = frozenset({"slot", "label", "required", "min_long_edge_px"})
 
 
+Action = ConfigChange.Action
+
+
 def default_dispositions() -> dict[str, str]:
     return {str(grade): str(disposition) for grade, disposition in DEFAULT_DISPOSITIONS.items()}
+
+
+# --- the activity record ---
+
+
+def _title(version: StandardVersion) -> str:
+    """Standard “Default” v3 (draft) — as the activity shows it."""
+    draft = "" if version.status == StandardVersion.Status.PUBLISHED else " (draft)"
+    return f"Standard “{version.standard.name}” v{version.number}{draft}"
+
+
+def _record(action: str, subject: str, *, standard_id: int, actor: Actor, changes: dict | None = None) -> None:
+    config_change_record(
+        area=ConfigChange.Area.STANDARD,
+        action=action,
+        subject=subject,
+        subject_id=standard_id,
+        changes=changes,
+        actor=actor,
+    )
 
 
 # --- validation ---
@@ -170,6 +196,14 @@ def standard_create(
     StandardVersion.objects.create(
         standard=standard, number=1, dispositions=default_dispositions(), created_by=actor.user
     )
+    target = {"category": category, "sku": sku.code if sku else None}
+    _record(
+        Action.CREATED,
+        f"Standard “{standard.name}”",
+        standard_id=standard.pk,
+        actor=actor,
+        changes={"scope": scope, **{field: value for field, value in target.items() if value}},
+    )
     return standard
 
 
@@ -214,6 +248,13 @@ def version_draft_create(*, standard: GradingStandard, actor: Actor) -> Standard
             )
             for photo in base.photos.all()
         )
+    _record(
+        Action.CREATED,
+        _title(version),
+        standard_id=standard.pk,
+        actor=actor,
+        changes={"copied_from": f"v{base.number}"} if base else None,
+    )
     return version
 
 
@@ -231,15 +272,27 @@ def _draft_for_update(version: StandardVersion) -> StandardVersion:
 @transaction.atomic
 def version_draft_discard(*, version: StandardVersion, actor: Actor) -> None:
     """Delete a draft and its items and slots (published versions stay forever)."""
-    _draft_for_update(version).delete()
+    version = _draft_for_update(version)
+    _record(Action.DISCARDED, _title(version), standard_id=version.standard_id, actor=actor)
+    version.delete()
 
 
 @transaction.atomic
 def version_dispositions_set(*, version: StandardVersion, dispositions: Mapping, actor: Actor) -> StandardVersion:
     """Replace the grade → disposition map of a draft (all four grades, known values)."""
     version = _draft_for_update(version)
-    version.dispositions = _validated_dispositions(dispositions)
-    version.save(update_fields=["dispositions"])
+    dispositions = _validated_dispositions(dispositions)
+    diff = config_diff(version.dispositions, dispositions)
+    if diff:
+        version.dispositions = dispositions
+        version.save(update_fields=["dispositions"])
+        _record(
+            Action.UPDATED,
+            f"Dispositions of {_title(version)}",
+            standard_id=version.standard_id,
+            actor=actor,
+            changes=diff,
+        )
     return version
 
 
@@ -260,6 +313,13 @@ def version_publish(*, version: StandardVersion, actor: Actor, notes: str | None
     version.published_at = timezone.now()
     version.published_by = actor.user
     version.save(update_fields=["dispositions", "notes", "status", "published_at", "published_by"])
+    _record(
+        Action.PUBLISHED,
+        _title(version),
+        standard_id=version.standard_id,
+        actor=actor,
+        changes={"notes": version.notes} if version.notes else None,
+    )
     return version
 
 
@@ -292,53 +352,104 @@ def _ensure_unique(version: StandardVersion, model, key: str, *, exclude_pk=None
         raise DuplicateKey(f"{what} “{key}” is already in this version.", fields={attr: ["Already used."]})
 
 
+def _row_title(version: StandardVersion, model, key: str) -> str:
+    what = "Checklist item" if model is ChecklistItem else "Photo slot"
+    return f"{what} “{key}” in {_title(version)}"
+
+
+def _row_values(row) -> dict:
+    fields = ITEM_FIELDS if isinstance(row, ChecklistItem) else PHOTO_FIELDS
+    return {name: getattr(row, name) for name in sorted(fields) if name != _key_attr(type(row))}
+
+
 def _next_position(version: StandardVersion, model) -> int:
     top = _rows(version, model).aggregate(p=Max("position"))["p"]
     return 0 if top is None else top + 1
 
 
-def _reorder(version: StandardVersion, model, keys: list[str]) -> list:
+def _reorder(version: StandardVersion, model, keys: list[str], *, actor: Actor) -> list:
     attr = _key_attr(model)
-    rows = {getattr(row, attr): row for row in _rows(version, model)}
+    rows = {getattr(row, attr): row for row in _rows(version, model)}  # in their current order
     if len(keys) != len(set(keys)) or set(keys) != set(rows):
         raise InvalidOrder(
             f"List every {attr} of this version exactly once: {', '.join(rows)}.",
             fields={"checklist" if model is ChecklistItem else "photos": ["Must list each key exactly once."]},
         )
     ordered = [rows[key] for key in keys]
+    if keys == list(rows) and all(row.position == position for position, row in enumerate(ordered)):
+        return ordered
     for position, row in enumerate(ordered):
         row.position = position
     # bulk_update skips the model's save() guard; the version lock above already checked.
     model.objects.bulk_update(ordered, ["position"])
+    if keys != list(rows):
+        _record(
+            Action.REORDERED,
+            f"{'Checklist' if model is ChecklistItem else 'Photo slots'} of {_title(version)}",
+            standard_id=version.standard_id,
+            actor=actor,
+            changes={"order": [list(rows), keys]},
+        )
     return ordered
 
 
-def _move(version: StandardVersion, model, key: str, offset: int) -> list:
+def _move(version: StandardVersion, model, key: str, offset: int, *, actor: Actor) -> list:
     _row_get(version, model, key)
     keys = list(_rows(version, model).order_by("position", "pk").values_list(_key_attr(model), flat=True))
     index = keys.index(key)
     target = max(0, min(len(keys) - 1, index + offset))
     keys.insert(target, keys.pop(index))
-    return _reorder(version, model, keys)
+    return _reorder(version, model, keys, actor=actor)
 
 
-def _row_add(version: StandardVersion, model, fields: dict):
+def _row_add(version: StandardVersion, model, fields: dict, *, actor: Actor):
     """Append a row with `fields` (validated) after the version's last one."""
-    _ensure_unique(version, model, fields[_key_attr(model)])
-    return model.objects.create(version=version, position=_next_position(version, model), **fields)
+    key = fields[_key_attr(model)]
+    _ensure_unique(version, model, key)
+    row = model.objects.create(version=version, position=_next_position(version, model), **fields)
+    _record(
+        Action.ADDED,
+        _row_title(version, model, key),
+        standard_id=version.standard_id,
+        actor=actor,
+        changes=_row_values(row),
+    )
+    return row
 
 
-def _row_update(version: StandardVersion, model, key: str, changes: Mapping, clean):
+def _row_update(version: StandardVersion, model, key: str, changes: Mapping, clean, *, actor: Actor):
     """Apply `changes`, validated by `clean`, to the row `key` (its key may change too)."""
     row = _row_get(version, model, key)
     fields = clean(changes)
     attr = _key_attr(model)
     if attr in fields:
         _ensure_unique(version, model, fields[attr], exclude_pk=row.pk)
+    diff = config_diff({name: getattr(row, name) for name in fields}, fields)
+    if not diff:
+        return row
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
+    _record(
+        Action.UPDATED,
+        _row_title(version, model, getattr(row, attr)),
+        standard_id=version.standard_id,
+        actor=actor,
+        changes=diff,
+    )
     return row
+
+
+def _row_delete(version: StandardVersion, model, key: str, *, actor: Actor) -> None:
+    row = _row_get(version, model, key)
+    _record(
+        Action.REMOVED,
+        _row_title(version, model, key),
+        standard_id=version.standard_id,
+        actor=actor,
+        changes=_row_values(row),
+    )
+    row.delete()
 
 
 def _item_fields(changes: Mapping) -> dict:
@@ -392,31 +503,30 @@ def checklist_item_add(
     fields = _item_fields(
         {"key": key, "prompt": prompt, "help_text": help_text, "required": required, "fail_cap": fail_cap}
     )
-    return _row_add(version, ChecklistItem, fields)
+    return _row_add(version, ChecklistItem, fields, actor=actor)
 
 
 @transaction.atomic
 def checklist_item_update(*, version: StandardVersion, key: str, changes: Mapping, actor: Actor) -> ChecklistItem:
     """Change some of key, prompt, help_text, required, fail_cap of a draft's item."""
-    return _row_update(_draft_for_update(version), ChecklistItem, key, changes, _item_fields)
+    return _row_update(_draft_for_update(version), ChecklistItem, key, changes, _item_fields, actor=actor)
 
 
 @transaction.atomic
 def checklist_item_delete(*, version: StandardVersion, key: str, actor: Actor) -> None:
-    version = _draft_for_update(version)
-    _row_get(version, ChecklistItem, key).delete()
+    _row_delete(_draft_for_update(version), ChecklistItem, key, actor=actor)
 
 
 @transaction.atomic
 def checklist_reorder(*, version: StandardVersion, keys: list[str], actor: Actor) -> list[ChecklistItem]:
     """Put a draft's items in the order of `keys` (every key exactly once)."""
-    return _reorder(_draft_for_update(version), ChecklistItem, list(keys))
+    return _reorder(_draft_for_update(version), ChecklistItem, list(keys), actor=actor)
 
 
 @transaction.atomic
 def checklist_item_move(*, version: StandardVersion, key: str, offset: int, actor: Actor) -> list[ChecklistItem]:
     """Move an item `offset` places (-1 up, +1 down), stopping at either end."""
-    return _move(_draft_for_update(version), ChecklistItem, key, offset)
+    return _move(_draft_for_update(version), ChecklistItem, key, offset, actor=actor)
 
 
 @transaction.atomic
@@ -427,9 +537,9 @@ def version_reorder(
     exactly once; a bad list changes neither)."""
     version = _draft_for_update(version)
     if checklist is not None:
-        _reorder(version, ChecklistItem, list(checklist))
+        _reorder(version, ChecklistItem, list(checklist), actor=actor)
     if photos is not None:
-        _reorder(version, PhotoRequirement, list(photos))
+        _reorder(version, PhotoRequirement, list(photos), actor=actor)
     return version
 
 
@@ -446,28 +556,27 @@ def photo_slot_add(
     """Append a photo slot to a draft."""
     version = _draft_for_update(version)
     fields = _photo_fields({"slot": slot, "label": label, "required": required, "min_long_edge_px": min_long_edge_px})
-    return _row_add(version, PhotoRequirement, fields)
+    return _row_add(version, PhotoRequirement, fields, actor=actor)
 
 
 @transaction.atomic
 def photo_slot_update(*, version: StandardVersion, slot: str, changes: Mapping, actor: Actor) -> PhotoRequirement:
     """Change some of slot, label, required, min_long_edge_px of a draft's photo slot."""
-    return _row_update(_draft_for_update(version), PhotoRequirement, slot, changes, _photo_fields)
+    return _row_update(_draft_for_update(version), PhotoRequirement, slot, changes, _photo_fields, actor=actor)
 
 
 @transaction.atomic
 def photo_slot_delete(*, version: StandardVersion, slot: str, actor: Actor) -> None:
-    version = _draft_for_update(version)
-    _row_get(version, PhotoRequirement, slot).delete()
+    _row_delete(_draft_for_update(version), PhotoRequirement, slot, actor=actor)
 
 
 @transaction.atomic
 def photo_reorder(*, version: StandardVersion, slots: list[str], actor: Actor) -> list[PhotoRequirement]:
     """Put a draft's photo slots in the order of `slots` (every slot exactly once)."""
-    return _reorder(_draft_for_update(version), PhotoRequirement, list(slots))
+    return _reorder(_draft_for_update(version), PhotoRequirement, list(slots), actor=actor)
 
 
 @transaction.atomic
 def photo_slot_move(*, version: StandardVersion, slot: str, offset: int, actor: Actor) -> list[PhotoRequirement]:
     """Move a photo slot `offset` places (-1 up, +1 down), stopping at either end."""
-    return _move(_draft_for_update(version), PhotoRequirement, slot, offset)
+    return _move(_draft_for_update(version), PhotoRequirement, slot, offset, actor=actor)

@@ -13,10 +13,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
 from closo.exceptions import ReasonRequired
+from fulfillment.models import ConfigChange
+from fulfillment.services.config import config_change_record, config_diff
 from fulfillment.services.events import event_record
 from hubs.models import Hub
 from inspections.exceptions import AuditDecided, InvalidTrustSettings, InvalidVerdict, ReasonTooLong
@@ -95,7 +98,9 @@ def trust_settings_update(
     *, brand: Brand, reputation_threshold: float, audit_sample_rate: float, actor: Actor
 ) -> Brand:
     """Set the brand's reputation threshold and audit sample rate (each 0–1). They apply
-    to inspections submitted from now on; units already held stay held."""
+    to inspections submitted from now on; units already held stay held. The change is
+    recorded in the brand's activity (in its schema, whichever schema the caller is in);
+    setting the values they already have writes nothing."""
     problems = {
         name: ["Enter a number from 0 to 1."]
         for name, value in (("reputation_threshold", reputation_threshold), ("audit_sample_rate", audit_sample_rate))
@@ -103,7 +108,23 @@ def trust_settings_update(
     }
     if problems:
         raise InvalidTrustSettings("Both settings are numbers from 0 to 1.", fields=problems)
+    # The stored row, locked: the old values recorded are the ones replaced.
+    stored = Brand.objects.select_for_update().only("reputation_threshold", "audit_sample_rate").get(pk=brand.pk)
+    diff = config_diff(
+        {"reputation_threshold": stored.reputation_threshold, "audit_sample_rate": stored.audit_sample_rate},
+        {"reputation_threshold": reputation_threshold, "audit_sample_rate": audit_sample_rate},
+    )
     brand.reputation_threshold = reputation_threshold
     brand.audit_sample_rate = audit_sample_rate
+    if not diff:
+        return brand
     brand.save(update_fields=["reputation_threshold", "audit_sample_rate"])
+    with schema_context(brand.schema_name):
+        config_change_record(
+            area=ConfigChange.Area.TRUST_SETTINGS,
+            action=ConfigChange.Action.UPDATED,
+            subject="Trust settings",
+            changes=diff,
+            actor=actor,
+        )
     return brand
