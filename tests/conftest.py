@@ -22,7 +22,7 @@ from brands.services import brands as brand_services
 from closo.models import User
 from hubs.models import Hub, HubKind, HubRole, HubStatus
 from hubs.services import registry as hub_services
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 
 BRAND_A = {"name": "Acme Apparel", "slug": "acme"}
 BRAND_B = {"name": "Bolt Bedding", "slug": "bolt"}
@@ -53,10 +53,11 @@ def _create_cast() -> None:
         zip_code="78702",
         service_radius_miles=10,
     )
+    staff_actor = as_staff(stan)
     for check in hub_services.VETTING_CHECKS:
-        hub_services.hub_record_check(hub=hub, check=check, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=stan)
+        hub_services.hub_record_check(hub=hub, check=check, actor=staff_actor)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff_actor)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff_actor)
     hub_services.hub_member_add(hub=hub, user=ivan, role=HubRole.INSPECTOR)
 
 

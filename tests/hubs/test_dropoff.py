@@ -18,7 +18,7 @@ from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import post_json, run_concurrently
-from tests.factories import applied_hub, make_return
+from tests.factories import applied_hub, as_staff, make_return
 from tests.hubs.conftest import SYSTEM
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")
@@ -89,7 +89,7 @@ def test_a_code_taken_in_a_race_is_drawn_again(brand_a, in_brand, sku_a, active_
 def test_only_an_active_hub_can_be_assigned(brand_a, in_brand, sku_a, active_hub, stan, status):
     hub = active_hub
     if status == HubStatus.SUSPENDED:
-        hub_services.hub_set_status(hub=hub, status=status, actor=stan, reason="Audit")
+        hub_services.hub_set_status(hub=hub, status=status, actor=as_staff(stan), reason="Audit")
     else:
         hub = applied_hub("New Porch", zip_code="78702")
     item = make_return(brand_a, in_brand, sku_code="WB-15")
@@ -131,7 +131,7 @@ def test_a_routed_return_cannot_be_assigned_again(brand_a, in_brand, sku_a, acti
 
 
 def test_create_with_a_hub_that_cannot_take_it_leaves_no_return(brand_a, in_brand, sku_a, active_hub, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     with in_brand(brand_a):
         with pytest.raises(services.HubNotActive):
             services.return_create(
@@ -213,7 +213,7 @@ def test_another_hubs_code_is_refused_without_naming_that_hub(brand_a, in_brand,
 
 def test_a_suspended_hub_cannot_receive(brand_a, in_brand, sku_a, active_hub, route, stan):
     item = route(brand_a, in_brand, active_hub)
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     stale = active_hub  # as the caller read it, still "active"
     stale.status = HubStatus.ACTIVE
     with pytest.raises(services.HubNotActive) as refused:
@@ -230,7 +230,7 @@ def test_checks_run_in_order_used_before_expired_before_wrong_hub_before_inactiv
     expired = route(brand_a, in_brand, other_hub, rma="R-expired")
     HubTask.objects.filter(code=expired.dropoff_code).update(due_at=timezone.now() - timedelta(days=2))
     theirs = route(brand_a, in_brand, other_hub, rma="R-theirs")
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     # Eastside is suspended and none of these codes is its own: each gets its own first failure.
     for code, error in [
         (used.dropoff_code, services.CodeUsed),

@@ -3,7 +3,7 @@ import pytest
 from closo.models import User
 from hubs.models import Hub, HubKind, HubStatus
 from hubs.services import registry as services
-from tests.factories import applied_hub
+from tests.factories import applied_hub, as_staff
 
 APPLICATION = {
     "name": "Zilker Porch",
@@ -104,7 +104,7 @@ def test_member_of_one_hub_cannot_open_another_by_id(public, ivan, stan):
 
 
 def test_suspended_hub_portal_says_so(public, ivan, stan, active_hub):
-    services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     response = public(ivan).get("/hub/")
     assert b"Suspended" in response.content
     assert b"cannot receive or inspect" in response.content

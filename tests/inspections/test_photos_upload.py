@@ -14,7 +14,7 @@ from inspections.exceptions import NotThisHubsItem, UnknownSlot
 from inspections.models import InspectionPhoto
 from inspections.services import photos
 from inspections.services.photos import HubNotActive, NoStandard
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 from tests.inspections.photo_support import (
     active_hub_for,
     api_upload_path,
@@ -254,7 +254,9 @@ def test_photos_are_taken_only_while_the_item_awaits_inspection(
 
 
 def test_a_suspended_hub_cannot_upload(ivan_client, brand_a, in_brand, item, active_hub, stan, media):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit failures")
+    hub_services.hub_set_status(
+        hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit failures"
+    )
     response = post_photo(ivan_client, upload_path(brand_a, item), jpeg_bytes())
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "hub_not_active"
