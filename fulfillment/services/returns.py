@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
+from closo.locks import lock_one
 from fulfillment.exceptions import (
     CodeCancelled,
     CodeExpired,
@@ -320,8 +321,8 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     portal, the API and the fulfillment engine call it). The hub must be active and serve
     the customer's ZIP, and the SKU must be eligible for local returns. Issues a unique
     drop-off code valid DROPOFF_CODE_VALID and opens the hub's drop-off task in the same
-    transaction; a code that collides (checked across every brand, and by the unique
-    index in a race) is drawn again."""
+    transaction; a code that collides with any brand's (the unique indexes decide, also
+    in a race) is drawn again."""
     move_for(from_status=item.status, to_status=S.ROUTED, route=Route.HUB)  # invalid_transition first
     hub = Hub.objects.filter(pk=hub.pk).first()
     if hub is None:
@@ -346,9 +347,9 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     brand = brand_of_connection()
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
-        if HubTask.objects.filter(code=code).exists() or ReturnItem.objects.filter(dropoff_code=code).exists():
-            continue
         try:
+            # The move and the task in one savepoint: a code already taken (by any brand, or
+            # by a concurrent assignment) fails at a unique index and is drawn again.
             with transaction.atomic():
                 _transition(
                     item,
@@ -359,22 +360,31 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
                     hub=hub,
                     dropoff_code=code,
                 )
-        except IntegrityError:
-            if not ReturnItem.objects.filter(dropoff_code=code).exists():
+                hub_task_open(
+                    hub=hub,
+                    brand=brand,
+                    kind=HubTask.Kind.DROPOFF,
+                    return_item=item,
+                    code=code,
+                    due_at=timezone.now() + DROPOFF_CODE_VALID,
+                )
+        except IntegrityError as exc:
+            if not _code_taken(exc):
                 raise  # not the code: a real error
-            continue  # a concurrent assignment took this code first
-        break
-    else:
-        raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
-    hub_task_open(
-        hub=hub,
-        brand=brand,
-        kind=HubTask.Kind.DROPOFF,
-        return_item=item,
-        code=code,
-        due_at=timezone.now() + DROPOFF_CODE_VALID,
-    )
-    return item
+            item.refresh_from_db(fields=["status", "route", "hub", "dropoff_code", "updated_at"])
+            continue
+        return item
+    raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
+
+
+# The unique indexes a drawn code can collide with: the hub task index's, across brands,
+# and the return's own in this brand (PostgreSQL's name for `unique=True`).
+_CODE_INDEXES = frozenset({"hubtask_code_unique", f"{ReturnItem._meta.db_table}_dropoff_code_key"})
+
+
+def _code_taken(exc: IntegrityError) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) in _CODE_INDEXES
 
 
 @transaction.atomic
@@ -388,12 +398,9 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
     code = dropoff_code_normalize(code)
     task = None
     if _CODE_RE.match(code):
-        task = (
-            HubTask.objects.select_for_update(of=("self",))
-            .select_related("brand")
-            .filter(kind=HubTask.Kind.DROPOFF, code=code, brand__is_active=True)
-            .order_by("-pk")
-            .first()
+        # At most one task has a code (hubtask_code_unique), whatever its brand.
+        task = lock_one(
+            HubTask.objects.select_related("brand"), kind=HubTask.Kind.DROPOFF, code=code, brand__is_active=True
         )
     if task is None:
         raise UnknownCode(
