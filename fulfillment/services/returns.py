@@ -24,7 +24,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from closo.locks import lock_one
+from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import (
     CodeCancelled,
     CodeExpired,
@@ -250,10 +250,12 @@ def return_warehouse_received(*, item: ReturnItem, actor: Actor) -> ReturnItem:
 @transaction.atomic
 def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
     """initiated or routed → cancelled, with the reason on the timeline; a hub's drop-off
-    task is cancelled with it (its code then answers `code_cancelled`). The task row is
-    locked before the return, the order `return_receive_dropoff` locks them in."""
+    task is cancelled with it (its code then answers `code_cancelled`). Locks the return's
+    open tasks, then the return (LOCK_ORDER: HubTask → ReturnItem), the order receiving
+    and inspecting lock them in, so a cancel racing either waits instead of deadlocking."""
     brand = brand_of_connection()
-    list(HubTask.objects.select_for_update().filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    lock_one(ReturnItem, pk=item.pk)
     _transition(item, S.CANCELLED, actor=actor, detail=reason)
     hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.CANCELLED)
     return item
@@ -393,8 +395,9 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
     at `hub`, the drop-off task done and an inspection task opened, all in one
     transaction, whatever schema the connection is on. The code is checked in this order:
     unknown, already received (or cancelled), expired, for another hub (which one is not
-    said), then the receiving hub must be active. The drop-off task row is locked first,
-    so of two concurrent receipts one wins and the other is told the code was used."""
+    said), then the receiving hub must be active. Locks the drop-off task (the only way in
+    from a code), then the return (LOCK_ORDER: HubTask → ReturnItem), so of two concurrent
+    receipts one wins and the other is told the code was used."""
     code = dropoff_code_normalize(code)
     task = None
     if _CODE_RE.match(code):
@@ -441,7 +444,9 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
         )
     brand = task.brand
     with schema_context(brand.schema_name):
-        item = ReturnItem.objects.select_related("sku").get(pk=task.return_item_id)
+        item = lock_one(ReturnItem.objects.select_related("sku"), pk=task.return_item_id)
+        if item is None:
+            raise ReturnItem.DoesNotExist(f"The drop-off task {task.pk} indexes no return.")
         _transition(
             item, S.DROPPED_OFF, actor=actor, detail=f"Received at {hub.name} with the drop-off code.", at_hub=hub
         )

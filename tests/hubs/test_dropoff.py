@@ -331,6 +331,58 @@ def test_a_cancel_racing_a_receipt_ends_in_one_of_them_without_a_deadlock(commit
             assert tasks == {"dropoff": "cancelled"}
 
 
+@pytest.mark.parametrize("first", ["receive", "cancel"])
+def test_a_receipt_and_a_cancel_each_holding_a_first_lock_still_finish(committed, first):
+    """Forced interleaving (FirstLocksHeld): `first` takes its first row lock, then the other
+    flow starts, and each is held before its second lock until the other holds one or
+    waits. Both lock the drop-off task, then the return, so the second waits at the task:
+    the first wins, the second is refused for what the first did, none deadlocks."""
+    from brands.models import Brand
+    from hubs.models import Hub
+    from tests.conftest import FirstLocksHeld
+
+    brand = Brand.objects.get(slug="acme")
+    hub = Hub.objects.get(name="Eastside Porch")
+    with schema_context(brand.schema_name):
+        sku = Sku.objects.create(code="RACE-3", title="Race blanket", price=10)
+        item = services.return_create(rma_ref="RACE-3", sku_code="RACE-3", customer_zip="78702", hub=hub, actor=SYSTEM)
+
+    def cleanup():
+        HubTask.objects.filter(brand=brand, return_item_id=item.pk).delete()
+        with schema_context(brand.schema_name):
+            Event.objects.filter(return_item_id=item.pk).delete()
+            ReturnItem.objects.filter(pk=item.pk).delete()
+            sku.delete()
+
+    committed.append(cleanup)
+    held = FirstLocksHeld("hubs_hubtask", "fulfillment_returnitem")
+    flows = ["receive", "cancel"] if first == "receive" else ["cancel", "receive"]
+
+    def act(i):
+        if i == 1:
+            assert held.holding[0].wait(10), "the first flow never took its first lock"
+        with held.thread(i):
+            if flows[i] == "receive":
+                return receive(item.dropoff_code, hub)
+            with schema_context(brand.schema_name):
+                return services.return_cancel(item=item, reason="Race", actor=SYSTEM)
+
+    results = dict(zip(flows, run_concurrently(act, n=2), strict=True))
+
+    assert held.waited == [1]  # the second flow waited at the task
+    with schema_context(brand.schema_name):
+        status = ReturnItem.objects.get(pk=item.pk).status
+    tasks = dict(HubTask.objects.filter(brand=brand, return_item_id=item.pk).values_list("kind", "status"))
+    if first == "receive":
+        assert isinstance(results["receive"], tuple), results
+        assert isinstance(results["cancel"], services.InvalidReturnTransition), results
+        assert (status, tasks) == ("dropped_off", {"dropoff": "done", "inspect": "open"})
+    else:
+        assert isinstance(results["cancel"], ReturnItem), results
+        assert isinstance(results["receive"], services.CodeCancelled), results
+        assert (status, tasks) == ("cancelled", {"dropoff": "cancelled"})
+
+
 def test_two_brands_drawing_one_code_at_once_keep_it_unique(committed, monkeypatch):
     """Both assignments draw the same code and get past the draw before either commits (a
     barrier just before the task insert): the first commits with it, the second waits on
