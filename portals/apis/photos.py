@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django_tenants.utils import schema_context
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
@@ -89,29 +88,32 @@ class HubReturnPhotosApi(HubEndpoint):
                 raise imaging.too_large(length)
         super().initial(request, *args, **kwargs)
 
+    def _return(self, request, brand_slug: str, pk: int):
+        return hub_access_selectors.hub_return(
+            user=request.user, brand_slug=brand_slug, pk=pk, hub_id=_hub_choice(request)
+        )
+
     @extend_schema(operation_id="hub_return_photos", responses=OutputSerializer(many=True))
     def get(self, request, brand_slug: str, pk: int):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
-            data = self.OutputSerializer(photo_selectors.photos_of(item=item), many=True, context={"brand": brand}).data
+        with self._return(request, brand_slug, pk) as found:
+            data = self.OutputSerializer(
+                photo_selectors.photos_of(item=found.item), many=True, context={"brand": found.brand}
+            ).data
         return Response({"count": len(data), "results": data})
 
     @extend_schema(operation_id="hub_return_photo_upload", request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request, brand_slug: str, pk: int):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
+        with self._return(request, brand_slug, pk) as found:
             serializer = self.InputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             photo = photos.photo_upload(
-                item=item,
+                item=found.item,
                 slot=serializer.validated_data["slot"],
                 upload=serializer.validated_data["file"],
-                hub=item.hub,
+                hub=found.hub,
                 actor=Actor.from_request(request),
             )
-            data = self.OutputSerializer(photo, context={"brand": brand}).data
+            data = self.OutputSerializer(photo, context={"brand": found.brand}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})
 
 
@@ -123,7 +125,5 @@ class HubPhotoApi(HubEndpoint):
 
     @extend_schema(exclude=True)
     def get(self, request, brand_slug: str, pk: int, rendition: str):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            photo = hub_access_selectors.hub_photo_get(user=request.user, pk=pk)
+        with hub_access_selectors.hub_photo(user=request.user, brand_slug=brand_slug, pk=pk) as photo:
             return _serve(photo, rendition)
