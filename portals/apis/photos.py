@@ -1,13 +1,15 @@
+"""The photo endpoints of the hub side (public host): a return's photos at its hub (list,
+upload), and a photo's renditions for the hub that took it and for staff."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from closo.actors import Actor
+from hubs.apis.base import HubApi
 from inspections import imaging
 from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
 from inspections.models import InspectionPhoto
@@ -16,21 +18,10 @@ from inspections.services import photos
 from portals.selectors import hub_access as hub_access_selectors
 
 
-class HubEndpoint(APIView):
-    """Public-host endpoints of hub members: a session (the portal) or HTTP Basic (scanner
-    apps). Session first, so a browser is never asked for Basic credentials."""
+class HubReturnPhotosApi(HubApi):
+    """A return's inspection photos at the hub holding it: list, or upload one. Mounted in
+    the hub API and for the portal's inspection wizard (same view, same rules)."""
 
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
-
-
-def _hub_choice(request) -> str | None:
-    return request.headers.get("X-Hub") or request.query_params.get("hub")
-
-
-class HubReturnPhotosApi(HubEndpoint):
-    """A return's inspection photos at the hub holding it: list, or upload one."""
-
-    permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
@@ -90,7 +81,7 @@ class HubReturnPhotosApi(HubEndpoint):
 
     def _return(self, request, brand_slug: str, pk: int):
         return hub_access_selectors.hub_return(
-            user=request.user, brand_slug=brand_slug, pk=pk, hub_id=_hub_choice(request)
+            user=request.user, brand_slug=brand_slug, pk=pk, hub_id=self.chosen_hub_id(request)
         )
 
     @extend_schema(operation_id="hub_return_photos", responses=OutputSerializer(many=True))
@@ -117,10 +108,11 @@ class HubReturnPhotosApi(HubEndpoint):
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})
 
 
-class HubPhotoApi(HubEndpoint):
+class HubPhotoApi(HubApi):
     """A rendition of a photo, for the hub that took it and for staff."""
 
-    permission_classes = [permissions.AllowAny]  # who may see it is decided per photo: 404 otherwise
+    # Staff are no hub's members: who may see a photo is decided per photo (hub_photo), 404 otherwise.
+    permission_classes = [permissions.AllowAny]
     content_negotiation_class = _AnyAccept
 
     @extend_schema(exclude=True)
