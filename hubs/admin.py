@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from closo.actors import Actor, Party
 from closo.exceptions import DomainError
 from hubs.models import Hub, HubEvent, HubMember, HubStatus, PostalCode
 from hubs.services import registry as services
@@ -23,9 +24,10 @@ class HubEventInline(admin.TabularInline):
 
 def _status_action(status: str, label: str):
     def action(modeladmin, request, queryset):
+        actor = Actor.for_user(request.user, party=Party.STAFF)
         for hub in queryset:
             try:
-                services.hub_set_status(hub=hub, status=status, actor=request.user, reason="Changed in admin")
+                services.hub_set_status(hub=hub, status=status, actor=actor, reason="Changed in admin")
                 modeladmin.message_user(request, f"{hub}: {label.lower()}.")
             except DomainError as exc:
                 modeladmin.message_user(request, f"{hub}: {exc.message}", level=messages.ERROR)

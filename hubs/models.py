@@ -195,7 +195,6 @@ class HubTask(models.Model):
     code = models.CharField(
         max_length=12,
         blank=True,
-        db_index=True,
         help_text="The return's drop-off code (drop-off tasks): how a hub finds the brand and return.",
     )
     title = models.CharField(max_length=200, help_text="What the item is (SKU code and title), for the queue.")
@@ -213,6 +212,10 @@ class HubTask(models.Model):
                 condition=models.Q(status="open"),
                 name="hubtask_one_open_per_stage",
             ),
+            # A code names one task across every brand: the database says so, not a
+            # check-then-insert (two brands drawing the same code at once both pass a check).
+            # Also the index receiving looks codes up by.
+            models.UniqueConstraint(fields=["code"], condition=~models.Q(code=""), name="hubtask_code_unique"),
         ]
 
     def __str__(self) -> str:

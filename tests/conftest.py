@@ -11,6 +11,7 @@ inspector at an active hub), olga (outsider: an account with no memberships), st
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ from brands.services import brands as brand_services
 from closo.models import User
 from hubs.models import Hub, HubKind, HubRole, HubStatus
 from hubs.services import registry as hub_services
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 
 BRAND_A = {"name": "Acme Apparel", "slug": "acme"}
 BRAND_B = {"name": "Bolt Bedding", "slug": "bolt"}
@@ -53,10 +54,11 @@ def _create_cast() -> None:
         zip_code="78702",
         service_radius_miles=10,
     )
+    staff_actor = as_staff(stan)
     for check in hub_services.VETTING_CHECKS:
-        hub_services.hub_record_check(hub=hub, check=check, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=stan)
+        hub_services.hub_record_check(hub=hub, check=check, actor=staff_actor)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff_actor)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff_actor)
     hub_services.hub_member_add(hub=hub, user=ivan, role=HubRole.INSPECTOR)
 
 
@@ -227,6 +229,80 @@ def run_concurrently(func, n: int = 2, timeout: float = 60):
     for thread in threads:
         thread.join(timeout)
     return results
+
+
+class FirstLocksHeld:
+    """Forces the interleaving that deadlocks two flows locking the same two rows in
+    opposite orders. Inside `with held.thread(i):`, thread i's connection runs normally
+    until its second row-locking statement (SELECT … FOR UPDATE, or UPDATE, on one of
+    `tables`); there it waits until the other thread holds its first lock, is waiting for a
+    lock in PostgreSQL (pg_locks), or is done. So both flows reach for their second lock
+    while holding their first, if they can: with opposite orders PostgreSQL then aborts one
+    ("deadlock detected"); with one fixed order the second flow is already waiting at its
+    first lock (`waited` records it) and both finish."""
+
+    def __init__(self, *tables: str, timeout: float = 15):
+        import threading
+
+        self.tables = tuple(f'"{table}"' for table in tables)
+        self.timeout = timeout
+        self.holding = [threading.Event(), threading.Event()]
+        self.done = [threading.Event(), threading.Event()]
+        self.pids: list[int | None] = [None, None]
+        self.waited: list[int] = []  # threads seen waiting for a lock by the other
+
+    def _locks_rows(self, sql: str) -> bool:
+        statement = sql.lstrip().upper()
+        locking = statement.startswith("UPDATE") or " FOR UPDATE" in statement
+        return locking and any(table in sql for table in self.tables)
+
+    def _waiting_for_a_lock(self, pid: int) -> bool:
+        from django.db import DEFAULT_DB_ALIAS, connections
+
+        monitor = connections.create_connection(DEFAULT_DB_ALIAS)  # outside both transactions
+        try:
+            with monitor.cursor() as cursor:
+                cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)", [pid])
+                return cursor.fetchone()[0]
+        finally:
+            monitor.close()
+
+    def _wait_for(self, other: int) -> None:
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        while not (self.holding[other].is_set() or self.done[other].is_set()):
+            if self.pids[other] is not None and self._waiting_for_a_lock(self.pids[other]):
+                self.waited.append(other)
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Thread {other} neither took its first lock nor waited for one.")
+            time.sleep(0.005)
+
+    @contextmanager
+    def thread(self, i: int):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pids[i] = cursor.fetchone()[0]
+        locks = 0
+
+        def hold(execute, sql, params, many, context):
+            nonlocal locks
+            if not self._locks_rows(sql):
+                return execute(sql, params, many, context)
+            locks += 1
+            if locks == 2:
+                self._wait_for(1 - i)
+            result = execute(sql, params, many, context)
+            if locks == 1:
+                self.holding[i].set()
+            return result
+
+        try:
+            with connection.execute_wrapper(hold):
+                yield
+        finally:
+            self.done[i].set()
 
 
 @pytest.fixture

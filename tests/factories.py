@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
 from fulfillment.services import returns as return_services
@@ -14,6 +14,11 @@ from hubs.models import Hub, HubKind
 from hubs.services import registry as hub_services
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def as_staff(user: User) -> Actor:
+    """`user` acting as Closo staff (the hub registry's status moves and vetting checks)."""
+    return Actor.for_user(user, party=Party.STAFF)
 
 
 def applied_hub(

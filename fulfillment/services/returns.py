@@ -25,6 +25,7 @@ from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
 from closo.exceptions import HubNotActive, InvalidTransition, ReasonRequired, WrongHub
+from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import (
     CodeCancelled,
     CodeExpired,
@@ -246,10 +247,12 @@ def return_warehouse_received(*, item: ReturnItem, actor: Actor) -> ReturnItem:
 @transaction.atomic
 def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
     """initiated or routed → cancelled, with the reason on the timeline; a hub's drop-off
-    task is cancelled with it (its code then answers `code_cancelled`). The task row is
-    locked before the return, the order `return_receive_dropoff` locks them in."""
+    task is cancelled with it (its code then answers `code_cancelled`). Locks the return's
+    open tasks, then the return (LOCK_ORDER: HubTask → ReturnItem), the order receiving
+    and inspecting lock them in, so a cancel racing either waits instead of deadlocking."""
     brand = brand_of_connection()
-    list(HubTask.objects.select_for_update().filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    lock_one(ReturnItem, pk=item.pk)
     _transition(item, S.CANCELLED, actor=actor, detail=reason)
     hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.CANCELLED)
     return item
@@ -317,8 +320,8 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     portal, the API and the fulfillment engine call it). The hub must be active and serve
     the customer's ZIP, and the SKU must be eligible for local returns. Issues a unique
     drop-off code valid DROPOFF_CODE_VALID and opens the hub's drop-off task in the same
-    transaction; a code that collides (checked across every brand, and by the unique
-    index in a race) is drawn again."""
+    transaction; a code that collides with any brand's (the unique indexes decide, also
+    in a race) is drawn again."""
     move_for(from_status=item.status, to_status=S.ROUTED, route=Route.HUB)  # invalid_transition first
     hub = Hub.objects.filter(pk=hub.pk).first()
     if hub is None:
@@ -343,9 +346,9 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     brand = brand_of_connection()
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
-        if HubTask.objects.filter(code=code).exists() or ReturnItem.objects.filter(dropoff_code=code).exists():
-            continue
         try:
+            # The move and the task in one savepoint: a code already taken (by any brand, or
+            # by a concurrent assignment) fails at a unique index and is drawn again.
             with transaction.atomic():
                 _transition(
                     item,
@@ -356,22 +359,31 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
                     hub=hub,
                     dropoff_code=code,
                 )
-        except IntegrityError:
-            if not ReturnItem.objects.filter(dropoff_code=code).exists():
+                hub_task_open(
+                    hub=hub,
+                    brand=brand,
+                    kind=HubTask.Kind.DROPOFF,
+                    return_item=item,
+                    code=code,
+                    due_at=timezone.now() + DROPOFF_CODE_VALID,
+                )
+        except IntegrityError as exc:
+            if not _code_taken(exc):
                 raise  # not the code: a real error
-            continue  # a concurrent assignment took this code first
-        break
-    else:
-        raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
-    hub_task_open(
-        hub=hub,
-        brand=brand,
-        kind=HubTask.Kind.DROPOFF,
-        return_item=item,
-        code=code,
-        due_at=timezone.now() + DROPOFF_CODE_VALID,
-    )
-    return item
+            item.refresh_from_db(fields=["status", "route", "hub", "dropoff_code", "updated_at"])
+            continue
+        return item
+    raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
+
+
+# The unique indexes a drawn code can collide with: the hub task index's, across brands,
+# and the return's own in this brand (PostgreSQL's name for `unique=True`).
+_CODE_INDEXES = frozenset({"hubtask_code_unique", f"{ReturnItem._meta.db_table}_dropoff_code_key"})
+
+
+def _code_taken(exc: IntegrityError) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) in _CODE_INDEXES
 
 
 @transaction.atomic
@@ -380,17 +392,15 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
     at `hub`, the drop-off task done and an inspection task opened, all in one
     transaction, whatever schema the connection is on. The code is checked in this order:
     unknown, already received (or cancelled), expired, for another hub (which one is not
-    said), then the receiving hub must be active. The drop-off task row is locked first,
-    so of two concurrent receipts one wins and the other is told the code was used."""
+    said), then the receiving hub must be active. Locks the drop-off task (the only way in
+    from a code), then the return (LOCK_ORDER: HubTask → ReturnItem), so of two concurrent
+    receipts one wins and the other is told the code was used."""
     code = dropoff_code_normalize(code)
     task = None
     if _CODE_RE.match(code):
-        task = (
-            HubTask.objects.select_for_update(of=("self",))
-            .select_related("brand")
-            .filter(kind=HubTask.Kind.DROPOFF, code=code, brand__is_active=True)
-            .order_by("-pk")
-            .first()
+        # At most one task has a code (hubtask_code_unique), whatever its brand.
+        task = lock_one(
+            HubTask.objects.select_related("brand"), kind=HubTask.Kind.DROPOFF, code=code, brand__is_active=True
         )
     if task is None:
         raise UnknownCode(
@@ -431,7 +441,9 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
         )
     brand = task.brand
     with schema_context(brand.schema_name):
-        item = ReturnItem.objects.select_related("sku").get(pk=task.return_item_id)
+        item = lock_one(ReturnItem.objects.select_related("sku"), pk=task.return_item_id)
+        if item is None:
+            raise ReturnItem.DoesNotExist(f"The drop-off task {task.pk} indexes no return.")
         _transition(
             item, S.DROPPED_OFF, actor=actor, detail=f"Received at {hub.name} with the drop-off code.", at_hub=hub
         )

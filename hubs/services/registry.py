@@ -1,12 +1,21 @@
-"""Hub applications, vetting and status changes. Each writes a HubEvent."""
+"""Hub applications, vetting and status changes. Each writes a HubEvent.
+
+    applied ─→ vetted ─→ active ⇄ suspended
+                  └──────────────────↗
+
+Status moves are one `StateMachine` table (`HUBS`); only Closo staff make them, and
+"vetted" needs every vetting check (checked here, before the move)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from closo.exceptions import InvalidTransition, ReasonRequired
+from closo.actors import Actor, Party
+from closo.exceptions import NotAllowed
+from closo.locks import lock_one
 from closo.models import User
+from closo.statemachine import Move, StateMachine
 from hubs.exceptions import UnknownCheck, UnknownZip, VettingIncomplete
 from hubs.models import Hub, HubEvent, HubMember, HubRole, HubStatus, PostalCode
 
@@ -16,13 +25,34 @@ VETTING_CHECKS = {
     "training_completed": "Training completed",
 }
 
-# Allowed status moves. "vetted" needs every vetting check (see hub_set_status).
-TRANSITIONS = {
-    HubStatus.APPLIED: {HubStatus.VETTED},
-    HubStatus.VETTED: {HubStatus.ACTIVE, HubStatus.SUSPENDED},
-    HubStatus.ACTIVE: {HubStatus.SUSPENDED},
-    HubStatus.SUSPENDED: {HubStatus.ACTIVE},
-}
+
+def hub_event_record(
+    *, subject: Hub, kind: str, actor: Actor, from_status: str, to_status: str, detail: str, data: dict, hub=None
+) -> HubEvent:
+    """The hub machine's event writer: one HubEvent per status move (who, from → to, why).
+    The moves set only `status_changed_at`, already on the hub: `data` is not kept."""
+    return HubEvent.objects.create(
+        hub=subject, kind=kind, actor=actor.user, from_status=from_status, to_status=to_status, detail=detail
+    )
+
+
+H = HubStatus
+_STATUS_CHANGED = {"status_changed_at": timezone.now}
+
+HUBS = StateMachine(
+    model=Hub,
+    noun="hub",
+    status_labels=HubStatus,
+    event_kinds=HubEvent.Kind,
+    events=hub_event_record,
+    moves=(
+        Move(H.APPLIED, H.VETTED, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
+        Move(H.VETTED, H.ACTIVE, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
+        Move(H.VETTED, H.SUSPENDED, HubEvent.Kind.STATUS, by={Party.STAFF}, needs_reason=True, sets=_STATUS_CHANGED),
+        Move(H.ACTIVE, H.SUSPENDED, HubEvent.Kind.STATUS, by={Party.STAFF}, needs_reason=True, sets=_STATUS_CHANGED),
+        Move(H.SUSPENDED, H.ACTIVE, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
+    ),
+)
 
 
 def postal_code_get(zip_code: str) -> PostalCode:
@@ -71,43 +101,42 @@ def hub_apply(
     return hub
 
 
+def _locked(hub: Hub) -> Hub:
+    """The hub row as it is now, locked until the end of the transaction."""
+    locked = lock_one(Hub, pk=hub.pk)
+    if locked is None:
+        raise Hub.DoesNotExist(f"Hub {hub.pk} does not exist.")
+    return locked
+
+
 @transaction.atomic
-def hub_record_check(*, hub: Hub, check: str, actor: User) -> Hub:
-    """Staff confirm one vetting check (ID, agreement, training): who and when."""
+def hub_record_check(*, hub: Hub, check: str, actor: Actor) -> Hub:
+    """Staff confirm one vetting check (ID, agreement, training): who and when. Locks the
+    hub row, so a check recorded twice at once keeps the first record."""
+    if actor.party != Party.STAFF:
+        raise NotAllowed("Only Closo staff record vetting checks.")
     if check not in VETTING_CHECKS:
         raise UnknownCheck(f"Unknown vetting check “{check}”.")
-    hub = Hub.objects.select_for_update().get(pk=hub.pk)
+    hub = _locked(hub)
     if getattr(hub, f"{check}_at") is None:
         setattr(hub, f"{check}_at", timezone.now())
-        setattr(hub, f"{check}_by", actor)
+        setattr(hub, f"{check}_by", actor.user)
         hub.save(update_fields=[f"{check}_at", f"{check}_by"])
-        HubEvent.objects.create(hub=hub, kind=HubEvent.Kind.CHECK, actor=actor, detail=VETTING_CHECKS[check])
+        HubEvent.objects.create(hub=hub, kind=HubEvent.Kind.CHECK, actor=actor.user, detail=VETTING_CHECKS[check])
     return hub
 
 
 @transaction.atomic
-def hub_set_status(*, hub: Hub, status: str, actor: User, reason: str = "") -> Hub:
-    """Move a hub along applied → vetted → active ⇄ suspended. Locks the hub row so two
-    staff clicking at once cannot both apply a move from the same state."""
-    hub = Hub.objects.select_for_update().get(pk=hub.pk)
-    if status not in TRANSITIONS.get(hub.status, set()):
-        raise InvalidTransition(
-            f"A hub that is {hub.get_status_display().lower()} cannot become {HubStatus(status).label.lower()}.",
-            fields={"status": status},
-        )
+def hub_set_status(*, hub: Hub, status: str, actor: Actor, reason: str = "") -> Hub:
+    """Move a hub along applied → vetted → active ⇄ suspended (`HUBS`), by Closo staff.
+    Locks the hub row first (LOCK_ORDER: Hub before its tasks), so of two staff clicking
+    at once the second sees the first's move and is refused (InvalidTransition, 409)."""
+    hub = _locked(hub)
+    HUBS.move_for(hub, status)  # a move the table lacks is refused before anything else
     if status == HubStatus.VETTED and not hub.vetting_complete:
         missing = [label for key, label in VETTING_CHECKS.items() if getattr(hub, f"{key}_at") is None]
         raise VettingIncomplete("Still to confirm: " + ", ".join(missing) + ".", fields={"missing": missing})
-    if status == HubStatus.SUSPENDED and not reason.strip():
-        raise ReasonRequired("Say why the hub is suspended.")
-    previous = hub.status
-    hub.status = status
-    hub.status_changed_at = timezone.now()
-    hub.save(update_fields=["status", "status_changed_at"])
-    HubEvent.objects.create(
-        hub=hub, kind=HubEvent.Kind.STATUS, actor=actor, from_status=previous, to_status=status, detail=reason.strip()
-    )
-    return hub
+    return HUBS.transition(hub, status, actor=actor, detail=reason)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from closo.actors import Actor, Party
 from closo.exceptions import DomainError
 from closo.models import User
 from hubs.forms.registry import HubApplicationForm, SuspendForm
@@ -25,6 +26,10 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _staff(request) -> Actor:
+    return Actor.for_user(request.user, party=Party.STAFF)
 
 
 def hub_apply(request):
@@ -120,7 +125,7 @@ def staff_hub_detail(request, pk):
 def staff_hub_check(request, pk):
     hub = get_object_or_404(Hub, pk=pk)
     try:
-        services.hub_record_check(hub=hub, check=request.POST.get("check", ""), actor=request.user)
+        services.hub_record_check(hub=hub, check=request.POST.get("check", ""), actor=_staff(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("staff_hub_detail", pk=hub.pk)
@@ -132,9 +137,9 @@ def staff_hub_status(request, pk):
     hub = get_object_or_404(Hub, pk=pk)
     try:
         hub = services.hub_set_status(
-            hub=hub, status=request.POST.get("status", ""), actor=request.user, reason=request.POST.get("reason", "")
+            hub=hub, status=request.POST.get("status", ""), actor=_staff(request), reason=request.POST.get("reason", "")
         )
         messages.success(request, f"{hub.name} is now {hub.get_status_display().lower()}.")
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "Unknown status."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("staff_hub_detail", pk=hub.pk)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
 from closo.exceptions import HubNotActive, WrongHub
+from closo.locks import lock_one, lock_rows
 from fulfillment.models import ReturnItem, ReturnStatus
 from fulfillment.services.returns import return_dispose, return_mark_inspected
 from fulfillment.services.units import unit_release
@@ -89,15 +90,25 @@ def inspection_submit(
     Like-New item released to local stock gets a shelf unit (`unit_release`); the hub's
     INSPECT task closes; the brand's audit sample may pick it.
 
-    Locks the return row first, so concurrent submits of one return run one after the
-    other and the second finds the first's inspection (AlreadyInspected, 409): one
-    inspection per return. Every check is made here, whatever the form showed:
-    AlreadyInspected, NotHubMember (403), HubNotActive (409), WrongHub (409), NotDroppedOff
+    Locks the return's open INSPECT task, then the return row (LOCK_ORDER: HubTask →
+    ReturnItem, as a cancel or a receipt of the same return does, so none of them can
+    hold one while waiting for the other); concurrent submits of one return run one
+    after the other and the second finds the first's inspection (AlreadyInspected, 409):
+    one inspection per return. Every check is made here, whatever the form showed:
+    AlreadyInspected, NotHubMember, HubNotActive (409), WrongHub (409), NotDroppedOff
     (409), NoStandard (409), StandardChanged (409, when `version_id` — the version the form
     showed — is no longer the one in force), then the engine's `missing_photos`,
     `photo_too_small`, `missing_answers`, `invalid_answer`, `unknown_item`,
     `cannot_raise_grade`, `reason_required` (400)."""
-    item = ReturnItem.objects.select_for_update(of=("self",)).select_related("sku").get(pk=item.pk)
+    brand = brand_of_connection()
+    lock_rows(
+        HubTask.objects.filter(
+            brand=brand, return_item_id=item.pk, kind=HubTask.Kind.INSPECT, status=HubTask.Status.OPEN
+        )
+    )
+    item = lock_one(ReturnItem.objects.select_related("sku"), pk=item.pk)
+    if item is None:
+        raise ReturnItem.DoesNotExist("No such return.")
     if item.status in (S.INSPECTED, S.DISPOSED) or Inspection.objects.filter(return_item=item).exists():
         existing = Inspection.objects.filter(return_item=item).values_list("pk", flat=True).first()
         raise AlreadyInspected("This return has already been inspected.", fields={"inspection": existing})
@@ -147,7 +158,6 @@ def inspection_submit(
     )
     InspectionPhoto.objects.filter(pk__in=[p.pk for p in photos.values()]).update(inspection=inspection)
 
-    brand = brand_of_connection()
     grade_label = GRADE_LABELS[evaluation.final_grade]
     return_mark_inspected(
         item=item,

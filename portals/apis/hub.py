@@ -1,23 +1,24 @@
 """The hub API (public host, /api/v1/hub/): what the hub portal does, for scanner apps —
 the hubs you work at, the queue, receive a drop-off by code, one return at your hub.
 
-Authentication: a session (with CSRF, as in the portal) or HTTP Basic with the hub
-member's e-mail and password. Permission: a member of a hub. With several hubs, pick one
-with the `X-Hub` header or `?hub=` (its id); another hub's id is a 404."""
+Authentication and permission are every hub endpoint's (`hubs.apis.base.HubApi`): a
+session (with CSRF, as in the portal) or HTTP Basic with the hub member's e-mail and
+password; members of a hub only. With several hubs, pick one with the `X-Hub` header or
+`?hub=` (its id); another hub's id is a 404."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import authentication, permissions, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from closo.actors import Actor
 from fulfillment.models import StockUnit
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as return_services
-from hubs.models import HubMember, HubStatus
-from hubs.selectors.members import hub_for_member, hub_memberships
+from hubs.apis.base import HubApi
+from hubs.models import HubStatus
+from hubs.selectors.members import hub_memberships
 from hubs.selectors.queue import hub_queue
 from portals.selectors.hub_access import hub_return
 from portals.views.hub import inspect_url, next_action
@@ -25,24 +26,6 @@ from portals.views.hub import inspect_url, next_action
 HUB_PARAMETER = OpenApiParameter(
     "hub", int, description="Which of your hubs (also the `X-Hub` header); default: your first.", required=False
 )
-
-
-class IsHubMember(permissions.BasePermission):
-    message = "You are not a member of any hub."
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and HubMember.objects.filter(user=user).exists())
-
-
-class HubApi(APIView):
-    authentication_classes = [authentication.BasicAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsHubMember]
-
-    def chosen_member(self, request) -> HubMember:
-        hub_id = request.headers.get("X-Hub") or request.query_params.get("hub")
-        _, member = hub_for_member(user=request.user, hub_id=hub_id or None)
-        return member
 
 
 class HubSerializer(serializers.Serializer):

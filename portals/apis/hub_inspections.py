@@ -1,7 +1,7 @@
 """Hub API for inspections (public host, under /api/v1/hub/), mirroring the wizard for
 scanner apps: the form to fill for a received return, the submit, and the recorded
 inspection with the next physical action. Authentication and permission are the hub API's
-(`hubs.apis.HubApi`: HTTP Basic or a session, hub members only); only members of the hub
+(`hubs.apis.base.HubApi`: a session or HTTP Basic, hub members only); only members of the hub
 holding the return see it (404 for anyone else). `X-Hub` (or `?hub=`) says which of the
 member's hubs is acting — by default the return's own — and it must be the return's hub
 (`wrong_hub` otherwise).
@@ -18,26 +18,24 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from closo.actors import Actor
-from hubs.selectors.members import hub_for_member
+from hubs.apis.base import HubApi
 from inspections.engine import GRADE_LABELS
 from inspections.models import Grade, Inspection
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services.inspections import inspection_submit
-from portals.apis.hub import HUB_PARAMETER, HubApi
+from portals.apis.hub import HUB_PARAMETER
 from portals.selectors.hub_access import hub_photo_url, hub_return
 
 # The grades an inspector may lower the computed grade to: every grade but Like New.
 LOWER_GRADES = [grade for grade in Grade.values if grade != Grade.LIKE_NEW]
 
 
-def _acting_hub(request, ctx):
+def _acting_hub(view: HubApi, request, ctx):
     """The hub the caller acts for: the one named by `X-Hub` / `?hub=` (404 unless they are
     a member of it), else the hub holding the return."""
-    chosen = request.headers.get("X-Hub") or request.query_params.get("hub")
-    if chosen in (None, ""):
+    if view.chosen_hub_id(request) is None:
         return ctx.hub
-    hub, _ = hub_for_member(user=request.user, hub_id=chosen)
-    return hub
+    return view.chosen_member(request).hub
 
 
 class PhotoTakenOutput(serializers.Serializer):
@@ -244,7 +242,7 @@ class HubInspectionApi(HubApi):
             data = serializer.validated_data
             inspection_submit(
                 item=ctx.item,
-                hub=_acting_hub(request, ctx),
+                hub=_acting_hub(self, request, ctx),
                 inspector=request.user,
                 started_at=data.get("started_at"),
                 answers=data["answers"],

@@ -1,14 +1,15 @@
+"""The photo endpoints of the hub side (public host): a return's photos at its hub (list,
+upload), and a photo's renditions for the hub that took it and for staff."""
+
 from __future__ import annotations
 
-from django_tenants.utils import schema_context
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from closo.actors import Actor
+from hubs.apis.base import HubApi
 from inspections import imaging
 from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
 from inspections.models import InspectionPhoto
@@ -18,21 +19,10 @@ from portals.apis.hub import HUB_PARAMETER
 from portals.selectors import hub_access as hub_access_selectors
 
 
-class HubEndpoint(APIView):
-    """Public-host endpoints of hub members: a session (the portal) or HTTP Basic (scanner
-    apps). Session first, so a browser is never asked for Basic credentials."""
+class HubReturnPhotosApi(HubApi):
+    """A return's inspection photos at the hub holding it: list, or upload one. Mounted in
+    the hub API and for the portal's inspection wizard (same view, same rules)."""
 
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
-
-
-def _hub_choice(request) -> str | None:
-    return request.headers.get("X-Hub") or request.query_params.get("hub")
-
-
-class HubReturnPhotosApi(HubEndpoint):
-    """A return's inspection photos at the hub holding it: list, or upload one."""
-
-    permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
@@ -90,6 +80,11 @@ class HubReturnPhotosApi(HubEndpoint):
                 raise imaging.too_large(length)
         super().initial(request, *args, **kwargs)
 
+    def _return(self, request, brand_slug: str, pk: int):
+        return hub_access_selectors.hub_return(
+            user=request.user, brand_slug=brand_slug, pk=pk, hub_id=self.chosen_hub_id(request)
+        )
+
     @extend_schema(
         operation_id="hub_return_photos",
         parameters=[HUB_PARAMETER],
@@ -99,10 +94,10 @@ class HubReturnPhotosApi(HubEndpoint):
         ),
     )
     def get(self, request, brand_slug: str, pk: int):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
-            data = self.OutputSerializer(photo_selectors.photos_of(item=item), many=True, context={"brand": brand}).data
+        with self._return(request, brand_slug, pk) as found:
+            data = self.OutputSerializer(
+                photo_selectors.photos_of(item=found.item), many=True, context={"brand": found.brand}
+            ).data
         return Response({"count": len(data), "results": data})
 
     @extend_schema(
@@ -112,31 +107,28 @@ class HubReturnPhotosApi(HubEndpoint):
         responses={201: OutputSerializer},
     )
     def post(self, request, brand_slug: str, pk: int):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            item = hub_access_selectors.hub_return_get(user=request.user, pk=pk, hub_id=_hub_choice(request))
+        with self._return(request, brand_slug, pk) as found:
             serializer = self.InputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             photo = photos.photo_upload(
-                item=item,
+                item=found.item,
                 slot=serializer.validated_data["slot"],
                 upload=serializer.validated_data["file"],
-                hub=item.hub,
+                hub=found.hub,
                 actor=Actor.from_request(request),
             )
-            data = self.OutputSerializer(photo, context={"brand": brand}).data
+            data = self.OutputSerializer(photo, context={"brand": found.brand}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})
 
 
-class HubPhotoApi(HubEndpoint):
+class HubPhotoApi(HubApi):
     """A rendition of a photo, for the hub that took it and for staff."""
 
-    permission_classes = [permissions.AllowAny]  # who may see it is decided per photo: 404 otherwise
+    # Staff are no hub's members: who may see a photo is decided per photo (hub_photo), 404 otherwise.
+    permission_classes = [permissions.AllowAny]
     content_negotiation_class = _AnyAccept
 
     @extend_schema(exclude=True)
     def get(self, request, brand_slug: str, pk: int, rendition: str):
-        brand = hub_access_selectors.hub_brand_get(slug=brand_slug)
-        with schema_context(brand.schema_name):
-            photo = hub_access_selectors.hub_photo_get(user=request.user, pk=pk)
+        with hub_access_selectors.hub_photo(user=request.user, brand_slug=brand_slug, pk=pk) as photo:
             return _serve(photo, rendition)

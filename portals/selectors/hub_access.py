@@ -1,3 +1,10 @@
+"""The hub-side access rule, in one place: what a hub member may open of a brand's data
+on the public host. Pages, the hub API and the photo endpoints all go through it.
+
+A brand is reachable from the hub side only while it is active; a return only at one of
+the user's hubs (the return's `hub`); a photo only by the hub that took it, or by staff.
+Everything else is the same 404, so a guessed URL reveals nothing."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -24,23 +31,35 @@ class HubReturn:
     brand: Brand
     hub: Hub
     member: HubMember
-    item: object  # fulfillment.ReturnItem
+    item: ReturnItem
+
+
+def _memberships(user, hub_id=None) -> dict[int, HubMember]:
+    """`user`'s memberships by hub id (only the one of `hub_id` if given: it must be theirs)."""
+    if not user.is_authenticated:
+        return {}
+    members = {member.hub_id: member for member in hub_memberships(user=user)}
+    if hub_id not in (None, ""):
+        members = {pk: member for pk, member in members.items() if str(pk) == str(hub_id)}
+    return members
+
+
+def _hub_side_brand(slug: str) -> Brand | None:
+    """An active brand by slug, as the hub side names it (never the public tenant)."""
+    return Brand.objects.filter(slug=slug, is_active=True).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
 
 
 @contextmanager
-def hub_return(*, user, brand_slug: str, pk: int) -> Iterator[HubReturn]:
+def hub_return(*, user, brand_slug: str, pk: int, hub_id=None) -> Iterator[HubReturn]:
     """Open return `pk` of the brand `brand_slug` for a hub member, inside the brand's
     schema (the connection stays there for the block: evaluate every QuerySet inside it).
-    404 unless the brand is active and the return is on the hub route to one of `user`'s
+    `hub_id` (a header or query choice) narrows it to that one of the member's hubs. 404
+    unless the brand is active and the return is on the hub route to one of `user`'s
     hubs — the same answer for "no such brand", "no such return" and "another hub's
-    return", so a guessed URL reveals nothing."""
-    from fulfillment.models import ReturnItem
-
-    members = {m.hub_id: m for m in hub_memberships(user=user)} if user.is_authenticated else {}
-    brand = (
-        Brand.objects.filter(slug=brand_slug, is_active=True).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
-    )
-    if not members or brand is None:
+    return"."""
+    members = _memberships(user, hub_id)
+    brand = _hub_side_brand(brand_slug) if members else None
+    if brand is None:
         raise Http404("No such return at your hub.")
     with schema_context(brand.schema_name):
         item = ReturnItem.objects.select_related("sku").filter(pk=pk, hub_id__in=list(members)).first()
@@ -51,42 +70,24 @@ def hub_return(*, user, brand_slug: str, pk: int) -> Iterator[HubReturn]:
         yield HubReturn(brand=brand, hub=member.hub, member=member, item=item)
 
 
-def hub_brand_get(*, slug: str) -> Brand:
-    """An active brand by slug for hub pages on the public host, or 404."""
-    brand = Brand.objects.filter(slug=slug, is_active=True).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+@contextmanager
+def hub_photo(*, user, brand_slug: str, pk: int) -> Iterator[InspectionPhoto]:
+    """Open photo `pk` of the brand `brand_slug` on the hub side, inside the brand's schema:
+    for the hub that took it (a member of it), or for staff. The same brand rule and the
+    same 404 as `hub_return`."""
+    staff = user.is_authenticated and user.is_staff
+    members = _memberships(user)
+    brand = _hub_side_brand(brand_slug) if staff or members else None
     if brand is None:
-        raise Http404("No such brand.")
-    return brand
-
-
-def _member_hub_ids(user, hub_id=None) -> list[int]:
-    """The hubs `user` works at (only `hub_id` if given: it must be one of them)."""
-    if not user.is_authenticated:
-        return []
-    ids = list(HubMember.objects.filter(user=user).values_list("hub_id", flat=True))
-    if hub_id not in (None, ""):
-        ids = [pk for pk in ids if str(pk) == str(hub_id)]
-    return ids
-
-
-def hub_return_get(*, user, pk: int, hub_id=None) -> ReturnItem:
-    """A return of the current brand schema held by one of `user`'s hubs (`hub_id` picks
-    one), or 404: another hub's item is indistinguishable from none."""
-    item = (
-        ReturnItem.objects.select_related("sku", "hub").filter(pk=pk, hub_id__in=_member_hub_ids(user, hub_id)).first()
-    )
-    if item is None:
-        raise Http404("No such return at your hub.")
-    return item
-
-
-def hub_photo_get(*, user, pk: int) -> InspectionPhoto:
-    """A photo of the current brand schema that `user` may see on the hub side: taken by
-    one of their hubs, or any photo for staff. 404 otherwise."""
-    photo = InspectionPhoto.objects.filter(pk=pk).first()
-    if photo is None or not ((user.is_authenticated and user.is_staff) or photo.hub_id in _member_hub_ids(user)):
         raise Http404("No such photo.")
-    return photo
+    with schema_context(brand.schema_name):
+        photos = InspectionPhoto.objects.filter(pk=pk)
+        if not staff:
+            photos = photos.filter(hub_id__in=list(members))
+        photo = photos.first()
+        if photo is None:
+            raise Http404("No such photo.")
+        yield photo
 
 
 def hub_photo_url(*, brand: Brand, photo: InspectionPhoto, rendition: str) -> str:

@@ -8,7 +8,7 @@ from closo.models import User
 from hubs.models import Hub, HubEvent, HubStatus
 from hubs.services import registry as hub_services
 from tests.conftest import EMAILS, run_concurrently
-from tests.factories import applied_hub
+from tests.factories import applied_hub, as_staff
 
 
 def test_two_onboardings_racing_for_one_slug_make_one_brand(committed):
@@ -41,7 +41,7 @@ def test_two_staff_suspending_one_hub_at_once_record_one_change(committed):
     Hub.objects.filter(pk=hub.pk).update(status=HubStatus.ACTIVE)
 
     results = run_concurrently(
-        lambda i: hub_services.hub_set_status(hub=hub, status=HubStatus.SUSPENDED, actor=stan, reason=f"r{i}")
+        lambda i: hub_services.hub_set_status(hub=hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason=f"r{i}")
     )
     assert sum(isinstance(r, Hub) for r in results) == 1, results
     assert sum(isinstance(r, InvalidTransition) for r in results) == 1

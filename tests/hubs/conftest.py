@@ -11,16 +11,17 @@ from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as return_services
 from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
-from tests.factories import PASSWORD, applied_hub
+from tests.factories import PASSWORD, applied_hub, as_staff
 
 SYSTEM = Actor.system("tests")
 
 
 def activate(hub: Hub, staff: User) -> Hub:
+    staff_actor = as_staff(staff)
     for check in hub_services.VETTING_CHECKS:
-        hub_services.hub_record_check(hub=hub, check=check, actor=staff)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff)
-    return hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff)
+        hub_services.hub_record_check(hub=hub, check=check, actor=staff_actor)
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff_actor)
+    return hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff_actor)
 
 
 @pytest.fixture

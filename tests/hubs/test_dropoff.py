@@ -8,17 +8,18 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from closo.actors import Actor
+from closo.exceptions import InvalidTransition
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import post_json, run_concurrently
-from tests.factories import applied_hub, make_return
+from tests.factories import applied_hub, as_staff, make_return
 from tests.hubs.conftest import SYSTEM
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")
@@ -60,36 +61,45 @@ def test_a_colliding_code_is_drawn_again(brand_a, brand_b, in_brand, sku_a, sku_
     item = route(brand_a, in_brand, active_hub, rma="A-1")
     assert item.dropoff_code == "HJKM2345"
     assert HubTask.objects.filter(code=taken).count() == 1
+    # The failed draws left nothing behind: one routed event, one task, for the code kept.
+    with in_brand(brand_a):
+        assert list(Event.objects.filter(return_item_id=item.pk).values_list("kind", flat=True)) == [
+            "created",
+            "routed",
+        ]
+        assert ReturnItem.objects.get(pk=item.pk).dropoff_code == "HJKM2345"
+    assert list(HubTask.objects.filter(brand=brand_a).values_list("code", flat=True)) == ["HJKM2345"]
 
 
-def test_a_code_taken_in_a_race_is_drawn_again(brand_a, in_brand, sku_a, active_hub, route, monkeypatch):
+def test_a_code_this_brand_holds_is_drawn_again(brand_a, in_brand, sku_a, active_hub, route, monkeypatch):
+    """No existence check runs first: the return's own unique index refuses the code."""
     first = route(brand_a, in_brand, active_hub, rma="A-1")
-    # The existence checks miss it (a concurrent assignment not yet committed); the unique index does not.
     draws = iter([first.dropoff_code, "HJKM2345"])
     monkeypatch.setattr(services, "dropoff_code_new", lambda: next(draws))
-    real_filter = HubTask.objects.filter
-    monkeypatch.setattr(
-        HubTask.objects, "filter", lambda **kw: real_filter(**kw) if "code" not in kw else real_filter(pk=0)
-    )
-    real_returns = ReturnItem.objects.filter
-    calls = []
-
-    def returns_filter(*args, **kw):
-        if "dropoff_code" in kw and not calls:
-            calls.append(kw)
-            return real_returns(pk=0)
-        return real_returns(*args, **kw)
-
-    monkeypatch.setattr(ReturnItem.objects, "filter", returns_filter)
     second = route(brand_a, in_brand, active_hub, rma="A-2")
     assert second.dropoff_code == "HJKM2345"
+
+
+def test_a_code_is_unique_across_brands_in_the_database(brand_a, brand_b, active_hub):
+    def task(brand, return_item_id, code, kind="dropoff"):
+        return HubTask.objects.create(
+            hub=active_hub, brand=brand, kind=kind, return_item_id=return_item_id, code=code, title="t", reference="r"
+        )
+
+    task(brand_a, 1, "HJKM2345")
+    with pytest.raises(IntegrityError, match="hubtask_code_unique"), transaction.atomic():
+        task(brand_b, 1, "HJKM2345")
+    # Tasks without a code (every stage after the drop-off) are not constrained.
+    task(brand_a, 1, "", kind="inspect")
+    task(brand_b, 1, "", kind="inspect")
+    assert HubTask.objects.filter(code="").count() == 2
 
 
 @pytest.mark.parametrize("status", [HubStatus.SUSPENDED, HubStatus.APPLIED])
 def test_only_an_active_hub_can_be_assigned(brand_a, in_brand, sku_a, active_hub, stan, status):
     hub = active_hub
     if status == HubStatus.SUSPENDED:
-        hub_services.hub_set_status(hub=hub, status=status, actor=stan, reason="Audit")
+        hub_services.hub_set_status(hub=hub, status=status, actor=as_staff(stan), reason="Audit")
     else:
         hub = applied_hub("New Porch", zip_code="78702")
     item = make_return(brand_a, in_brand, sku_code="WB-15")
@@ -131,7 +141,7 @@ def test_a_routed_return_cannot_be_assigned_again(brand_a, in_brand, sku_a, acti
 
 
 def test_create_with_a_hub_that_cannot_take_it_leaves_no_return(brand_a, in_brand, sku_a, active_hub, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     with in_brand(brand_a):
         with pytest.raises(services.HubNotActive):
             services.return_create(
@@ -213,7 +223,7 @@ def test_another_hubs_code_is_refused_without_naming_that_hub(brand_a, in_brand,
 
 def test_a_suspended_hub_cannot_receive(brand_a, in_brand, sku_a, active_hub, route, stan):
     item = route(brand_a, in_brand, active_hub)
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     stale = active_hub  # as the caller read it, still "active"
     stale.status = HubStatus.ACTIVE
     with pytest.raises(services.HubNotActive) as refused:
@@ -230,7 +240,7 @@ def test_checks_run_in_order_used_before_expired_before_wrong_hub_before_inactiv
     expired = route(brand_a, in_brand, other_hub, rma="R-expired")
     HubTask.objects.filter(code=expired.dropoff_code).update(due_at=timezone.now() - timedelta(days=2))
     theirs = route(brand_a, in_brand, other_hub, rma="R-theirs")
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     # Eastside is suspended and none of these codes is its own: each gets its own first failure.
     for code, error in [
         (used.dropoff_code, services.CodeUsed),
@@ -320,6 +330,113 @@ def test_a_cancel_racing_a_receipt_ends_in_one_of_them_without_a_deadlock(commit
             assert status == "cancelled"
             assert isinstance(received, services.CodeCancelled), received
             assert tasks == {"dropoff": "cancelled"}
+
+
+@pytest.mark.parametrize("first", ["receive", "cancel"])
+def test_a_receipt_and_a_cancel_each_holding_a_first_lock_still_finish(committed, first):
+    """Forced interleaving (FirstLocksHeld): `first` takes its first row lock, then the other
+    flow starts, and each is held before its second lock until the other holds one or
+    waits. Both lock the drop-off task, then the return, so the second waits at the task:
+    the first wins, the second is refused for what the first did, none deadlocks."""
+    from brands.models import Brand
+    from hubs.models import Hub
+    from tests.conftest import FirstLocksHeld
+
+    brand = Brand.objects.get(slug="acme")
+    hub = Hub.objects.get(name="Eastside Porch")
+    with schema_context(brand.schema_name):
+        sku = Sku.objects.create(code="RACE-3", title="Race blanket", price=10)
+        item = services.return_create(rma_ref="RACE-3", sku_code="RACE-3", customer_zip="78702", hub=hub, actor=SYSTEM)
+
+    def cleanup():
+        HubTask.objects.filter(brand=brand, return_item_id=item.pk).delete()
+        with schema_context(brand.schema_name):
+            Event.objects.filter(return_item_id=item.pk).delete()
+            ReturnItem.objects.filter(pk=item.pk).delete()
+            sku.delete()
+
+    committed.append(cleanup)
+    held = FirstLocksHeld("hubs_hubtask", "fulfillment_returnitem")
+    flows = ["receive", "cancel"] if first == "receive" else ["cancel", "receive"]
+
+    def act(i):
+        if i == 1:
+            assert held.holding[0].wait(10), "the first flow never took its first lock"
+        with held.thread(i):
+            if flows[i] == "receive":
+                return receive(item.dropoff_code, hub)
+            with schema_context(brand.schema_name):
+                return services.return_cancel(item=item, reason="Race", actor=SYSTEM)
+
+    results = dict(zip(flows, run_concurrently(act, n=2), strict=True))
+
+    assert held.waited == [1]  # the second flow waited at the task
+    with schema_context(brand.schema_name):
+        status = ReturnItem.objects.get(pk=item.pk).status
+    tasks = dict(HubTask.objects.filter(brand=brand, return_item_id=item.pk).values_list("kind", "status"))
+    if first == "receive":
+        assert isinstance(results["receive"], tuple), results
+        assert isinstance(results["cancel"], InvalidTransition), results
+        assert (status, tasks) == ("dropped_off", {"dropoff": "done", "inspect": "open"})
+    else:
+        assert isinstance(results["cancel"], ReturnItem), results
+        assert isinstance(results["receive"], services.CodeCancelled), results
+        assert (status, tasks) == ("cancelled", {"dropoff": "cancelled"})
+
+
+def test_two_brands_drawing_one_code_at_once_keep_it_unique(committed, monkeypatch):
+    """Both assignments draw the same code and get past the draw before either commits (a
+    barrier just before the task insert): the first commits with it, the second waits on
+    the index, fails, and draws again. Without the unique index both would keep it."""
+    import threading
+
+    from brands.models import Brand
+    from hubs.models import Hub
+
+    brands = [Brand.objects.get(slug="acme"), Brand.objects.get(slug="bolt")]
+    hub = Hub.objects.get(name="Eastside Porch")
+    items, skus = [], []
+    for n, brand in enumerate(brands):
+        with schema_context(brand.schema_name):
+            skus.append(Sku.objects.create(code=f"RACE-C{n}", title="Race blanket", price=10))
+            items.append(
+                services.return_create(rma_ref=f"RACE-C{n}", sku_code=f"RACE-C{n}", customer_zip="78702", actor=SYSTEM)
+            )
+
+    def cleanup():
+        for brand, item, sku in zip(brands, items, skus, strict=True):
+            HubTask.objects.filter(brand=brand, return_item_id=item.pk).delete()
+            with schema_context(brand.schema_name):
+                Event.objects.filter(return_item_id=item.pk).delete()
+                ReturnItem.objects.filter(pk=item.pk).delete()
+                sku.delete()
+
+    committed.append(cleanup)
+
+    local = threading.local()
+    monkeypatch.setattr(services, "dropoff_code_new", lambda: "HJKM2345" if not hasattr(local, "drawn") else "NPQR6789")
+    both_drew = threading.Barrier(2)
+    real_open = services.hub_task_open
+
+    def hub_task_open(**kwargs):
+        if not hasattr(local, "drawn"):
+            local.drawn = True
+            both_drew.wait(10)
+        return real_open(**kwargs)
+
+    monkeypatch.setattr(services, "hub_task_open", hub_task_open)
+
+    def assign(i):
+        with schema_context(brands[i].schema_name):
+            return services.return_assign_to_hub(item=items[i], hub=hub, actor=SYSTEM)
+
+    results = run_concurrently(assign, n=2)
+    assert all(isinstance(r, ReturnItem) for r in results), results
+    assert sorted(r.dropoff_code for r in results) == ["HJKM2345", "NPQR6789"]
+    assert HubTask.objects.filter(code="HJKM2345").count() == 1
+    for brand, item in zip(brands, results, strict=True):
+        task = HubTask.objects.get(brand=brand, return_item_id=item.pk)
+        assert task.code == item.dropoff_code
 
 
 # --- the whole path ---

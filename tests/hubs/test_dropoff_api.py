@@ -9,7 +9,7 @@ from fulfillment.models import ReturnItem, Sku
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import post_json
-from tests.factories import applied_hub, make_return
+from tests.factories import applied_hub, as_staff, make_return
 
 BODY = {"rma_ref": "RMA-1001", "sku": "WB-15", "customer_zip": "78702"}
 
@@ -60,7 +60,7 @@ def test_create_with_a_hub_that_cannot_take_it_is_refused_and_stores_nothing(
     elif case == "applied":
         hub_id = applied_hub("New Porch", zip_code="78702").pk
     elif case == "suspended":
-        hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+        hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     elif case == "far":
         body["customer_zip"] = "10001"
     elif case == "not_eligible":

@@ -16,7 +16,7 @@ from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
-from tests.factories import make_return
+from tests.factories import as_staff, make_return
 from tests.hubs.conftest import SYSTEM
 
 NEW = {"rma_ref": "RMA-50", "sku": "WB-15", "customer_zip": "78702", "customer_name": "Casey"}
@@ -68,7 +68,7 @@ def test_a_hub_that_does_not_serve_the_zip_is_a_form_error_and_nothing_is_create
 
 
 def test_a_suspended_hub_is_not_offered(as_alice, active_hub, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     assert "Eastside Porch" not in as_alice.get("/returns/new/").content.decode()
     response = as_alice.post("/returns/new/", {**NEW, "hub": active_hub.pk})
     assert "Select a valid choice" in response.content.decode()
@@ -179,7 +179,7 @@ def test_a_suspended_hub_gets_no_receive_form_and_a_post_is_refused(
     public, ivan, stan, brand_a, in_brand, sku_a, active_hub, route
 ):
     item = route(brand_a, in_brand, active_hub)
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     client = public(ivan)
     page = client.get("/hub/receive/").content.decode()
     assert "Eastside Porch is suspended: it cannot receive returns." in page and 'name="code"' not in page
@@ -243,7 +243,7 @@ def test_return_page_of_a_suspended_hub_offers_no_inspection(
 ):
     item = route(brand_a, in_brand, active_hub)
     services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=SYSTEM)
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     page = public(ivan).get(f"/hub/b/acme/returns/{item.pk}/").content.decode()
     assert "Inspect now" not in page and "it cannot inspect returns" in page
 

@@ -15,7 +15,7 @@ from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import EMAILS, post_json
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 from tests.hubs.conftest import SYSTEM
 
 
@@ -227,7 +227,7 @@ def test_receive_errors_have_their_code_and_change_nothing(
     elif setup == "expired":
         HubTask.objects.filter(code=typed).update(due_at=timezone.now() - timedelta(days=1))
     elif setup == "suspended":
-        hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+        hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     with in_brand(brand_a):
         before = (ReturnItem.objects.get(pk=item.pk).status, Event.objects.count())
     tasks_before = list(HubTask.objects.order_by("pk").values_list("kind", "status"))

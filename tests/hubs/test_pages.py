@@ -3,7 +3,7 @@ import pytest
 from closo.models import User
 from hubs.models import Hub, HubKind, HubStatus
 from hubs.services import registry as services
-from tests.factories import applied_hub
+from tests.factories import applied_hub, as_staff
 
 APPLICATION = {
     "name": "Zilker Porch",
@@ -104,7 +104,7 @@ def test_member_of_one_hub_cannot_open_another_by_id(public, ivan, stan):
 
 
 def test_suspended_hub_portal_says_so(public, ivan, stan, active_hub):
-    services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     response = public(ivan).get("/hub/")
     assert b"Suspended" in response.content
     assert b"cannot receive or inspect" in response.content
@@ -147,3 +147,24 @@ def test_staff_list_query_count_is_flat(public, stan, django_assert_max_num_quer
         applied_hub(f"Hub {i}")
     with django_assert_max_num_queries(8):
         assert b"Hub 29" in client.get("/staff/hubs/").content
+
+
+def test_an_admin_action_changes_status_through_the_machine_as_staff(public, active_hub):
+    root = User.objects.create_superuser("root@closo.test", "a-long-passphrase-9")
+    response = public(root).post(
+        "/admin/hubs/hub/", {"action": "make_suspended", "_selected_action": [active_hub.pk]}, follow=True
+    )
+    assert b"Eastside Porch: suspend." in response.content
+    active_hub.refresh_from_db()
+    assert active_hub.status == HubStatus.SUSPENDED
+    event = active_hub.events.first()
+    assert (event.from_status, event.to_status, event.actor, event.detail) == (
+        "active",
+        "suspended",
+        root,
+        "Changed in admin",
+    )
+    refused = public(root).post(
+        "/admin/hubs/hub/", {"action": "make_vetted", "_selected_action": [active_hub.pk]}, follow=True
+    )
+    assert b"A hub that is suspended cannot become vetted." in refused.content

@@ -15,6 +15,7 @@ from hubs.models import HubTask
 from hubs.selectors import queue as hub_queue_module
 from hubs.selectors.queue import hub_queue
 from hubs.services.tasks import hub_task_close, hub_task_open
+from tests.factories import as_staff
 from tests.hubs.conftest import SYSTEM
 
 
@@ -174,7 +175,7 @@ def test_a_suspended_hub_still_sees_its_items_but_cannot_receive(public, ivan, s
     from hubs.services import registry as hub_services
 
     HubTask.objects.bulk_create([task(active_hub, brand_a, "shelf", "RMA-SHELF")])
-    hub_services.hub_set_status(hub=active_hub, status="suspended", actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status="suspended", actor=as_staff(stan), reason="Audit")
     page = public(ivan).get("/hub/").content.decode()
     assert "cannot receive or inspect" in page
     assert "RMA-SHELF" in page

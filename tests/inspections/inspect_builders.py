@@ -14,7 +14,7 @@ from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
 from inspections.models import Grade, InspectionPhoto, StandardVersion
 from inspections.services import standards as standard_services
-from tests.factories import PASSWORD, applied_hub
+from tests.factories import PASSWORD, applied_hub, as_staff
 
 SYSTEM = Actor.system("tests")
 SKU_CODE = "WB-INSPECT"
@@ -109,9 +109,9 @@ def other_active_hub(staff: User, *, name: str = "Westside Stoop", email: str = 
     """A second active hub serving the same ZIPs (78703), with its own inspector."""
     hub = applied_hub(name, zip_code="78703")
     for check in hub_services.VETTING_CHECKS:
-        hub_services.hub_record_check(hub=hub, check=check, actor=staff)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff)
+        hub_services.hub_record_check(hub=hub, check=check, actor=as_staff(staff))
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=as_staff(staff))
+    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=as_staff(staff))
     inspector = User.objects.create_user(email, PASSWORD)
     hub_services.hub_member_add(hub=hub, user=inspector, role=HubRole.INSPECTOR)
     return hub, inspector

@@ -22,7 +22,7 @@ from closo.storage import file_storage_from_env
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
 from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
-from tests.factories import applied_hub
+from tests.factories import applied_hub, as_staff
 from tests.inspections.conftest import make_standard
 
 GPS_IFD = 0x8825  # 34853
@@ -242,9 +242,9 @@ def active_hub_for(user, stan, name="West Porch") -> Hub:
     """Another active hub, with `user` as its inspector."""
     hub = applied_hub(name, zip_code="78745")
     for check in hub_services.VETTING_CHECKS:
-        hub_services.hub_record_check(hub=hub, check=check, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=stan)
-    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=stan)
+        hub_services.hub_record_check(hub=hub, check=check, actor=as_staff(stan))
+    hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=as_staff(stan))
+    hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=as_staff(stan))
     hub_services.hub_member_add(hub=hub, user=user, role=HubRole.INSPECTOR)
     return Hub.objects.get(pk=hub.pk)
 

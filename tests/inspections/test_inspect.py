@@ -20,6 +20,7 @@ from inspections.models import Audit, Grade, Inspection, InspectionPhoto
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services import inspections as inspect
 from inspections.services.inspections import inspection_submit
+from tests.factories import as_staff
 from tests.inspections.inspect_builders import (
     ALL_PASS,
     CHECKS,
@@ -292,7 +293,7 @@ def test_an_optional_check_may_be_skipped(brand_a, alice, active_hub, ivan, in_b
 
 
 def test_a_suspended_hub_cannot_inspect(brand_a, photographed, active_hub, ivan, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
 
     with pytest.raises(inspect.HubNotActive) as refused:
         submit(brand_a, photographed, active_hub, ivan)

@@ -14,7 +14,7 @@ from hubs.models import HubRole, HubStatus
 from hubs.services import registry as hub_services
 from inspections.models import Inspection
 from tests.conftest import post_json
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 from tests.inspections.inspect_builders import (
     ALL_PASS,
     CHECKS,
@@ -122,7 +122,7 @@ def test_answers_must_be_an_object_of_booleans(ivan_api, photographed):
 
 
 def test_a_suspended_hub_is_refused(ivan_api, photographed, active_hub, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
 
     assert error_of(post_json(ivan_api, inspection_url(photographed), {"answers": ALL_PASS})) == (409, "hub_not_active")
 

@@ -20,6 +20,7 @@ from hubs.services import registry as hub_services
 from inspections.models import Inspection, InspectionPhoto
 from inspections.services.inspections import inspection_submit
 from portals.views.hub_inspect import started_token
+from tests.factories import as_staff
 from tests.inspections.inspect_builders import (
     ALL_PASS,
     CHECKS,
@@ -180,7 +181,7 @@ def test_without_the_script_the_photos_travel_with_the_form(ivan_client, brand_a
 
 
 def test_a_suspended_hub_sees_why_it_cannot_inspect(ivan_client, brand_a, photographed, version, active_hub, stan):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit")
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
 
     page = ivan_client.get(wizard_url(photographed))
     submitted = ivan_client.post(wizard_url(photographed), form_data(version))

@@ -196,16 +196,25 @@ def test_guessed_file_urls_are_not_routed(host_client, public_host, brand_a, iva
 # --- the return's photo list and upload, from the attacker's side ---
 
 
-@pytest.mark.parametrize("who", ["wendy", "bob", "olga", "alice", "stan"])
+@pytest.mark.parametrize(
+    "who, refusal",
+    [
+        ("wendy", (404, "not_found")),  # another hub's inspector: the return is not there
+        ("bob", (403, "permission_denied")),  # no hub at all: refused as by every hub endpoint
+        ("olga", (403, "permission_denied")),
+        ("alice", (403, "permission_denied")),
+        ("stan", (403, "permission_denied")),
+    ],
+)
 @pytest.mark.parametrize("path", [upload_path, api_upload_path], ids=["page", "api"])
 def test_only_the_items_hub_lists_or_uploads_its_photos(
-    request, host_client, public_host, brand_a, in_brand, item, photo, who, path
+    request, host_client, public_host, brand_a, in_brand, item, photo, who, refusal, path
 ):
     client = host_client(public_host, request.getfixturevalue(who))
-    assert client.get(path(brand_a, item)).status_code == 404
+    listing = client.get(path(brand_a, item))
+    assert (listing.status_code, listing.json()["error"]["code"]) == refusal
     response = client.post(path(brand_a, item), {"slot": "back", "file": as_upload(jpeg_bytes())})
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert (response.status_code, response.json()["error"]["code"]) == refusal
     with in_brand(brand_a):
         assert list(InspectionPhoto.objects.values_list("slot", flat=True)) == ["front"]
 

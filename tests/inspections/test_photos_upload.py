@@ -14,7 +14,7 @@ from inspections.exceptions import NotThisHubsItem, UnknownSlot
 from inspections.models import InspectionPhoto
 from inspections.services import photos
 from inspections.services.photos import HubNotActive, NoStandard
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, as_staff
 from tests.inspections.photo_support import (
     active_hub_for,
     api_upload_path,
@@ -161,18 +161,32 @@ def test_a_scanner_app_uploads_with_basic_auth(host_client, public_host, ivan, b
 
 
 def test_wrong_basic_credentials_are_refused(host_client, public_host, ivan, brand_a, in_brand, item, media):
-    """403, not 401: session authentication comes first, so a browser is never prompted."""
+    """A client that sent Basic credentials is answered as a Basic client: 401 and the challenge."""
     client = host_client(public_host)
     response = post_photo(client, api_upload_path(brand_a, item), jpeg_bytes(), **basic(ivan.email, "wrong"))
-    assert response.status_code == 403
-    assert "WWW-Authenticate" not in response
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
     assert response.json()["error"]["code"] == "authentication_failed"
     assert nothing_stored(brand_a, in_brand, media)
 
 
-def test_anonymous_uploads_are_refused(host_client, public_host, brand_a, in_brand, item, media):
-    response = post_photo(host_client(public_host), upload_path(brand_a, item), jpeg_bytes())
+def test_anonymous_uploads_from_the_wizard_are_refused_without_a_password_prompt(
+    host_client, public_host, brand_a, in_brand, item, media
+):
+    """A browser (fetch metadata) whose session ended: 403, no Basic challenge to pop a dialog."""
+    response = post_photo(
+        host_client(public_host), upload_path(brand_a, item), jpeg_bytes(), HTTP_SEC_FETCH_MODE="cors"
+    )
     assert response.status_code == 403
+    assert "WWW-Authenticate" not in response
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert nothing_stored(brand_a, in_brand, media)
+
+
+def test_anonymous_uploads_from_a_scanner_are_challenged(host_client, public_host, brand_a, in_brand, item, media):
+    response = post_photo(host_client(public_host), api_upload_path(brand_a, item), jpeg_bytes())
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
     assert response.json()["error"]["code"] == "not_authenticated"
     assert nothing_stored(brand_a, in_brand, media)
 
@@ -254,7 +268,9 @@ def test_photos_are_taken_only_while_the_item_awaits_inspection(
 
 
 def test_a_suspended_hub_cannot_upload(ivan_client, brand_a, in_brand, item, active_hub, stan, media):
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=stan, reason="Audit failures")
+    hub_services.hub_set_status(
+        hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit failures"
+    )
     response = post_photo(ivan_client, upload_path(brand_a, item), jpeg_bytes())
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "hub_not_active"

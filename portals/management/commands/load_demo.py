@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import ApiKey, Brand, BrandRole
 from brands.services import brands as brand_services
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from fulfillment.models import Backorder, Channel, InboundSupply, RegionLimit, ReturnItem, Sku
 from fulfillment.services import backorders as backorder_services
@@ -179,6 +179,7 @@ class Command(BaseCommand):
         if not staff.is_superuser:
             staff.is_superuser = True
             staff.save(update_fields=["is_superuser"])
+        staff_actor = Actor.for_user(staff, party=Party.STAFF)
 
         brand = Brand.objects.filter(slug=DEMO_BRAND["slug"]).first()
         if brand is None:
@@ -220,9 +221,9 @@ class Command(BaseCommand):
                 opening_hours=hours,
             )
             for check in hub_services.VETTING_CHECKS:
-                hub_services.hub_record_check(hub=hub, check=check, actor=staff)
-            hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff)
-            hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff)
+                hub_services.hub_record_check(hub=hub, check=check, actor=staff_actor)
+            hub_services.hub_set_status(hub=hub, status=HubStatus.VETTED, actor=staff_actor)
+            hub_services.hub_set_status(hub=hub, status=HubStatus.ACTIVE, actor=staff_actor)
         eastside = Hub.objects.get(name="Eastside Porch")
         hub_services.hub_member_add(
             hub=eastside, user=_user(DEMO_INSPECTOR, name="Ines Inspector"), role=HubRole.INSPECTOR
