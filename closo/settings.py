@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "DispositionEnum": "inspections.models.Disposition",
         "StockUnitStatusEnum": "fulfillment.models.StockUnit.Status",
         "AuditVerdictEnum": "inspections.models.Audit.Verdict",
+        "EventKindEnum": "fulfillment.models.EventKind",
     },
 }
 

@@ -15,10 +15,6 @@ class RowError(DomainError):
     code = "invalid_row"
 
 
-class InvalidReturnTransition(Conflict):
-    code = "invalid_transition"
-
-
 class ReturnExists(Conflict):
     code = "return_exists"
 
@@ -29,10 +25,6 @@ class UnknownSku(DomainError):
 
 class InvalidZip(DomainError):
     code = "invalid_zip"
-
-
-class ReasonRequired(DomainError):
-    code = "reason_required"
 
 
 # Hub assignment: the brand (or the engine) picked a hub that cannot take this return.
@@ -105,11 +97,3 @@ class SupplyExists(Conflict):
 
 class InvalidSupply(DomainError):
     code = "invalid"
-
-
-class InvalidSupplyTransition(Conflict):
-    code = "invalid_transition"
-
-
-class UnitNotHeld(Conflict):
-    code = "unit_not_held"

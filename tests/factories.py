@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from fulfillment.models import ReturnItem, ReturnStatus, Sku
 from fulfillment.services import returns as return_services
@@ -14,6 +14,11 @@ from hubs.models import Hub, HubKind
 from hubs.services import registry as hub_services
 
 PASSWORD = "correct-horse-battery-staple"
+# Who acts in tests that need no person: Closo's automation, a brand's system, a hub's
+# (custody moves are the hub's alone: fulfillment.machines).
+SYSTEM = Actor.system("tests")
+BRAND = Actor(label="brand tests", party=Party.BRAND)
+HUB = Actor(label="hub tests", party=Party.HUB)
 
 
 def applied_hub(

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from closo.actors import Actor
 from fulfillment.models import Sku
@@ -24,6 +23,7 @@ from inspections.exceptions import (
     StandardExists,
     VersionPublished,
 )
+from inspections.machines import VERSIONS
 from inspections.models import (
     DEFAULT_DISPOSITIONS,
     ChecklistItem,
@@ -258,11 +258,9 @@ def version_publish(*, version: StandardVersion, actor: Actor, notes: str | None
     version.dispositions = _validated_dispositions(version.dispositions)
     if notes is not None:
         version.notes = _text(notes, "notes", 300, required=False)
-    version.status = StandardVersion.Status.PUBLISHED
-    version.published_at = timezone.now()
     version.published_by = actor.user
-    version.save(update_fields=["dispositions", "notes", "status", "published_at", "published_by"])
-    return version
+    version.save(update_fields=["dispositions", "notes", "published_by"])
+    return VERSIONS.transition(version, StandardVersion.Status.PUBLISHED, actor=actor)
 
 
 # --- checklist items and photo slots (drafts only) ---

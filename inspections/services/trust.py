@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from brands.models import Brand
 from closo.actors import Actor
+from fulfillment.models import EventKind
 from fulfillment.services.events import event_record
 from hubs.models import Hub
 from inspections.exceptions import AuditDecided, InvalidTrustSettings, InvalidVerdict, ReasonRequired
@@ -72,7 +73,7 @@ def audit_decide(*, audit: Audit, verdict: str, reason: str, actor: Actor) -> Au
     audit.verdict, audit.reason, audit.auditor, audit.decided_at = verdict, reason, actor.user, now
     event_record(
         subject=inspection.return_item,
-        kind="audited",
+        kind=EventKind.AUDITED,
         actor=actor,
         detail=(
             "Audit: agreed with the inspection." + (f" {reason}" if reason else "")

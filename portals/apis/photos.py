@@ -8,7 +8,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from inspections import imaging
 from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
 from inspections.models import InspectionPhoto
@@ -109,7 +109,7 @@ class HubReturnPhotosApi(HubEndpoint):
                 slot=serializer.validated_data["slot"],
                 upload=serializer.validated_data["file"],
                 hub=item.hub,
-                actor=Actor.from_request(request),
+                actor=Actor.from_request(request, party=Party.HUB),
             )
             data = self.OutputSerializer(photo, context={"brand": brand}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})

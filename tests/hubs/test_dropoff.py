@@ -12,20 +12,23 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
+from closo.statemachine import InvalidTransition
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import post_json, run_concurrently
-from tests.factories import applied_hub, make_return
+from tests.factories import HUB, applied_hub, make_return
 from tests.hubs.conftest import SYSTEM
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")
 
 
 def receive(code, hub, user=None):
-    return services.return_receive_dropoff(code=code, hub=hub, actor=Actor(user=user, label="hub") if user else SYSTEM)
+    return services.return_receive_dropoff(
+        code=code, hub=hub, actor=Actor(user=user, label="hub", party=Party.HUB) if user else HUB
+    )
 
 
 # --- assignment ---
@@ -125,7 +128,7 @@ def test_the_sku_must_be_eligible_for_local_returns(brand_a, in_brand, sku_a, ac
 
 def test_a_routed_return_cannot_be_assigned_again(brand_a, in_brand, sku_a, active_hub, other_hub, route):
     item = route(brand_a, in_brand, active_hub)
-    with in_brand(brand_a), pytest.raises(services.InvalidReturnTransition):
+    with in_brand(brand_a), pytest.raises(InvalidTransition):
         services.return_assign_to_hub(item=item, hub=other_hub, actor=SYSTEM)
     assert HubTask.objects.filter(return_item_id=item.pk).count() == 1
 
@@ -314,7 +317,7 @@ def test_a_cancel_racing_a_receipt_ends_in_one_of_them_without_a_deadlock(commit
         tasks = dict(HubTask.objects.filter(brand=brand, return_item_id=item.pk).values_list("kind", "status"))
         if status == "dropped_off":
             assert isinstance(received, tuple)
-            assert isinstance(cancelled, services.InvalidReturnTransition)
+            assert isinstance(cancelled, InvalidTransition)
             assert tasks == {"dropoff": "done", "inspect": "open"}
         else:
             assert status == "cancelled"

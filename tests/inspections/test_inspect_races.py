@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from fulfillment.models import Event, ReturnItem, Sku, StockUnit
 from hubs.models import Hub, HubTask
@@ -65,7 +65,7 @@ def test_a_concurrent_double_submit_stores_one_inspection(received):
                 inspector=ivan,
                 started_at=started,
                 answers=dict(ALL_PASS),
-                actor=Actor(user=ivan, label=ivan.email),
+                actor=Actor.for_user(ivan, party=Party.HUB),
             )
 
     results = run_concurrently(tap, n=2)

@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import ApiKey, Brand, BrandRole
 from brands.services import brands as brand_services
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from fulfillment.models import Backorder, Channel, InboundSupply, RegionLimit, ReturnItem, Sku
 from fulfillment.services import backorders as backorder_services
@@ -238,9 +238,9 @@ class Command(BaseCommand):
                 opening_hours="Daily 7–22",
             )
         with schema_context(brand.schema_name):
-            _load_workspace(
-                Actor(user=User.objects.get(email=DEMO_BRAND["admin_email"]), label=DEMO_BRAND["admin_email"])
-            )
+            # The loader is Closo's automation acting for the brand (SYSTEM), on its owner's behalf.
+            owner = User.objects.get(email=DEMO_BRAND["admin_email"])
+            _load_workspace(Actor(user=owner, label=f"demo loader ({owner.email})", party=Party.SYSTEM))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
 
