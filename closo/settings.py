@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "AuditVerdictEnum": "inspections.models.Audit.Verdict",
         "ConfigChangeAreaEnum": "fulfillment.models.ConfigChange.Area",
         "ConfigChangeActionEnum": "fulfillment.models.ConfigChange.Action",
+        "EventKindEnum": "fulfillment.models.EventKind",
     },
 }
 

@@ -397,16 +397,18 @@ class StateMachine:
                 f"A {self.noun} that is {self.label(source)} can become {self.label(to)} only by {who}.",
                 fields={"from_status": source, "to_status": to},
             )
-        self._check_changes(move, changes)
         detail = (detail or "").strip()
-        if self.events is None and (detail or event_data or at_hub is not None):
-            raise TypeError(f"The {self.noun} machine writes no events: pass no detail, event_data or at_hub.")
-        if task_args and not move.opens:
-            raise TypeError(f"{self.noun} {move.source} → {move.target} opens no task: pass no task_args.")
+        # A blank reason is the person's mistake (400), checked before the caller's bugs: a
+        # move may also store the reason in a field it takes (a backorder's cancel_reason).
         if move.needs_reason and not detail:
             raise ReasonRequired(
                 f"Say why the {self.noun} is {self.label(to)}.", fields={"reason": ["This field is required."]}
             )
+        self._check_changes(move, changes)
+        if self.events is None and (detail or event_data or at_hub is not None):
+            raise TypeError(f"The {self.noun} machine writes no events: pass no detail, event_data or at_hub.")
+        if task_args and not move.opens:
+            raise TypeError(f"{self.noun} {move.source} → {move.target} opens no task: pass no task_args.")
 
         sets = {name: value() if callable(value) else value for name, value in move.sets.items()}
         values = {**changes, **sets, self.field: to}

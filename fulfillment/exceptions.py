@@ -135,8 +135,3 @@ class DateInPast(DomainError):
 
 class SupplyExists(Conflict):
     code = "supply_exists"
-
-
-# Units held on hub shelves.
-class UnitNotHeld(Conflict):
-    code = "unit_not_held"

@@ -1,51 +1,179 @@
-"""The state machines of the fulfillment app: every allowed move of a return, in one table.
+"""The state machines of the fulfillment app: every allowed move of every stateful model,
+one table each (closo.statemachine). Services change a status only through
+`<MACHINE>.transition(...)`; the table says who may make each move (`by`), the event it
+records (EventKind) and the hub tasks it opens and closes (BRAND_ROW_TASKS).
 
-initiated ─→ routed (hub | warehouse) ─→ dropped_off ─→ inspected ─→ disposed
-    │            │  └─(warehouse route: the brand's warehouse received it)──→ disposed
-    └────────────┴─→ cancelled
+Parties: BRAND is the brand's people and systems (portal, API keys); HUB is a hub member
+in the hub portal or hub API; SYSTEM is Closo's own automation (matching, timers,
+workers, the demo loader). SYSTEM is allowed only where automation acts on its own;
+custody moves — what only a person holding the item can attest — are the hub's alone.
+
+Returns::
+
+    initiated ─→ routed (hub | warehouse) ─→ dropped_off ─→ inspected ─→ disposed
+        │            │  └─(warehouse route: the brand's warehouse received it)──→ disposed
+        └────────────┴─→ cancelled
+
+Backorders::
+
+    waiting ─→ allocated ─→ handed_off ─→ fulfilled
+       └──────────┴─→ cancelled | refunded
+
+Stock units::
+
+    held ─(approve)─→ available ─→ reserved ─→ handed_off
+      └─(reject)─→ to_warehouse ←─(hold timer)─┘    └─→ missing ←─ (available)
+
+Purchase orders: expected ─→ received | cancelled. Imports: pending ─→ running ─→ done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from django.utils import timezone
 
-from fulfillment.models import ReturnItem, ReturnStatus
+from closo.actors import Party
+from closo.statemachine import Move, StateMachine
+from fulfillment.models import (
+    Backorder,
+    BackorderStatus,
+    EventKind,
+    ImportJob,
+    InboundSupply,
+    ReturnItem,
+    ReturnStatus,
+    StockUnit,
+)
+from fulfillment.services.events import event_record
+from hubs.models import HubTask
+from hubs.services.tasks import BRAND_ROW_TASKS
+
+K = EventKind
+T = HubTask.Kind
+BRAND, HUB, SYSTEM = Party.BRAND, Party.HUB, Party.SYSTEM
 
 S = ReturnStatus
 Route = ReturnItem.Route
 Disposition = ReturnItem.Disposition
 
-
-@dataclass(frozen=True, eq=False)
-class Move:
-    """One allowed edge of the return state machine.
-
-    `route`: the route the return is on once moved (None: any, including none yet).
-    `takes`: the fields the caller must set with the move (e.g. the hub and drop-off code).
-    `sets`: the fields the move itself sets (the caller passes nothing for them).
-    `needs_reason`: the move's `detail` (the why) must not be blank."""
-
-    source: str
-    target: str
-    event: str
-    route: str | None = None
-    takes: frozenset[str] = frozenset()
-    sets: Mapping[str, str] = field(default_factory=dict)
-    needs_reason: bool = False
-
-
-# The whole state machine. Nothing leaves disposed or cancelled.
-MOVES: tuple[Move, ...] = (
-    Move(S.INITIATED, S.ROUTED, "routed", route=Route.WAREHOUSE, takes=frozenset({"route"})),
-    Move(S.INITIATED, S.ROUTED, "routed", route=Route.HUB, takes=frozenset({"route", "hub", "dropoff_code"})),
-    Move(S.INITIATED, S.CANCELLED, "cancelled", needs_reason=True),
-    Move(S.ROUTED, S.DROPPED_OFF, "dropped_off", route=Route.HUB),
-    Move(S.ROUTED, S.DISPOSED, "received", route=Route.WAREHOUSE, sets={"disposition": Disposition.TO_WAREHOUSE}),
-    Move(S.ROUTED, S.CANCELLED, "cancelled", needs_reason=True),
-    Move(S.DROPPED_OFF, S.INSPECTED, "inspected", route=Route.HUB),
-    Move(S.INSPECTED, S.DISPOSED, "disposed", route=Route.HUB, takes=frozenset({"disposition"})),
+RETURNS = StateMachine(
+    model=ReturnItem,
+    noun="return",
+    status_labels=ReturnStatus,
+    event_kinds=EventKind,
+    events=event_record,
+    tasks=BRAND_ROW_TASKS,
+    moves=(
+        # Routing and cancelling are the brand's decisions; SYSTEM too, because the
+        # fulfillment engine routes new returns and a returns platform's webhook cancels.
+        Move(S.INITIATED, S.ROUTED, K.ROUTED, by={BRAND, SYSTEM}, when={"route": Route.WAREHOUSE}, takes={"route"}),
+        Move(
+            S.INITIATED,
+            S.ROUTED,
+            K.ROUTED,
+            by={BRAND, SYSTEM},
+            when={"route": Route.HUB},
+            takes={"route", "hub", "dropoff_code"},
+            opens=(T.DROPOFF,),
+        ),
+        Move(S.INITIATED, S.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True),
+        Move(S.ROUTED, S.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, cancels=(T.DROPOFF,)),
+        # The brand's own warehouse says it arrived (its WMS acts through a brand API key).
+        Move(
+            S.ROUTED,
+            S.DISPOSED,
+            K.RECEIVED,
+            by={BRAND},
+            when={"route": Route.WAREHOUSE},
+            sets={"disposition": Disposition.TO_WAREHOUSE},
+        ),
+        # Custody at a hub: only the hub that holds the item can say it took it, inspected
+        # it and where it goes (the grade's disposition, at the inspection's submit).
+        Move(
+            S.ROUTED,
+            S.DROPPED_OFF,
+            K.DROPPED_OFF,
+            by={HUB},
+            when={"route": Route.HUB},
+            closes=(T.DROPOFF,),
+            opens=(T.INSPECT,),
+        ),
+        Move(S.DROPPED_OFF, S.INSPECTED, K.INSPECTED, by={HUB}, when={"route": Route.HUB}, closes=(T.INSPECT,)),
+        Move(S.INSPECTED, S.DISPOSED, K.DISPOSED, by={HUB}, when={"route": Route.HUB}, takes={"disposition"}),
+    ),
 )
 
+B = BackorderStatus
 
-TERMINAL = frozenset({S.DISPOSED, S.CANCELLED})
+BACKORDERS = StateMachine(
+    model=Backorder,
+    noun="backorder",
+    status_labels=BackorderStatus,
+    event_kinds=EventKind,
+    events=event_record,
+    moves=(
+        # Matching allocates (SYSTEM), or the brand does by hand; the hub hands the unit
+        # over; the brand's store (or Closo, on the customer's confirmation) closes it.
+        Move(B.WAITING, B.ALLOCATED, K.ALLOCATED, by={BRAND, SYSTEM}, takes={"fill_source"}),
+        Move(B.ALLOCATED, B.HANDED_OFF, K.HANDED_OFF, by={HUB}),
+        Move(B.HANDED_OFF, B.FULFILLED, K.FULFILLED, by={BRAND, SYSTEM}),
+        # A cancel or refund comes from the brand or its store's webhooks, never a hub.
+        Move(B.WAITING, B.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, takes={"cancel_reason"}),
+        Move(B.ALLOCATED, B.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, takes={"cancel_reason"}),
+        Move(B.WAITING, B.REFUNDED, K.REFUNDED, by={BRAND, SYSTEM}),
+        Move(B.ALLOCATED, B.REFUNDED, K.REFUNDED, by={BRAND, SYSTEM}),
+    ),
+)
+
+P = InboundSupply.Status
+
+SUPPLY = StateMachine(
+    model=InboundSupply,
+    noun="purchase order",
+    status_labels=InboundSupply.Status,
+    event_kinds=EventKind,
+    events=event_record,
+    moves=(
+        # Receipt may come from the brand's WMS sync (SYSTEM); a cancel is a person's call.
+        Move(P.EXPECTED, P.RECEIVED, K.RECEIVED, by={BRAND, SYSTEM}, sets={"received_at": timezone.now}),
+        Move(P.EXPECTED, P.CANCELLED, K.CANCELLED, by={BRAND}, needs_reason=True),
+    ),
+)
+
+U = StockUnit.Status
+
+UNITS = StateMachine(
+    model=StockUnit,
+    noun="stock unit",
+    status_labels=StockUnit.Status,
+    event_kinds=EventKind,
+    events=event_record,
+    tasks=BRAND_ROW_TASKS,
+    moves=(
+        # A held unit waits for the brand's review; only the brand approves or rejects it.
+        Move(U.HELD, U.AVAILABLE, K.APPROVED, by={BRAND}),
+        Move(U.HELD, U.TO_WAREHOUSE, K.REJECTED, by={BRAND}, needs_reason=True, closes=(T.SHELF,)),
+        # Matching reserves (SYSTEM) or the brand does by hand: the shelf task becomes a
+        # hand-off task. Handing over is custody: the hub's alone.
+        Move(U.AVAILABLE, U.RESERVED, K.RESERVED, by={BRAND, SYSTEM}, closes=(T.SHELF,), opens=(T.HANDOFF,)),
+        Move(U.RESERVED, U.HANDED_OFF, K.HANDED_OFF, by={HUB}, closes=(T.HANDOFF,)),
+        # The hold timer is Closo's sweep; a cycle count that cannot find a unit is the hub's.
+        Move(U.AVAILABLE, U.TO_WAREHOUSE, K.EXPIRED, by={SYSTEM}, closes=(T.SHELF,)),
+        Move(U.AVAILABLE, U.MISSING, K.MISSING, by={HUB}, closes=(T.SHELF,)),
+        Move(U.RESERVED, U.MISSING, K.MISSING, by={HUB}, closes=(T.HANDOFF,)),
+    ),
+)
+
+J = ImportJob.Status
+
+IMPORT_JOBS = StateMachine(
+    model=ImportJob,
+    noun="import",
+    status_labels=ImportJob.Status,
+    events=None,  # an import's progress is its own row (counts, errors); each row's service writes events
+    moves=(
+        # Steps run as the person who uploaded the file (the page) or by the worker.
+        Move(J.PENDING, J.RUNNING, "started", by={BRAND, SYSTEM}),
+        Move(J.PENDING, J.DONE, "finished", by={BRAND, SYSTEM}, sets={"finished_at": timezone.now}),
+        Move(J.RUNNING, J.DONE, "finished", by={BRAND, SYSTEM}, sets={"finished_at": timezone.now}),
+    ),
+)

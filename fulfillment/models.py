@@ -243,6 +243,36 @@ class StockUnit(models.Model):
         return self.label
 
 
+class EventKind(models.TextChoices):
+    """What happened, as a timeline shows it. Every move of a fulfillment state machine
+    names one (fulfillment.machines), so a typo fails at import."""
+
+    CREATED = "created", "Created"
+    ROUTED = "routed", "Routed"
+    CANCELLED = "cancelled", "Cancelled"
+    DROPPED_OFF = "dropped_off", "Received at the hub"
+    RECEIVED = "received", "Received"
+    INSPECTED = "inspected", "Inspected"
+    DISPOSED = "disposed", "Disposed"
+    REFUND = "refund", "Refund decided"
+    AUDITED = "audited", "Audited"
+    PHOTO_UPLOADED = "photo_uploaded", "Photo taken"
+    PHOTO_PROCESSED = "photo_processed", "Photo processed"
+    PHOTO_FAILED = "photo_failed", "Photo could not be processed"
+    # Stock units
+    RELEASED = "released", "Shelved"
+    APPROVED = "approved", "Approved by the brand"
+    REJECTED = "rejected", "Rejected by the brand"
+    RESERVED = "reserved", "Reserved for a backorder"
+    EXPIRED = "expired", "Hold expired"
+    MISSING = "missing", "Reported missing"
+    HANDED_OFF = "handed_off", "Handed off"
+    # Backorders
+    ALLOCATED = "allocated", "Allocated"
+    FULFILLED = "fulfilled", "Fulfilled"
+    REFUNDED = "refunded", "Refunded"
+
+
 class Event(models.Model):
     """One state change: who, when, from → to, why. The chain of custody shown on
     timelines in both portals and in the API."""
@@ -252,7 +282,7 @@ class Event(models.Model):
     supply = models.ForeignKey(InboundSupply, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     unit = models.ForeignKey(StockUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     hub = shared_fk("hubs.Hub", help_text="Where it happened, for custody steps at a hub.")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = shared_fk(settings.AUTH_USER_MODEL)
@@ -278,7 +308,27 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.from_status}→{self.to_status}"
+        return f"{self.get_kind_display()} {self.from_status}→{self.to_status}"
+
+    def _status_label(self, value: str) -> str:
+        if self.backorder_id:
+            labels = BackorderStatus
+        elif self.return_item_id:
+            labels = ReturnStatus
+        elif self.supply_id:
+            labels = InboundSupply.Status
+        else:
+            labels = StockUnit.Status
+        return labels(value).label if value in labels.values else value
+
+    @property
+    def from_status_label(self) -> str:
+        """The status it moved from, as its subject's pages name it ("Dropped off")."""
+        return self._status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return self._status_label(self.to_status)
 
 
 class ImportJob(models.Model):

@@ -196,13 +196,25 @@ def committed(django_db_setup, django_db_blocker):
     rows). Yields a list: append a callable to have it run for cleanup afterwards, so
     the session-wide cast is left exactly as it was. Do not combine with fixtures that
     depend on `db` (they would wrap the test in a transaction)."""
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from fulfillment.models import ConfigChange
+
     cleanups: list = []
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        started = timezone.now()
         yield cleanups
         connection.set_schema_to_public()
         for cleanup in reversed(cleanups):
             cleanup()
+        # Services record configuration changes as they go (SKUs a race test creates…):
+        # the audit trail of the committed run goes too, so later tests start clean.
+        for brand in Brand.objects.exclude(schema_name=connection.schema_name):
+            with schema_context(brand.schema_name):
+                ConfigChange.objects.filter(created_at__gte=started).delete()
+        connection.set_schema_to_public()
 
 
 def run_concurrently(func, n: int = 2, timeout: float = 60):

@@ -517,3 +517,100 @@ def functions_dropping_actor(tree: ast.AST, filename: str, param: str = "actor")
 
 def is_service_module(name: str) -> bool:
     return "services" in name.split(".")[1:]
+
+
+# --- 5. a status changes only through a state machine -------------------------------------
+
+_UNRESOLVED = object()
+
+
+def _value_of(node: ast.expr, namespace: dict):
+    """A constant, or a dotted name resolved in the module's globals (e.g. `S.ROUTED`)."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    name = _dotted_name(node)
+    if name is None:
+        return _UNRESOLVED
+    found = _lookup(name, namespace)
+    return _UNRESOLVED if found is None else found
+
+
+def _values_of(node: ast.expr, namespace: dict) -> list:
+    """Every value an expression may take: both branches of `a if c else b`."""
+    if isinstance(node, ast.IfExp):
+        return _values_of(node.body, namespace) + _values_of(node.orelse, namespace)
+    return [_value_of(node, namespace)]
+
+
+def _model_of_create(func: ast.expr, namespace: dict) -> type | None:
+    """The model of `Model.objects.create` / `Model._default_manager.create` / `Model(...)`."""
+    from django.db import models
+
+    target = func
+    if isinstance(func, ast.Attribute) and func.attr == "create":
+        target = func.value.value if isinstance(func.value, ast.Attribute) else None
+    found = _value_of(target, namespace) if target is not None else _UNRESOLVED
+    return found if isinstance(found, type) and issubclass(found, models.Model) else None
+
+
+def status_writes(
+    tree: ast.AST, filename: str, namespace: dict, initial: dict[type, set[str]], field: str = "status"
+) -> list[str]:
+    """Writes of `field` that bypass a state machine:
+
+    - `obj.status = …` (also inside a tuple target),
+    - `.update(status=…)`, `.save(update_fields=[…, "status", …])`,
+      `update_or_create(…, defaults={"status": …})` / `bulk_update(…, ["status"])`,
+    - `Model.objects.create(status=…)` or `Model(status=…)`, unless every value the
+      expression may take is one of `initial[Model]` (the statuses a row is born with).
+      A `.create` on anything else (a related manager) is reported: its model is unknown.
+    """
+    found: dict[tuple[int, str], str] = {}
+
+    def report(node: ast.AST, what: str) -> None:
+        found[(node.lineno, what)] = f"{filename}:{node.lineno} {what}"
+
+    def names_field(node: ast.expr | None) -> bool:
+        return isinstance(node, ast.List | ast.Tuple | ast.Set) and any(
+            isinstance(e, ast.Constant) and e.value == field for e in node.elts
+        )
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Attribute) and sub.attr == field and isinstance(sub.ctx, ast.Store):
+                        report(node, f"{_dotted_name(sub) or '….' + field} = …")
+        if not isinstance(node, ast.Call):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method == "update" and field in keywords:
+            report(node, f".update({field}=…)")
+        elif method == "save" and names_field(keywords.get("update_fields")):
+            report(node, f'.save(update_fields=[…"{field}"…])')
+        elif method == "bulk_update" and (names_field(keywords.get("fields")) or any(map(names_field, node.args))):
+            report(node, f'.bulk_update(…, ["{field}"])')
+        elif method == "update_or_create" and isinstance(keywords.get("defaults"), ast.Dict):
+            if any(isinstance(k, ast.Constant) and k.value == field for k in keywords["defaults"].keys):
+                report(node, f'.update_or_create(defaults={{"{field}": …}})')
+        elif field in keywords and (method == "create" or _model_of_create(node.func, namespace)):
+            model = _model_of_create(node.func, namespace)
+            allowed = initial.get(model, set()) if model is not None else set()
+            values = _values_of(keywords[field], namespace)
+            if model is None or not all(v is not _UNRESOLVED and v in allowed for v in values):
+                who = model.__name__ if model is not None else _dotted_name(node.func) or "?"
+                report(node, f"{who}(…, {field}=…) not born in one of {sorted(allowed) or 'its initial statuses'}")
+    return [found[key] for key in sorted(found)]
+
+
+def initial_statuses(machines: Iterable) -> dict[type, set[str]]:
+    """Per model with a state machine: the statuses a new row may have — the field's
+    default and every status no move enters (e.g. a unit born `held`)."""
+    initial: dict[type, set[str]] = {}
+    for machine in machines:
+        entered = {move.target for move in machine.moves}
+        default = machine.model._meta.get_field(machine.field).get_default()
+        initial[machine.model] = {str(status) for status in {default, *(set(machine.statuses) - entered)}}
+    return initial

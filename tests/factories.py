@@ -14,6 +14,11 @@ from hubs.models import Hub, HubKind
 from hubs.services import registry as hub_services
 
 PASSWORD = "correct-horse-battery-staple"
+# Who acts in tests that need no person: Closo's automation, a brand's system, a hub's
+# (custody moves are the hub's alone: fulfillment.machines).
+SYSTEM = Actor.system("tests")
+BRAND = Actor(label="brand tests", party=Party.BRAND)
+HUB = Actor(label="hub tests", party=Party.HUB)
 
 
 def as_staff(user: User) -> Actor:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from closo.exceptions import DomainError
 from closo.idempotency import IdempotentPostMixin
+from closo.statemachine import StateMachine
 from tests import contracts
 
 URLCONFS = ("closo.urls_tenant", "closo.urls_public")
@@ -161,6 +162,64 @@ def test_every_service_taking_actor_passes_it_on():
             "does), or drop the parameter if nobody acts.",
             pytrace=False,
         )
+
+
+# --- 5. statuses change only through a state machine ---------------------------------------
+
+# Services modules still changing a status by hand: path → why, and until when. Each entry
+# must still be needed (a stale one fails the test).
+STATUS_WRITES_EXEMPT: dict[str, str] = {}
+
+
+def _machines(modules) -> list[StateMachine]:
+    machines: dict[int, StateMachine] = {}
+    for module in modules:
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, StateMachine):
+                machines[id(value)] = value
+    return list(machines.values())
+
+
+def test_services_change_a_status_only_through_a_state_machine(imported_modules):
+    initial = contracts.initial_statuses(_machines(imported_modules))
+    found, stale = [], []
+    for module in imported_modules:
+        if not contracts.is_service_module(module.name):
+            continue
+        namespace = vars(importlib.import_module(module.name))
+        writes = contracts.status_writes(contracts.parse(module), module.rel, namespace, initial)
+        if module.rel in STATUS_WRITES_EXEMPT:
+            stale += [] if writes else [module.rel]
+        else:
+            found += writes
+    stale += sorted(set(STATUS_WRITES_EXEMPT) - {m.rel for m in imported_modules})
+    parts = []
+    if found:
+        parts.append(
+            f"{len(found)} status write(s) outside a state machine:\n  "
+            + "\n  ".join(found)
+            + "\nMove the status with the model's machine (`<MACHINE>.transition(obj, to, actor=…)`): it "
+            "checks the move and who makes it, settles races and writes the event. A new row may be "
+            "created with one of its initial statuses."
+        )
+    if stale:
+        parts.append("Stale STATUS_WRITES_EXEMPT entr(y/ies): " + ", ".join(stale) + ". Remove them.")
+    if parts:
+        pytest.fail("\n\n".join(parts), pytrace=False)
+
+
+def test_every_stateful_fulfillment_and_inspections_model_has_a_machine(imported_modules):
+    """A model with a status field and no machine would have nothing to move it."""
+    from django.apps import apps
+
+    with_machine = {machine.model for machine in _machines(imported_modules)}
+    missing = [
+        model._meta.label
+        for app in ("fulfillment", "inspections", "hubs")
+        for model in apps.get_app_config(app).get_models()
+        if any(f.name == "status" for f in model._meta.concrete_fields) and model not in with_machine
+    ]
+    assert missing == []
 
 
 # --- self-tests: the checkers catch what they are meant to catch -------------------------
@@ -371,3 +430,46 @@ def test_service_modules_are_found_by_path():
     assert contracts.is_service_module("hubs.services")
     assert not contracts.is_service_module("services")
     assert not contracts.is_service_module("hubs.views")
+
+
+STATUS_SOURCE = textwrap.dedent(
+    """
+    from fulfillment.models import StockUnit
+
+    def writes(unit, item, job, held, standard):
+        unit.status = "reserved"
+        previous, item.status = item.status, "routed"
+        StockUnit.objects.filter(pk=1).update(status="missing", updated_at=None)
+        job.save(update_fields=["processed_rows", "status"])
+        StockUnit.objects.create(label="A", status=StockUnit.Status.HELD if held else StockUnit.Status.AVAILABLE)
+        StockUnit.objects.create(label="B", status=StockUnit.Status.RESERVED)
+        StockUnit(label="C", status="handed_off")
+        standard.versions.create(status="draft")
+        StockUnit.objects.update_or_create(label="D", defaults={"status": "held"})
+
+    def reads(unit):
+        StockUnit.objects.filter(status="held").update(hold_until=None)
+        StockUnit.objects.create(label="E")
+        job.save(update_fields=["processed_rows"])
+        return unit.status == "held"
+    """
+)
+
+
+def test_status_checker_catches_writes_outside_a_machine():
+    from fulfillment.machines import UNITS
+    from fulfillment.models import StockUnit
+
+    initial = contracts.initial_statuses([UNITS])
+    assert initial == {StockUnit: {"available", "held"}}
+    found = contracts.status_writes(ast.parse(STATUS_SOURCE), "app/services/x.py", {"StockUnit": StockUnit}, initial)
+    assert found == [
+        "app/services/x.py:5 unit.status = …",
+        "app/services/x.py:6 item.status = …",
+        "app/services/x.py:7 .update(status=…)",
+        'app/services/x.py:8 .save(update_fields=[…"status"…])',
+        "app/services/x.py:10 StockUnit(…, status=…) not born in one of ['available', 'held']",
+        "app/services/x.py:11 StockUnit(…, status=…) not born in one of ['available', 'held']",
+        "app/services/x.py:12 standard.versions.create(…, status=…) not born in one of its initial statuses",
+        'app/services/x.py:13 .update_or_create(defaults={"status": …})',
+    ]

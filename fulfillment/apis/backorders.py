@@ -26,10 +26,13 @@ class BackorderRegionSerializer(serializers.Serializer):
 
 class BackorderEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
+    kind_label = serializers.CharField(
+        source="get_kind_display", read_only=True, help_text="The kind, as people read it."
+    )
 
     class Meta:
         model = Event
-        fields = ["kind", "from_status", "to_status", "actor", "detail", "data", "created_at"]
+        fields = ["kind", "kind_label", "from_status", "to_status", "actor", "detail", "data", "created_at"]
 
 
 class BackorderOutputSerializer(serializers.ModelSerializer):

@@ -130,13 +130,27 @@ class ReturnEventListApi(generics.ListAPIView):
 
     class OutputSerializer(serializers.ModelSerializer):
         actor = serializers.CharField(source="actor_label", help_text="Who acted: e-mail, API key or system.")
+        kind_label = serializers.CharField(
+            source="get_kind_display", read_only=True, help_text="The kind, as people read it."
+        )
         hub = ReturnHubSerializer(
             read_only=True, allow_null=True, help_text="Where it happened (custody steps at a hub)."
         )
 
         class Meta:
             model = Event
-            fields = ["id", "kind", "from_status", "to_status", "actor", "hub", "detail", "data", "created_at"]
+            fields = [
+                "id",
+                "kind",
+                "kind_label",
+                "from_status",
+                "to_status",
+                "actor",
+                "hub",
+                "detail",
+                "data",
+                "created_at",
+            ]
 
     serializer_class = OutputSerializer
     filter_backends = []

@@ -38,11 +38,14 @@ class SupplyOutputSerializer(serializers.ModelSerializer):
 
 class SupplyEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
+    kind_label = serializers.CharField(
+        source="get_kind_display", read_only=True, help_text="The kind, as people read it."
+    )
 
     class Meta:
         model = Event
         ref_name = "SupplyEvent"
-        fields = ["kind", "from_status", "to_status", "actor", "detail", "data", "created_at"]
+        fields = ["kind", "kind_label", "from_status", "to_status", "actor", "detail", "data", "created_at"]
 
 
 class SupplyDetailOutputSerializer(SupplyOutputSerializer):

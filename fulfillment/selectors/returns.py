@@ -7,7 +7,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from brands.selectors.brands import brand_of_connection
-from fulfillment.machines import MOVES, Move, Route, S
+from closo.statemachine import Move
+from fulfillment.machines import RETURNS, Route, S
 from fulfillment.models import Event, ReturnItem
 from hubs.models import Hub, HubTask
 
@@ -58,10 +59,10 @@ def return_status_counts(*, queryset: models.QuerySet[ReturnItem]) -> list[tuple
     return [(s, S(s).label, counts[s]) for s in FUNNEL]
 
 
-def return_next_moves(*, item: ReturnItem) -> list[Move]:
+def return_next_moves(*, item: ReturnItem, party: str | None = None) -> list[Move]:
     """The moves the table allows from where `item` is now, on its route (a move that
-    sets the route is listed for each route)."""
-    return [m for m in MOVES if m.source == item.status and (m.route in (None, item.route) or "route" in m.takes)]
+    sets the route is listed for each route); with `party`, only those it may make."""
+    return [m for m in RETURNS.moves_from(item) if party is None or party in m.by]
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,13 @@ class Step:
 
 
 def _path(route: str) -> list[str]:
-    """The statuses a return on `route` passes through, read from MOVES."""
+    """The statuses a return on `route` passes through, read from the RETURNS table."""
     path = [S.INITIATED]
     while True:
         following = [
-            m.target for m in MOVES if m.source == path[-1] and m.target != S.CANCELLED and m.route in (None, route)
+            m.target
+            for m in RETURNS.moves
+            if m.source == path[-1] and m.target != S.CANCELLED and m.when.get("route", route) == route
         ]
         if not following:
             return path

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from closo.actors import Actor
-from closo.exceptions import DomainError, Invalid, InvalidTransition, ReasonRequired
+from closo.exceptions import DomainError, Invalid
 from fulfillment.exceptions import (
     BackorderExists,
     ConsentRequired,
@@ -47,7 +47,8 @@ from fulfillment.exceptions import (
     RowError,
     UnknownSku,
 )
-from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, RegionLimit, Sku
+from fulfillment.machines import BACKORDERS
+from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, EventKind, RegionLimit, Sku
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import event_record
 
@@ -193,7 +194,7 @@ def backorder_create(
         ) from None
     event_record(
         subject=backorder,
-        kind="created",
+        kind=EventKind.CREATED,
         actor=actor,
         to_status=backorder.status,
         detail=f"{Channel(channel).label} — {decision.explanation}",
@@ -223,41 +224,14 @@ def _check_cap(*, region: RegionLimit, sku: Sku) -> None:
 
 @transaction.atomic
 def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Backorder:
-    """Cancel an open (waiting or allocated) backorder, with a reason. A conditional
-    UPDATE … WHERE status = <what we read> claims the change: of two concurrent cancels
-    one updates the row and writes the event, the other gets invalid_transition."""
+    """Cancel an open (waiting or allocated) backorder, with a reason: one
+    `BACKORDERS.transition` from the status it was read with. Of two concurrent moves (two
+    cancels, or a cancel and an allocation) one wins; the other gets invalid_transition
+    (409) naming the status it found."""
     reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("Say why the backorder is cancelled.", fields={"reason": ["Required."]})
     if len(reason) > 300:
         raise Invalid("The reason is at most 300 characters.", fields={"reason": ["At most 300 characters."]})
-    # Two tries: a status change between the read and the UPDATE (waiting → allocated)
-    # makes the first miss; the second reads the new status.
-    for _ in range(2):
-        current = Backorder.objects.filter(pk=backorder.pk).values_list("status", flat=True).first()
-        if current not in OPEN_BACKORDER_STATUSES:
-            label = BackorderStatus(current).label.lower() if current else "gone"
-            raise InvalidTransition(
-                f"Backorder {backorder.order_ref} is {label}: only waiting or allocated backorders can be cancelled."
-            )
-        updated = Backorder.objects.filter(pk=backorder.pk, status=current).update(
-            status=BackorderStatus.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
-        )
-        if updated:
-            break
-    else:
-        raise InvalidTransition(f"Backorder {backorder.order_ref} changed while cancelling it; try again.")
-    backorder.refresh_from_db()
-    event_record(
-        subject=backorder,
-        kind="cancelled",
-        actor=actor,
-        from_status=current,
-        to_status=BackorderStatus.CANCELLED,
-        detail=reason,
-        data={"reason": reason},
-    )
-    return backorder
+    return BACKORDERS.transition(backorder, BackorderStatus.CANCELLED, actor=actor, detail=reason, cancel_reason=reason)
 
 
 # --- CSV import ---

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from closo.actors import Actor
 from closo.exceptions import DomainError, EmptyFile, FileTooLarge
+from closo.locks import lock_one
 from fulfillment.exceptions import MissingColumns, NotCsv, NotUtf8, TooManyRows
+from fulfillment.machines import IMPORT_JOBS
 from fulfillment.models import ImportJob
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -151,7 +152,10 @@ def import_job_step(*, job_id: int, limit: int = CHUNK_ROWS) -> ImportJob:
     Locks the job row, so concurrent steps run one after the other and never twice.
     Rows act as the person who uploaded the file."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
+        # The job first (closo.locks order): each row's service then locks what it needs.
+        job = lock_one(ImportJob.objects.select_related("created_by"), pk=job_id)
+        if job is None:
+            raise ImportJob.DoesNotExist(f"No import job {job_id}.")
         if job.status == ImportJob.Status.DONE:
             return job
         who = job.created_by.email if job.created_by else "system"
@@ -174,11 +178,10 @@ def import_job_step(*, job_id: int, limit: int = CHUNK_ROWS) -> ImportJob:
                 job.updated_count += 1
             else:
                 job.skipped_count += 1
-        job.status = ImportJob.Status.RUNNING
-        if job.processed_rows >= job.total_rows:
-            job.status = ImportJob.Status.DONE
-            job.finished_at = timezone.now()
-        job.save()
+        job.save(update_fields=["processed_rows", "created_count", "updated_count", "skipped_count", "errors"])
+        finished = job.processed_rows >= job.total_rows
+        if finished or job.status == ImportJob.Status.PENDING:
+            IMPORT_JOBS.transition(job, ImportJob.Status.DONE if finished else ImportJob.Status.RUNNING, actor=actor)
         return job
 
 

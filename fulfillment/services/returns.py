@@ -1,14 +1,13 @@
-"""Returns (RMAs) and their state machine (DESIGN.md §4).
+"""Returns (RMAs) and their moves (DESIGN.md §4; the table is fulfillment.machines.RETURNS).
 
     initiated ─→ routed (hub | warehouse) ─→ dropped_off ─→ inspected ─→ disposed
         │            │  └─(warehouse route: the brand's warehouse received it)──→ disposed
         └────────────┴─→ cancelled
 
-Every allowed move is one row of `MOVES`, and every status change goes through
-`_transition`: a conditional UPDATE (`WHERE status = <from>`) whose row count decides
-races, plus the event for the timeline. The hub workflow (assign to a hub with a drop-off
-code, receive by code, inspect, dispose) adds services that call `_transition` with the
-moves already in the table."""
+Every status change is `RETURNS.transition`: a conditional UPDATE (`WHERE status = <from>`)
+whose row count decides races, the party check, the hub tasks the move opens and closes,
+and the event for the timeline. The services here add what a move needs around it: the
+checks, the drop-off code, the locks."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django_tenants.utils import schema_context
@@ -24,7 +23,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from closo.exceptions import HubNotActive, InvalidTransition, ReasonRequired, WrongHub
+from closo.exceptions import HubNotActive, InvalidTransition, WrongHub
 from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import (
     CodeCancelled,
@@ -38,108 +37,15 @@ from fulfillment.exceptions import (
     UnknownHub,
     UnknownSku,
 )
-from fulfillment.machines import MOVES, Move
-from fulfillment.models import Channel, ReturnItem, ReturnStatus, Sku
+from fulfillment.machines import RETURNS
+from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus, Sku
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubStatus, HubTask, PostalCode
-from hubs.services.tasks import hub_task_close, hub_task_open
 
 S = ReturnStatus
 Route = ReturnItem.Route
 Disposition = ReturnItem.Disposition
 RefundStatus = ReturnItem.RefundStatus
-
-
-def _label(status: str) -> str:
-    return S(status).label.lower()
-
-
-def move_for(*, from_status: str, to_status: str, route: str) -> Move:
-    """The move from `from_status` to `to_status` for a return on `route` (its route once
-    moved), or InvalidTransition naming both states."""
-    edges = [m for m in MOVES if m.source == from_status and m.target == to_status]
-    for move in edges:
-        if move.route is None or move.route == route:
-            return move
-    if edges and route:
-        message = (
-            f"A return on the {Route(route).label.lower()} route that is {_label(from_status)} "
-            f"cannot become {_label(to_status)}."
-        )
-    elif edges:
-        message = f"A return that is {_label(from_status)} cannot become {_label(to_status)} without a route."
-    else:
-        message = f"A return that is {_label(from_status)} cannot become {_label(to_status)}."
-    raise InvalidTransition(message, fields={"from_status": from_status, "to_status": to_status})
-
-
-def _check_changes(move: Move, changes: dict) -> None:
-    """The caller must pass exactly the fields the move takes, with valid values: a
-    mismatch is a bug in the calling service, not bad input."""
-    missing = sorted(name for name in move.takes if changes.get(name) in (None, ""))
-    unexpected = sorted(set(changes) - move.takes)
-    if missing or unexpected:
-        raise TypeError(
-            f"{move.source} → {move.target} takes {sorted(move.takes)}; missing {missing}, unexpected {unexpected}."
-        )
-    for name, value in changes.items():
-        choices = ReturnItem._meta.get_field(name).choices
-        if choices and value not in {key for key, _ in choices}:
-            raise ValueError(f"{value!r} is not a valid {name}.")
-
-
-def _event_data(values: dict) -> dict:
-    return {name: value.pk if isinstance(value, models.Model) else value for name, value in values.items()}
-
-
-@transaction.atomic
-def _transition(
-    item: ReturnItem,
-    to_status: str,
-    *,
-    actor: Actor,
-    detail: str = "",
-    at_hub: Hub | None = None,
-    event_data: dict | None = None,
-    **changes,
-) -> ReturnItem:
-    """Move `item` from the status it was read with to `to_status`, setting `changes`,
-    and record the event (`at_hub`: the hub where it happened, for custody steps;
-    `event_data`: more custody facts for the event, e.g. photo hashes). The
-    UPDATE only matches while the row still has that status, so of two concurrent moves
-    from one state exactly one wins; the other gets InvalidTransition (409). `item`
-    is updated in place and returned."""
-    from_status = item.status
-    move = move_for(from_status=from_status, to_status=to_status, route=changes.get("route", item.route))
-    _check_changes(move, changes)
-    detail = detail.strip()
-    if move.needs_reason and not detail:
-        raise ReasonRequired(
-            f"Say why the return is {_label(to_status)}.", fields={"reason": ["This field is required."]}
-        )
-    values = {**changes, **move.sets, "status": to_status, "updated_at": timezone.now()}
-    # The route only changes on the way into `routed`, so matching the status pins it too.
-    updated = ReturnItem.objects.filter(pk=item.pk, status=from_status).update(**values)
-    if updated != 1:
-        current = ReturnItem.objects.filter(pk=item.pk).values_list("status", flat=True).first() or from_status
-        raise InvalidTransition(
-            f"This return is {_label(current)} now (it was {_label(from_status)}): "
-            f"it cannot become {_label(to_status)}. Reload to see what changed.",
-            fields={"from_status": current, "to_status": to_status},
-        )
-    for name, value in values.items():
-        setattr(item, name, value)
-    event_record(
-        subject=item,
-        kind=move.event,
-        actor=actor,
-        from_status=from_status,
-        to_status=to_status,
-        detail=detail,
-        data={**_event_data({**changes, **move.sets}), **(event_data or {})},
-        hub=at_hub,
-    )
-    return item
 
 
 # --- writes ---
@@ -148,12 +54,12 @@ def _transition(
 def return_mark_inspected(*, item: ReturnItem, hub: Hub, actor: Actor, detail: str, custody: dict) -> ReturnItem:
     """dropped_off → inspected, at `hub`; `custody` (inspection, version, grades, photo
     hashes) goes on the event. Called by the inspection submit, in its transaction."""
-    return _transition(item, S.INSPECTED, actor=actor, detail=detail, at_hub=hub, event_data=custody)
+    return RETURNS.transition(item, S.INSPECTED, actor=actor, detail=detail, at_hub=hub, event_data=custody)
 
 
 def return_dispose(*, item: ReturnItem, disposition: str, hub: Hub, actor: Actor, detail: str) -> ReturnItem:
     """inspected → disposed with `disposition` (in_local_stock, to_warehouse, liquidated, recycled)."""
-    return _transition(item, S.DISPOSED, actor=actor, detail=detail, at_hub=hub, disposition=disposition)
+    return RETURNS.transition(item, S.DISPOSED, actor=actor, detail=detail, at_hub=hub, disposition=disposition)
 
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
@@ -215,7 +121,7 @@ def return_create(
         raise _exists(rma_ref) from None
     event_record(
         subject=item,
-        kind="created",
+        kind=EventKind.CREATED,
         actor=actor,
         to_status=item.status,
         detail=CREATED_VIA.get(channel, ""),
@@ -235,13 +141,15 @@ def _exists(rma_ref: str) -> ReturnExists:
 @transaction.atomic
 def return_route_to_warehouse(*, item: ReturnItem, actor: Actor) -> ReturnItem:
     """initiated → routed on the warehouse route: the customer ships it to the brand."""
-    return _transition(item, S.ROUTED, actor=actor, detail="Routed to the brand's warehouse.", route=Route.WAREHOUSE)
+    return RETURNS.transition(
+        item, S.ROUTED, actor=actor, detail="Routed to the brand's warehouse.", route=Route.WAREHOUSE
+    )
 
 
 @transaction.atomic
 def return_warehouse_received(*, item: ReturnItem, actor: Actor) -> ReturnItem:
     """routed (warehouse route) → disposed as `to_warehouse`: the brand's warehouse has it."""
-    return _transition(item, S.DISPOSED, actor=actor, detail="Received at the brand's warehouse.")
+    return RETURNS.transition(item, S.DISPOSED, actor=actor, detail="Received at the brand's warehouse.")
 
 
 @transaction.atomic
@@ -253,9 +161,7 @@ def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
     brand = brand_of_connection()
     lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
     lock_one(ReturnItem, pk=item.pk)
-    _transition(item, S.CANCELLED, actor=actor, detail=reason)
-    hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.CANCELLED)
-    return item
+    return RETURNS.transition(item, S.CANCELLED, actor=actor, detail=reason)
 
 
 REFUND_DECISIONS = (RefundStatus.REFUNDED, RefundStatus.DENIED)
@@ -281,7 +187,7 @@ def return_refund_update(*, item: ReturnItem, refund_status: str, actor: Actor) 
     previous, item.refund_status, item.updated_at = item.refund_status, refund_status, now
     event_record(
         subject=item,
-        kind="refund",
+        kind=EventKind.REFUND,
         actor=actor,
         detail=f"Refund {RefundStatus(refund_status).label.lower()}.",
         data={"refund_status": refund_status, "previous": previous},
@@ -322,7 +228,7 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     drop-off code valid DROPOFF_CODE_VALID and opens the hub's drop-off task in the same
     transaction; a code that collides with any brand's (the unique indexes decide, also
     in a race) is drawn again."""
-    move_for(from_status=item.status, to_status=S.ROUTED, route=Route.HUB)  # invalid_transition first
+    RETURNS.move_for(item, S.ROUTED, {"route": Route.HUB})  # invalid_transition first
     hub = Hub.objects.filter(pk=hub.pk).first()
     if hub is None:
         raise UnknownHub("There is no such hub.", fields=_hub_field("Choose one of the active hubs."))
@@ -343,29 +249,22 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
             f"{hub.service_radius_miles} mi of {hub.zip_code}."
         )
         raise HubNotServing(message, fields=_hub_field(message))
-    brand = brand_of_connection()
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
         try:
-            # The move and the task in one savepoint: a code already taken (by any brand, or
-            # by a concurrent assignment) fails at a unique index and is drawn again.
+            # The move and the drop-off task it opens in one savepoint: a code already taken
+            # (by any brand, or by a concurrent assignment) fails at a unique index and is
+            # drawn again.
             with transaction.atomic():
-                _transition(
+                RETURNS.transition(
                     item,
                     S.ROUTED,
                     actor=actor,
                     detail=f"Routed to {hub.name}; drop-off code issued.",
+                    task_args={"due_at": timezone.now() + DROPOFF_CODE_VALID},
                     route=Route.HUB,
                     hub=hub,
                     dropoff_code=code,
-                )
-                hub_task_open(
-                    hub=hub,
-                    brand=brand,
-                    kind=HubTask.Kind.DROPOFF,
-                    return_item=item,
-                    code=code,
-                    due_at=timezone.now() + DROPOFF_CODE_VALID,
                 )
         except IntegrityError as exc:
             if not _code_taken(exc):
@@ -444,11 +343,14 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
         item = lock_one(ReturnItem.objects.select_related("sku"), pk=task.return_item_id)
         if item is None:
             raise ReturnItem.DoesNotExist(f"The drop-off task {task.pk} indexes no return.")
-        _transition(
-            item, S.DROPPED_OFF, actor=actor, detail=f"Received at {hub.name} with the drop-off code.", at_hub=hub
+        RETURNS.transition(
+            item,
+            S.DROPPED_OFF,
+            actor=actor,
+            detail=f"Received at {hub.name} with the drop-off code.",
+            at_hub=hub,
+            task_args={"due_at": now + INSPECT_WITHIN},
         )
-        hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.DROPOFF)
-        hub_task_open(hub=hub, brand=brand, kind=HubTask.Kind.INSPECT, return_item=item, due_at=now + INSPECT_WITHIN)
     item.hub = hub
     return brand, item
 

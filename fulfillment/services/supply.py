@@ -11,9 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import InvalidTransition, Required
+from closo.locks import lock_one
 from fulfillment.exceptions import DateInPast, MinValue, SupplyExists
-from fulfillment.models import InboundSupply, Sku
+from fulfillment.machines import SUPPLY
+from fulfillment.models import EventKind, InboundSupply, Sku
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
 from fulfillment.services.events import event_record
@@ -41,7 +42,7 @@ def supply_create(*, sku_code: str, qty: int, expected_date: datetime.date, po_r
         raise _exists(po_ref) from None
     event_record(
         subject=supply,
-        kind="created",
+        kind=EventKind.CREATED,
         actor=actor,
         to_status=Status.EXPECTED,
         detail=f"{qty} × {sku.code} expected {expected_date.isoformat()}",
@@ -56,59 +57,32 @@ def _exists(po_ref: str) -> SupplyExists:
     )
 
 
-def _transition(*, supply: InboundSupply, to: str, **values) -> InboundSupply:
-    """Move `supply` from expected to `to` with a conditional UPDATE: of two concurrent
-    requests only one matches the row, the other sees its new status and gets a 409."""
-    now = timezone.now()
-    updated = InboundSupply.objects.filter(pk=supply.pk, status=Status.EXPECTED).update(
-        status=to, updated_at=now, **values
-    )
-    if not updated:
-        current = InboundSupply.objects.filter(pk=supply.pk).values_list("status", flat=True).first()
-        label = Status(current).label.lower() if current else "gone"
-        raise InvalidTransition(
-            f"This purchase order is {label}; only an expected one can be {Status(to).label.lower()}.",
-            fields={"status": [f"Currently {label}."]},
-        )
-    supply.refresh_from_db()
-    return supply
-
-
 @transaction.atomic
 def supply_receive(*, supply: InboundSupply, actor: Actor) -> InboundSupply:
-    """The restock arrived: expected → received, and its units are added to the SKU's
-    available quantity (with F(), in the same transaction, so they are added once)."""
-    now = timezone.now()
-    supply = _transition(supply=supply, to=Status.RECEIVED, received_at=now)
-    Sku.objects.filter(pk=supply.sku_id).update(available_qty=F("available_qty") + supply.qty, updated_at=now)
-    event_record(
-        subject=supply,
-        kind="received",
+    """The restock arrived: expected → received (SUPPLY.transition: of two concurrent
+    requests one wins, the other gets invalid_transition), and its units are added to the
+    SKU's available quantity (with F(), in the same transaction, so they are added once).
+    Locks the order, then its SKU (closo.locks order)."""
+    lock_one(InboundSupply, pk=supply.pk)
+    SUPPLY.transition(
+        supply,
+        Status.RECEIVED,
         actor=actor,
-        from_status=Status.EXPECTED,
-        to_status=Status.RECEIVED,
         detail=f"{supply.qty} units added to available stock",
-        data={"qty": supply.qty},
+        event_data={"qty": supply.qty},
+    )
+    lock_one(Sku, pk=supply.sku_id)
+    Sku.objects.filter(pk=supply.sku_id).update(
+        available_qty=F("available_qty") + supply.qty, updated_at=timezone.now()
     )
     return supply
 
 
 @transaction.atomic
 def supply_cancel(*, supply: InboundSupply, reason: str, actor: Actor) -> InboundSupply:
-    """The restock will not come: expected → cancelled, with the reason on the timeline."""
-    reason = reason.strip()
-    if not reason:
-        raise Required("Say why the order is cancelled.", fields={"reason": ["Enter a reason."]})
-    supply = _transition(supply=supply, to=Status.CANCELLED)
-    event_record(
-        subject=supply,
-        kind="cancelled",
-        actor=actor,
-        from_status=Status.EXPECTED,
-        to_status=Status.CANCELLED,
-        detail=reason,
-    )
-    return supply
+    """The restock will not come: expected → cancelled, with the reason on the timeline
+    (reason_required when blank)."""
+    return SUPPLY.transition(supply, Status.CANCELLED, actor=actor, detail=reason)
 
 
 # --- reads ---

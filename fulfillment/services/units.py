@@ -5,7 +5,8 @@
 
 `unit_release` is the one way a unit comes into being: a Like-New inspection at a hub
 puts the item on that hub's shelf with a label. The fulfillment engine's matching starts
-from the unit this service returns."""
+from the unit this service returns. Every later move is `UNITS.transition`
+(fulfillment.machines), which also closes and opens the unit's hub tasks."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from closo.exceptions import ReasonRequired
-from fulfillment.exceptions import UnitNotHeld
-from fulfillment.models import StockUnit
+from closo.exceptions import InvalidTransition, ReasonRequired
+from closo.locks import lock_one, lock_rows
+from fulfillment.machines import UNITS
+from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors.units import hold_required
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubTask
-from hubs.services.tasks import hub_task_close, hub_task_open
+from hubs.services.tasks import BRAND_ROW_TASKS
 
 # An unmatched unit waits this long on the shelf before it goes to the warehouse.
 SHELF_DAYS = 14
@@ -79,7 +81,7 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         detail = f"Shelved as {unit.label} at {hub.name}, available for a local hand-off."
     event_record(
         subject=unit,
-        kind="released",
+        kind=EventKind.RELEASED,
         actor=actor,
         to_status=unit.status,
         detail=detail,
@@ -93,72 +95,54 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         },
         hub=hub,
     )
-    hub_task_open(
-        hub=hub,
-        brand=brand,
-        kind=HubTask.Kind.SHELF,
-        return_item=item,
-        stock_unit=unit,
-        due_at=unit.hold_until,
-    )
+    BRAND_ROW_TASKS.open(unit, HubTask.Kind.SHELF)
     return unit
-
-
-def _claim_held(unit: StockUnit, to_status: str) -> None:
-    updated = StockUnit.objects.filter(pk=unit.pk, status=StockUnit.Status.HELD).update(
-        status=to_status, updated_at=timezone.now()
-    )
-    if updated != 1:
-        current = StockUnit.objects.filter(pk=unit.pk).values_list("status", flat=True).first() or unit.status
-        raise UnitNotHeld(
-            f"Unit {unit.label} is not held any more: it is {StockUnit.Status(current).label.lower()}. "
-            "Reload to see what changed.",
-            fields={"status": current},
-        )
 
 
 @transaction.atomic
 def unit_approve(*, unit: StockUnit, actor: Actor) -> StockUnit:
     """held → available: the brand accepts the hub's Like-New grade, so the unit joins
-    local stock. Conditional on `held` (two approvals, or an approval racing a rejection,
-    change it once; the other gets UnitNotHeld, 409)."""
-    _claim_held(unit, StockUnit.Status.AVAILABLE)
-    previous, unit.status = unit.status, StockUnit.Status.AVAILABLE
-    event_record(
-        subject=unit,
-        kind="approved",
+    local stock. One UNITS.transition from `held`: two approvals, or an approval racing a
+    rejection, change it once; the other gets invalid_transition (409)."""
+    return UNITS.transition(
+        unit,
+        StockUnit.Status.AVAILABLE,
         actor=actor,
-        from_status=previous,
-        to_status=unit.status,
-        detail=f"Approved by the brand: {unit.label} is local stock.",
-        data={"inspection": unit.inspection_id},
+        detail=f"{unit.label} is local stock.",
+        event_data={"inspection": unit.inspection_id},
     )
-    return unit
 
 
 @transaction.atomic
 def unit_reject(*, unit: StockUnit, reason: str, actor: Actor) -> StockUnit:
     """held → to_warehouse, with the reason: the brand does not accept the hub's grade, so
-    the unit leaves the hub's shelf for the warehouse (its shelf task is closed)."""
-    reason = (reason or "").strip()
-    if not reason:
+    the unit leaves the hub's shelf for the warehouse and its shelf task closes. Locks the
+    shelf task, then the unit (closo.locks order: a hub's suspension locks its tasks before
+    the brand rows they index)."""
+    if not (reason or "").strip():
         raise ReasonRequired(
             "Say why the unit goes to the warehouse instead of local stock.",
             fields={"reason": ["A reason is required to reject."]},
         )
-    # Imported here so that fulfillment.services.units can import hold_required without a cycle.
-    from brands.selectors.brands import brand_of_connection
-
-    _claim_held(unit, StockUnit.Status.TO_WAREHOUSE)
-    previous, unit.status = unit.status, StockUnit.Status.TO_WAREHOUSE
-    hub_task_close(brand=brand_of_connection(), return_item_id=unit.return_item_id, kind=HubTask.Kind.SHELF)
-    event_record(
-        subject=unit,
-        kind="rejected",
-        actor=actor,
-        from_status=previous,
-        to_status=unit.status,
-        detail=f"Rejected by the brand — {reason}",
-        data={"inspection": unit.inspection_id},
+    if unit.status != StockUnit.Status.HELD:
+        # available → to_warehouse is the hold timer's move, not a rejection.
+        raise InvalidTransition(
+            f"Unit {unit.label} is {UNITS.label(unit.status)}: only a held unit can be rejected.",
+            fields={"from_status": unit.status, "to_status": StockUnit.Status.TO_WAREHOUSE},
+        )
+    lock_rows(
+        HubTask.objects.filter(
+            brand=brand_of_connection(),
+            return_item_id=unit.return_item_id,
+            kind=HubTask.Kind.SHELF,
+            status=HubTask.Status.OPEN,
+        )
     )
-    return unit
+    lock_one(StockUnit, pk=unit.pk)
+    return UNITS.transition(
+        unit,
+        StockUnit.Status.TO_WAREHOUSE,
+        actor=actor,
+        detail=reason,
+        event_data={"inspection": unit.inspection_id},
+    )

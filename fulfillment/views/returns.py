@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from brands.decorators import brand_member_required
-from closo.actors import Actor
-from closo.exceptions import DomainError
+from closo.actors import Actor, Party
+from closo.exceptions import DomainError, ReasonRequired
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
 from fulfillment.filters import ReturnFilterSet
 from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm
-from fulfillment.models import Channel, ReturnItem, ReturnStatus
+from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 
@@ -103,8 +103,10 @@ def _detail(
     status: int = 200,
 ):
     events = list(return_selectors.return_events(item=item))
-    moves = return_selectors.return_next_moves(item=item)
-    can_route = any(m.target == ReturnStatus.ROUTED and m.route == ReturnItem.Route.WAREHOUSE for m in moves)
+    moves = return_selectors.return_next_moves(item=item, party=Party.BRAND)
+    can_route = any(
+        m.target == ReturnStatus.ROUTED and m.when.get("route") == ReturnItem.Route.WAREHOUSE for m in moves
+    )
     if hub_form is None and can_route and item.sku.local_returns_enabled and request.membership.can_write:
         hubs = return_selectors.hubs_serving_return(item=item)
         nearest = hubs.first()
@@ -120,7 +122,7 @@ def _detail(
             "now": timezone.now(),
             "can_route": can_route,
             "hub_form": hub_form,
-            "can_receive": any(m.event == "received" for m in moves),
+            "can_receive": any(m.event == EventKind.RECEIVED for m in moves),
             "can_cancel": any(m.target == ReturnStatus.CANCELLED for m in moves),
             "can_refund": item.refund_status == ReturnItem.RefundStatus.PENDING,
             "cancel_form": cancel_form or CancelForm(),
@@ -183,7 +185,7 @@ def return_cancel(request, pk):
     if form.is_valid():
         try:
             services.return_cancel(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
-        except services.ReasonRequired as exc:
+        except ReasonRequired as exc:
             add_domain_error(form, exc)
         except DomainError as exc:
             messages.error(request, exc.message)

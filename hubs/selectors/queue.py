@@ -4,9 +4,9 @@ brand's return (`hub_return`).
 
 A task names its brand and the id of the brand row it indexes (public tables cannot point
 into a brand schema). Every write here must run in the same transaction as the brand-row
-change it indexes, so the queue never drifts from the returns: the services that move a
-return (fulfillment.services.returns, inspections) call `hub_task_open`/`hub_task_close`
-from inside their own `transaction.atomic`."""
+change it indexes, so the queue never drifts from the returns: the state-machine tables
+(fulfillment.machines) name the tasks each move of a return or a unit opens and closes, and
+hubs.services.tasks writes them in the move's transaction (it refuses to run outside one)."""
 
 from __future__ import annotations
 

@@ -71,16 +71,6 @@ DISPOSED_ACTION = {
 }
 
 
-EVENT_LABELS = {
-    "created": "Return started",
-    "routed": "Routed to the hub",
-    "dropped_off": "Received at the hub",
-    "inspected": "Inspected",
-    "disposed": "Disposed",
-    "cancelled": "Cancelled",
-}
-
-
 @staff_required
 def staff_hub_list(request):
     status = request.GET.get("status", "")

@@ -266,7 +266,7 @@ class UnitListApi(generics.ListAPIView):
 
 
 class UnitApproveApi(IdempotentPostMixin, APIView):
-    """Approve a held unit: it becomes `available` local stock (409 `unit_not_held` if it
+    """Approve a held unit: it becomes `available` local stock (409 `invalid_transition` if it
     is not held)."""
 
     @extend_schema(operation_id="unit_approve", request=None, responses=UnitOutputSerializer)
@@ -276,7 +276,7 @@ class UnitApproveApi(IdempotentPostMixin, APIView):
 
 
 class UnitRejectApi(IdempotentPostMixin, APIView):
-    """Reject a held unit, with a `reason`: it goes `to_warehouse` (409 `unit_not_held`
+    """Reject a held unit, with a `reason`: it goes `to_warehouse` (409 `invalid_transition`
     if it is not held)."""
 
     class InputSerializer(serializers.Serializer):

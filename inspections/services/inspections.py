@@ -26,7 +26,6 @@ from fulfillment.models import ReturnItem, ReturnStatus
 from fulfillment.services.returns import return_dispose, return_mark_inspected
 from fulfillment.services.units import unit_release
 from hubs.models import Hub, HubMember, HubStatus, HubTask
-from hubs.services.tasks import hub_task_close
 from inspections import engine
 from inspections.engine import DISPOSITION_LABELS, GRADE_LABELS
 from inspections.exceptions import AlreadyInspected, NotDroppedOff, NotHubMember, StandardChanged
@@ -86,9 +85,9 @@ def inspection_submit(
     version_id: int | None = None,
 ) -> Inspection:
     """Grade and record the inspection of `item` at `hub` by `inspector`, then move the item
-    on: the return becomes inspected, then disposed as its grade's disposition says; a
-    Like-New item released to local stock gets a shelf unit (`unit_release`); the hub's
-    INSPECT task closes; the brand's audit sample may pick it.
+    on: the return becomes inspected (its INSPECT task closes with that move), then
+    disposed as its grade's disposition says; a Like-New item released to local stock
+    gets a shelf unit (`unit_release`); the brand's audit sample may pick it.
 
     Locks the return's open INSPECT task, then the return row (LOCK_ORDER: HubTask →
     ReturnItem, as a cancel or a receipt of the same return does, so none of them can
@@ -182,7 +181,6 @@ def inspection_submit(
         actor=actor,
         detail=f"{grade_label} → {DISPOSITION_LABELS[evaluation.disposition]}.",
     )
-    hub_task_close(brand=brand, return_item_id=item.pk, kind=HubTask.Kind.INSPECT)
     if evaluation.disposition == Disposition.LOCAL_STOCK:
         unit_release(inspection=inspection, actor=actor)
     if _sample_audit() < brand.audit_sample_rate:

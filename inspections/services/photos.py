@@ -15,11 +15,10 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import HubNotActive
-from fulfillment.models import ReturnItem, ReturnStatus
+from closo.exceptions import HubNotActive, InvalidTransition
+from fulfillment.models import EventKind, ReturnItem, ReturnStatus
 from fulfillment.services.events import event_record
 from hubs.models import Hub, HubStatus
 from inspections import imaging
@@ -31,6 +30,7 @@ from inspections.exceptions import (
     UnknownSlot,
 )
 from inspections.imaging import CheckedImage
+from inspections.machines import PHOTOS
 from inspections.models import InspectionPhoto, PhotoRequirement
 from inspections.selectors.standards import standard_for_sku
 
@@ -126,7 +126,7 @@ def photo_upload(*, item: ReturnItem, slot: str, upload, hub: Hub, actor: Actor)
             )
             event_record(
                 subject=item,
-                kind="photo_uploaded",
+                kind=EventKind.PHOTO_UPLOADED,
                 actor=actor,
                 hub=hub,
                 detail=f"Photo “{requirement.label}” {'retaken' if replaced else 'taken'} "
@@ -162,9 +162,10 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
     random names, record dimensions and the SHA-256 of the cleaned original, then delete
     the uploaded file. Run it in the photo's brand schema (inspections.tasks does).
 
-    The result is written with a conditional UPDATE (still pending, same original), so a
-    duplicate or retried task writes once and a photo retaken meanwhile is left alone
-    (the files this run wrote are deleted). Never raises for a bad image or a storage
+    The result is written by PHOTOS.transition, a conditional UPDATE on the photo still
+    being pending (a retake deletes the row and makes a new one, so the same pending row
+    is the same upload): a duplicate or retried task writes once and a photo retaken
+    meanwhile is left alone (the files this run wrote are deleted). Never raises for a bad image or a storage
     failure: the photo is marked failed with the reason, and its original deleted."""
     photo = InspectionPhoto.objects.select_related("return_item", "hub").filter(pk=photo_id).first()
     if photo is None or photo.status != Status.PENDING:
@@ -188,9 +189,10 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
         return _fail(photo, source, "The photo could not be processed: take it again.")
 
     original, display, thumbnail = written
-    now = timezone.now()
     with transaction.atomic():
-        updated = InspectionPhoto.objects.filter(pk=photo.pk, status=Status.PENDING, original=source).update(
+        updated = _settle(
+            photo,
+            Status.READY,
             original=original,
             display=display,
             thumbnail=thumbnail,
@@ -198,14 +200,11 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
             width=rendered.width,
             height=rendered.height,
             sha256=rendered.sha256,
-            status=Status.READY,
-            error="",
-            processed_at=now,
         )
         if updated:
             event_record(
                 subject=photo.return_item,
-                kind="photo_processed",
+                kind=EventKind.PHOTO_PROCESSED,
                 actor=PIPELINE,
                 hub=photo.hub,
                 detail=f"Photo “{photo.slot}” ready: {rendered.width}×{rendered.height} px, metadata removed, "
@@ -224,15 +223,23 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
     return InspectionPhoto.objects.filter(pk=photo.pk).first()
 
 
+def _settle(photo: InspectionPhoto, to: str, **changes) -> bool:
+    """Move a pending photo to `to`; False when it is not pending any more (another run
+    finished it, or a retake replaced it)."""
+    try:
+        PHOTOS.transition(photo, to, actor=PIPELINE, **changes)
+    except InvalidTransition:
+        return False
+    return True
+
+
 def _fail(photo: InspectionPhoto, source: str, message: str) -> InspectionPhoto | None:
     with transaction.atomic():
-        updated = InspectionPhoto.objects.filter(pk=photo.pk, status=Status.PENDING, original=source).update(
-            status=Status.FAILED, error=message[:300], original="", processed_at=timezone.now()
-        )
+        updated = _settle(photo, Status.FAILED, error=message[:300])
         if updated:
             event_record(
                 subject=photo.return_item,
-                kind="photo_failed",
+                kind=EventKind.PHOTO_FAILED,
                 actor=PIPELINE,
                 hub=photo.hub,
                 detail=f"Photo “{photo.slot}” could not be processed: {message}",

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from closo.actors import Actor
 from closo.exceptions import Invalid, Required
@@ -38,6 +37,7 @@ from inspections.exceptions import (
     UnknownScope,
     VersionPublished,
 )
+from inspections.machines import VERSIONS
 from inspections.models import (
     DEFAULT_DISPOSITIONS,
     ChecklistItem,
@@ -309,10 +309,9 @@ def version_publish(*, version: StandardVersion, actor: Actor, notes: str | None
     version.dispositions = _validated_dispositions(version.dispositions)
     if notes is not None:
         version.notes = _text(notes, "notes", 300, required=False)
-    version.status = StandardVersion.Status.PUBLISHED
-    version.published_at = timezone.now()
     version.published_by = actor.user
-    version.save(update_fields=["dispositions", "notes", "status", "published_at", "published_by"])
+    version.save(update_fields=["dispositions", "notes", "published_by"])
+    VERSIONS.transition(version, StandardVersion.Status.PUBLISHED, actor=actor)
     _record(
         Action.PUBLISHED,
         _title(version),

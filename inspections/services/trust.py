@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from closo.actors import Actor
 from closo.exceptions import ReasonRequired
-from fulfillment.models import ConfigChange
+from fulfillment.models import ConfigChange, EventKind
 from fulfillment.services.config import config_change_record, config_diff
 from fulfillment.services.events import event_record
 from hubs.models import Hub
@@ -75,7 +75,7 @@ def audit_decide(*, audit: Audit, verdict: str, reason: str, actor: Actor) -> Au
     audit.verdict, audit.reason, audit.auditor, audit.decided_at = verdict, reason, actor.user, now
     event_record(
         subject=inspection.return_item,
-        kind="audited",
+        kind=EventKind.AUDITED,
         actor=actor,
         detail=(
             "Audit: agreed with the inspection." + (f" {reason}" if reason else "")

@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from closo.actors import Actor
-from fulfillment.models import StockUnit
+from closo.actors import Actor, Party
+from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as return_services
 from hubs.apis.base import HubApi
@@ -178,7 +178,7 @@ class HubReceiveApi(HubApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         brand, item = return_services.return_receive_dropoff(
-            code=data.validated_data["code"], hub=hub, actor=Actor.from_request(request)
+            code=data.validated_data["code"], hub=hub, actor=Actor.from_request(request, party=Party.HUB)
         )
         body = {
             "brand": brand,
@@ -196,6 +196,7 @@ class HubReturnDetailApi(HubApi):
     class OutputSerializer(serializers.Serializer):
         class EventSerializer(serializers.Serializer):
             kind = serializers.CharField()
+            kind_label = serializers.CharField(help_text="The kind, as people read it.")
             from_status = serializers.CharField()
             to_status = serializers.CharField()
             hub = serializers.CharField(source="hub.name", allow_null=True, default=None)
@@ -215,13 +216,14 @@ class HubReturnDetailApi(HubApi):
             events = [
                 {
                     "kind": e.kind,
+                    "kind_label": e.get_kind_display(),
                     "from_status": e.from_status,
                     "to_status": e.to_status,
                     "hub": e.hub,
                     "actor": e.actor_label if e.hub_id == found.hub.pk else None,
                     "created_at": e.created_at,
                 }
-                for e in return_selectors.return_events(item=item).exclude(kind="refund")
+                for e in return_selectors.return_events(item=item).exclude(kind=EventKind.REFUND)
             ]
             body = {
                 "brand": found.brand,

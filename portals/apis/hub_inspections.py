@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from hubs.apis.base import HubApi
 from inspections.engine import GRADE_LABELS
 from inspections.models import Grade, Inspection
@@ -248,7 +248,7 @@ class HubInspectionApi(HubApi):
                 answers=data["answers"],
                 requested_grade=data.get("grade") or None,
                 lower_reason=data.get("lower_reason", ""),
-                actor=Actor.from_request(request),
+                actor=Actor.from_request(request, party=Party.HUB),
                 version_id=data.get("version"),
             )
             body = InspectionOutput(self._inspection(ctx.item), context={"brand": ctx.brand}).data

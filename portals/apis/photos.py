@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from hubs.apis.base import HubApi
 from inspections import imaging
 from inspections.apis.photos import MAX_BODY_BYTES, _AnyAccept, _serve
@@ -115,7 +115,7 @@ class HubReturnPhotosApi(HubApi):
                 slot=serializer.validated_data["slot"],
                 upload=serializer.validated_data["file"],
                 hub=found.hub,
-                actor=Actor.from_request(request),
+                actor=Actor.from_request(request, party=Party.HUB),
             )
             data = self.OutputSerializer(photo, context={"brand": found.brand}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["original_url"]})

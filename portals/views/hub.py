@@ -7,15 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.exceptions import DomainError
-from fulfillment.models import StockUnit
+from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as return_services
 from hubs.models import HubMember, HubStatus
 from hubs.selectors.members import hub_memberships
 from hubs.selectors.queue import hub_queue, hub_return_url
-from hubs.views.registry import DISPOSED_ACTION, EVENT_LABELS, NEXT_ACTION
+from hubs.views.registry import DISPOSED_ACTION, NEXT_ACTION
 from portals.forms.hub import ReceiveForm
 from portals.selectors.hub_access import hub_return
 
@@ -68,7 +68,7 @@ def hub_receive(request, *, members, member):
     if request.method == "POST" and form.is_valid():
         try:
             brand, item = return_services.return_receive_dropoff(
-                code=form.cleaned_data["code"], hub=hub, actor=Actor.from_request(request)
+                code=form.cleaned_data["code"], hub=hub, actor=Actor.from_request(request, party=Party.HUB)
             )
         except DomainError as exc:
             form.add_error("code", exc.message)
@@ -84,10 +84,6 @@ def hub_receive(request, *, members, member):
         {"hub": hub, "member": member, "members": members, "statuses": HubStatus, "form": form},
         status=status,
     )
-
-
-def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def next_action(item, unit: StockUnit | None = None) -> str:
@@ -111,9 +107,7 @@ def hub_return_detail(request, brand_slug, pk):
     and the next physical step (inspect it, shelf it, pack it)."""
     with hub_return(user=request.user, brand_slug=brand_slug, pk=pk) as found:
         item = found.item
-        events = list(return_selectors.return_events(item=item).exclude(kind="refund"))
-        for event in events:
-            event.label = event_label(event.kind)
+        events = list(return_selectors.return_events(item=item).exclude(kind=EventKind.REFUND))
         unit = StockUnit.objects.filter(return_item=item).first()
         return render(
             request,

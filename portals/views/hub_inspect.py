@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.exceptions import DomainError, HubNotActive
 from hubs.models import HubStatus
 from inspections.engine import GRADE_LABELS
@@ -177,7 +177,7 @@ def _submit(request, ctx):
                     slot=name.removeprefix("photo-"),
                     upload=upload,
                     hub=ctx.hub,
-                    actor=Actor.from_request(request),
+                    actor=Actor.from_request(request, party=Party.HUB),
                 )
         inspection_submit(
             item=ctx.item,
@@ -187,7 +187,7 @@ def _submit(request, ctx):
             answers=answers,
             requested_grade=post.get("grade", "") or None,
             lower_reason=post.get("lower_reason", ""),
-            actor=Actor.from_request(request),
+            actor=Actor.from_request(request, party=Party.HUB),
             version_id=int(version) if version.isdigit() else None,
         )
     except DomainError as error:

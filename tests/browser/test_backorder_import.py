@@ -129,7 +129,7 @@ def test_brand_admin_imports_200_backorders_and_sees_progress_and_the_bad_lines(
     expect(timeline.locator("li")).to_have_text(
         [
             re.compile(
-                r"Created: new → waiting\s+— CSV import — 78613: allowed — 17\.8 mi from Eastside Porch .*"
+                r"Created: new → Waiting\s+— CSV import — 78613: allowed — 17\.8 mi from Eastside Porch .*"
                 r"\s+alice@acme\.test \(CSV shopify-backorders\.csv\)"
             )
         ]
@@ -140,7 +140,7 @@ def test_brand_admin_imports_200_backorders_and_sees_progress_and_the_bad_lines(
     page.get_by_role("button", name="Cancel backorder").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Backorder #SH-0100-1 Cancelled")
     expect(timeline.locator("li").nth(1)).to_contain_text(
-        "Cancelled: waiting → cancelled — Customer asked for a refund"
+        "Cancelled: Waiting → Cancelled — Customer asked for a refund"
     )
     expect(page.get_by_role("button", name="Cancel backorder")).to_have_count(0)
     screenshot(page, "backorder-detail-phone.png")

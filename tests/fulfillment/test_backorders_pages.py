@@ -245,7 +245,7 @@ def test_detail_shows_the_fields_the_timeline_and_the_cancel_form(alice_client, 
     assert "Backorder #7" in page
     assert "Ana Diaz" in page
     assert region.name in page
-    assert "Created</strong>: new → waiting" in page
+    assert "Created</strong>: new → Waiting" in page
     assert "API — 78701: allowed — in region “Austin core” (prefix 787)" in page
     assert "Cancel backorder" in page
     assert 'name="reason"' in page
@@ -260,7 +260,7 @@ def test_admin_cancels_with_a_reason_and_sees_it_on_the_timeline(alice_client, s
     )
     page = response.content.decode()
     assert "Backorder #1001-1 cancelled." in page
-    assert "Cancelled</strong>: waiting → cancelled" in page
+    assert "Cancelled</strong>: Waiting → Cancelled" in page
     assert "— Customer asked for a refund" in page
     assert "Cancel backorder" not in page
 
@@ -283,7 +283,7 @@ def test_cancelling_twice_explains_it_is_no_longer_open(alice_client, sku, brand
         backorder = Backorder.objects.get()
     alice_client.post(reverse("backorder_cancel", args=[backorder.pk]), {"reason": "dup"})
     response = alice_client.post(reverse("backorder_cancel", args=[backorder.pk]), {"reason": "dup"}, follow=True)
-    assert "is cancelled: only waiting or allocated backorders can be cancelled." in response.content.decode()
+    assert "A backorder that is cancelled cannot become cancelled." in response.content.decode()
 
 
 def test_viewer_sees_backorders_but_cannot_change_them(host_client, brand_a, vera, in_brand):

@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
-from closo.exceptions import Conflict
+from closo.exceptions import Conflict, InvalidTransition
 from fulfillment.models import Backorder, Channel, Event, RegionLimit, Sku
 from fulfillment.services.backorders import backorder_cancel, backorder_create
 from tests.conftest import BRAND_A, run_concurrently
@@ -81,7 +81,7 @@ def test_two_cancels_at_once_make_one_change_and_one_event(acme_committed):
     results = run_concurrently(cancel, n=2)
 
     assert sum(isinstance(r, Backorder) for r in results) == 1, results
-    assert [r.code for r in results if isinstance(r, Conflict)] == ["invalid_transition"]
+    assert [r.code for r in results if isinstance(r, InvalidTransition)] == ["invalid_transition"]
     with schema_context(brand.schema_name):
         events = list(Event.objects.filter(backorder_id=backorder.pk, kind="cancelled"))
         assert len(events) == 1

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, InvalidTransition, ReasonRequired
 from fulfillment.exceptions import RowError, UnknownSku
 from fulfillment.models import Backorder, BackorderStatus, Channel, Event, ImportJob, RegionLimit, Sku
 from fulfillment.selectors import regions as region_selectors
@@ -185,23 +185,35 @@ def test_cancel_records_who_why_and_from_which_status(sku, actor):
     assert cancelled.cancel_reason == "Customer asked for a refund"
     event = cancelled.events.get(kind="cancelled")
     assert (event.from_status, event.to_status, event.detail) == ("waiting", "cancelled", "Customer asked for a refund")
-    assert event.data == {"reason": "Customer asked for a refund"}
+    assert event.data == {"cancel_reason": "Customer asked for a refund"}
     assert event.actor_label == "alice@acme.test"
 
 
 def test_cancel_from_allocated_says_so(sku, actor):
     backorder = create(actor)
     Backorder.objects.filter(pk=backorder.pk).update(status=BackorderStatus.ALLOCATED)
+    backorder.refresh_from_db()
     backorder_cancel(backorder=backorder, reason="duplicate order", actor=actor)
     assert backorder.events.get(kind="cancelled").from_status == "allocated"
 
 
+def test_a_cancel_that_lost_a_race_to_another_move_is_refused(sku, actor):
+    """No retry: a backorder that moved since it was read (here, allocated) is a 409."""
+    backorder = create(actor)
+    Backorder.objects.filter(pk=backorder.pk).update(status=BackorderStatus.ALLOCATED)
+    with pytest.raises(InvalidTransition) as exc:
+        backorder_cancel(backorder=backorder, reason="duplicate order", actor=actor)
+    assert (exc.value.status, exc.value.fields) == (409, {"from_status": "allocated", "to_status": "cancelled"})
+    assert Backorder.objects.get(pk=backorder.pk).status == BackorderStatus.ALLOCATED
+    assert not backorder.events.filter(kind="cancelled").exists()
+
+
 def test_cancel_needs_a_reason(sku, actor):
     backorder = create(actor)
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(ReasonRequired) as exc:
         backorder_cancel(backorder=backorder, reason="   ", actor=actor)
     assert exc.value.code == "reason_required"
-    assert exc.value.fields == {"reason": ["Required."]}
+    assert exc.value.fields == {"reason": ["This field is required."]}
     backorder.refresh_from_db()
     assert backorder.status == BackorderStatus.WAITING
 
@@ -210,7 +222,7 @@ def test_cancel_needs_a_reason(sku, actor):
 def test_only_open_backorders_can_be_cancelled(sku, actor, status):
     backorder = create(actor)
     Backorder.objects.filter(pk=backorder.pk).update(status=status)
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(InvalidTransition) as exc:
         backorder_cancel(backorder=backorder, reason="too late", actor=actor)
     assert exc.value.code == "invalid_transition"
     assert exc.value.status == 409

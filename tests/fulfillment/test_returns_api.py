@@ -272,7 +272,19 @@ def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
         ("received", "routed", "disposed"),
         ("refund", "", ""),
     ]
-    assert set(rows[0]) == {"id", "kind", "from_status", "to_status", "actor", "hub", "detail", "data", "created_at"}
+    assert set(rows[0]) == {
+        "id",
+        "kind",
+        "kind_label",
+        "from_status",
+        "to_status",
+        "actor",
+        "hub",
+        "detail",
+        "data",
+        "created_at",
+    }
+    assert [e["kind_label"] for e in rows] == ["Created", "Routed", "Received", "Refund decided"]
     assert all(e["actor"].startswith("API key “tests (admin)”") for e in rows)
     assert rows[1]["data"] == {"route": "warehouse"}
     assert rows[2]["data"] == {"disposition": "to_warehouse"}

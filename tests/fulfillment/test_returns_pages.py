@@ -9,7 +9,7 @@ from django.urls import reverse
 from closo.actors import Actor
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
-from tests.factories import make_return, make_routed_returns
+from tests.factories import BRAND, make_return, make_routed_returns
 
 SYSTEM = Actor.system("tests")
 
@@ -215,7 +215,7 @@ def test_detail_offers_the_moves_valid_from_each_state(as_alice, brand_a, in_bra
         services.return_route_to_warehouse(item=item, actor=SYSTEM)
     assert actions(as_alice.get(url)) == {"received", "cancel", "refund"}
     with in_brand(brand_a):
-        services.return_warehouse_received(item=item, actor=SYSTEM)
+        services.return_warehouse_received(item=item, actor=BRAND)  # the brand's warehouse, not Closo
         services.return_refund_update(item=item, refund_status="refunded", actor=SYSTEM)
     done = as_alice.get(url)
     assert actions(done) == set()
@@ -234,7 +234,7 @@ def test_detail_shows_fields_steps_and_timeline(as_alice, brand_a, in_brand):
     assert 'aria-current="step"' in html
     timeline = html[html.index('class="timeline"') :]
     assert timeline.index("Created") < timeline.index("Routed")
-    assert "initiated → routed" in timeline
+    assert "Initiated → Routed" in timeline
     assert "Routed to the brand&#x27;s warehouse." in timeline
 
 

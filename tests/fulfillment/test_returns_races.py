@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
+from closo.exceptions import InvalidTransition
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
 from tests.conftest import BRAND_A, run_concurrently
@@ -53,7 +54,7 @@ def test_two_concurrent_moves_from_one_state_make_exactly_one_change(acme_return
 
     results = run_concurrently(move, n=2)
     winners = [r for r in results if isinstance(r, ReturnItem)]
-    losers = [r for r in results if isinstance(r, services.InvalidTransition)]
+    losers = [r for r in results if isinstance(r, InvalidTransition)]
     assert (len(winners), len(losers)) == (1, 1), results
     with schema_context(brand.schema_name):
         row = ReturnItem.objects.get(pk=item.pk)

@@ -162,7 +162,7 @@ def test_receive_button_adds_stock_and_hides_the_actions(alice_client, brand_a, 
     with in_brand(brand_a):
         assert Sku.objects.get(pk=blanket.pk).available_qty == 42
     again = alice_client.post(f"/supply/{po.pk}/receive/", follow=True)
-    assert b"This purchase order is received; only an expected one can be received." in again.content
+    assert b"A purchase order that is received cannot become received." in again.content
 
 
 def test_cancel_needs_a_reason_and_records_it(alice_client, brand_a, in_brand, po):

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from closo.actors import Actor
+from closo.exceptions import InvalidTransition
 from fulfillment.exceptions import UnknownSku
 from fulfillment.models import InboundSupply, Sku
 from fulfillment.selectors import supply as supply_selectors
@@ -41,7 +42,7 @@ def test_concurrent_receives_add_the_units_once(committed):
 
     results = run_concurrently(receive, n=4)
     received = [r for r in results if isinstance(r, InboundSupply)]
-    refused = [r for r in results if isinstance(r, services.InvalidTransition)]
+    refused = [r for r in results if isinstance(r, InvalidTransition)]
     assert (len(received), len(refused)) == (1, 3), results
     with schema_context(brand.schema_name):
         assert Sku.objects.get(pk=sku.pk).available_qty == 15

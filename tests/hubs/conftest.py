@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from closo.actors import Actor
 from closo.models import User
 from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as return_services
 from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
-from tests.factories import PASSWORD, applied_hub, as_staff
-
-SYSTEM = Actor.system("tests")
+from tests.factories import PASSWORD, SYSTEM, applied_hub, as_staff
 
 
 def activate(hub: Hub, staff: User) -> Hub:

@@ -12,21 +12,24 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.exceptions import InvalidTransition
 from fulfillment.models import Event, ReturnItem, Sku
 from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
+from hubs.services import tasks as hub_tasks
 from tests.conftest import post_json, run_concurrently
-from tests.factories import applied_hub, as_staff, make_return
+from tests.factories import HUB, applied_hub, as_staff, make_return
 from tests.hubs.conftest import SYSTEM
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")
 
 
 def receive(code, hub, user=None):
-    return services.return_receive_dropoff(code=code, hub=hub, actor=Actor(user=user, label="hub") if user else SYSTEM)
+    return services.return_receive_dropoff(
+        code=code, hub=hub, actor=Actor(user=user, label="hub", party=Party.HUB) if user else HUB
+    )
 
 
 # --- assignment ---
@@ -135,7 +138,7 @@ def test_the_sku_must_be_eligible_for_local_returns(brand_a, in_brand, sku_a, ac
 
 def test_a_routed_return_cannot_be_assigned_again(brand_a, in_brand, sku_a, active_hub, other_hub, route):
     item = route(brand_a, in_brand, active_hub)
-    with in_brand(brand_a), pytest.raises(services.InvalidTransition):
+    with in_brand(brand_a), pytest.raises(InvalidTransition):
         services.return_assign_to_hub(item=item, hub=other_hub, actor=SYSTEM)
     assert HubTask.objects.filter(return_item_id=item.pk).count() == 1
 
@@ -324,7 +327,7 @@ def test_a_cancel_racing_a_receipt_ends_in_one_of_them_without_a_deadlock(commit
         tasks = dict(HubTask.objects.filter(brand=brand, return_item_id=item.pk).values_list("kind", "status"))
         if status == "dropped_off":
             assert isinstance(received, tuple)
-            assert isinstance(cancelled, services.InvalidTransition)
+            assert isinstance(cancelled, InvalidTransition)
             assert tasks == {"dropoff": "done", "inspect": "open"}
         else:
             assert status == "cancelled"
@@ -416,7 +419,7 @@ def test_two_brands_drawing_one_code_at_once_keep_it_unique(committed, monkeypat
     local = threading.local()
     monkeypatch.setattr(services, "dropoff_code_new", lambda: "HJKM2345" if not hasattr(local, "drawn") else "NPQR6789")
     both_drew = threading.Barrier(2)
-    real_open = services.hub_task_open
+    real_open = hub_tasks.hub_task_open
 
     def hub_task_open(**kwargs):
         if not hasattr(local, "drawn"):
@@ -424,7 +427,7 @@ def test_two_brands_drawing_one_code_at_once_keep_it_unique(committed, monkeypat
             both_drew.wait(10)
         return real_open(**kwargs)
 
-    monkeypatch.setattr(services, "hub_task_open", hub_task_open)
+    monkeypatch.setattr(hub_tasks, "hub_task_open", hub_task_open)  # the index the routing move opens
 
     def assign(i):
         with schema_context(brands[i].schema_name):

@@ -131,10 +131,10 @@ def test_another_brands_key_cannot_route_this_brands_return(api_client, brand_a,
 
 def test_events_api_names_the_hub_of_custody_steps(api, brand_a, in_brand, active_hub, route):
     from fulfillment.services import returns as services
-    from tests.hubs.conftest import SYSTEM
+    from tests.factories import HUB
 
     item = route(brand_a, in_brand, active_hub)
-    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=SYSTEM)
+    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=HUB)
     events = api.get(f"/api/v1/returns/{item.pk}/events").json()["results"]
     assert [(e["kind"], e["hub"]) for e in events] == [
         ("created", None),

@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 
 from brands.models import Brand
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import ReturnItem, Sku
 from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
-from tests.factories import as_staff, make_return
+from tests.factories import HUB, as_staff, make_return
 from tests.hubs.conftest import SYSTEM
 
 NEW = {"rma_ref": "RMA-50", "sku": "WB-15", "customer_zip": "78702", "customer_name": "Casey"}
@@ -155,7 +155,7 @@ def test_a_bad_code_gets_a_clear_message_and_keeps_the_input(
     if setup == "unknown":
         code = "HJKM2345" if code != "HJKM2345" else "HJKM2346"
     elif setup == "used":
-        services.return_receive_dropoff(code=code, hub=active_hub, actor=SYSTEM)
+        services.return_receive_dropoff(code=code, hub=active_hub, actor=HUB)
     elif setup == "expired":
         HubTask.objects.filter(code=code).update(due_at=timezone.now() - timedelta(days=1))
     elif setup == "cancelled":
@@ -229,12 +229,13 @@ def test_return_page_shows_the_item_the_next_step_and_the_custody_timeline(
     routed = client.get(f"/hub/b/acme/returns/{item.pk}/").content.decode()
     assert "Waiting for the customer to drop it off" in routed and "Inspect now" not in routed
     assert item.dropoff_code not in routed  # the hub learns the code from the customer only
-    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=Actor(user=ivan, label=ivan.email))
+    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=Actor.for_user(ivan, party=Party.HUB))
     page = client.get(f"/hub/b/acme/returns/{item.pk}/").content.decode()
     for text in ("Acme Apparel", "Weighted blanket", "RMA-1", "WB-15 · Sage", "Inspect it: photos and the checklist"):
         assert text in page
     assert f'href="/hub/b/acme/returns/{item.pk}/inspect/"' in page
     assert "Received at the hub" in page and "at Eastside Porch" in page and ivan.email in page
+    assert "Dropped_off" not in page  # the kind's label, never its value
     assert "Casey" not in page and "tests" not in page.split("Chain of custody")[1]  # no brand-side actors
 
 
@@ -242,7 +243,7 @@ def test_return_page_of_a_suspended_hub_offers_no_inspection(
     public, ivan, stan, brand_a, in_brand, sku_a, active_hub, route
 ):
     item = route(brand_a, in_brand, active_hub)
-    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=SYSTEM)
+    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=HUB)
     hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
     page = public(ivan).get(f"/hub/b/acme/returns/{item.pk}/").content.decode()
     assert "Inspect now" not in page and "it cannot inspect returns" in page
@@ -285,10 +286,10 @@ def test_brand_sees_the_receipt_at_the_hub_on_the_returns_timeline(
     as_alice, brand_a, in_brand, active_hub, route, ivan
 ):
     item = route(brand_a, in_brand, active_hub)
-    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=Actor(user=ivan, label=ivan.email))
+    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=Actor.for_user(ivan, party=Party.HUB))
     page = as_alice.get(f"/returns/{item.pk}/").content.decode()
     timeline = page.split('aria-label="Timeline"')[1]
     assert re.search(
-        r"Dropped_off</strong>: routed → dropped_off\s*<span class=\"pill\">at Eastside Porch</span>", timeline
+        r"Received at the hub</strong>: Routed → Dropped off\s*<span class=\"pill\">at Eastside Porch</span>", timeline
     )
     assert "Used " in page  # the code's state next to it

@@ -15,7 +15,7 @@ from fulfillment.services import returns as services
 from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import EMAILS, post_json
-from tests.factories import PASSWORD, as_staff
+from tests.factories import HUB, PASSWORD, as_staff
 from tests.hubs.conftest import SYSTEM
 
 
@@ -220,7 +220,7 @@ def test_receive_errors_have_their_code_and_change_nothing(
     if setup == "unknown":
         typed = "HJKM2345" if typed != "HJKM2345" else "HJKM2346"
     elif setup == "used":
-        services.return_receive_dropoff(code=typed, hub=active_hub, actor=SYSTEM)
+        services.return_receive_dropoff(code=typed, hub=active_hub, actor=HUB)
     elif setup == "cancelled":
         with in_brand(brand_a):
             services.return_cancel(item=item, reason="Kept it", actor=SYSTEM)
@@ -281,6 +281,7 @@ def test_return_detail_has_the_item_and_its_custody(scanner, ivan, brand_a, in_b
         ("routed", None, None),
         ("dropped_off", "Eastside Porch", ivan.email),
     ]
+    assert [e["kind_label"] for e in body["events"]] == ["Created", "Routed", "Received at the hub"]
     assert "customer_name" not in body["item"] and "dropoff_code" not in body["item"]
 
 

@@ -7,16 +7,18 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from brands.models import Brand
+from closo.actors import Actor, Party
+from closo.exceptions import InvalidTransition
 from fulfillment.models import ReturnItem, StockUnit
 from hubs.models import HubTask
 from hubs.selectors import queue as hub_queue_module
 from hubs.selectors.queue import hub_queue
-from hubs.services.tasks import hub_task_close, hub_task_open
-from tests.factories import as_staff
-from tests.hubs.conftest import SYSTEM
+from hubs.services.tasks import HUB_TASKS, hub_task_close, hub_task_open
+from tests.factories import HUB, as_staff
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def lanes(queue):
 
 
 def test_open_and_close_write_the_index_for_one_stage(brand_a, in_brand, sku_a, active_hub):
-    with in_brand(brand_a):
+    with in_brand(brand_a), transaction.atomic():
         item = ReturnItem.objects.create(rma_ref="RMA-5", sku=sku_a, customer_zip="78702")
         unit = StockUnit(pk=42, label="L-0042")
         opened = hub_task_open(hub=active_hub, brand=brand_a, kind="shelf", return_item=item, stock_unit=unit)
@@ -61,18 +63,48 @@ def test_open_and_close_write_the_index_for_one_stage(brand_a, in_brand, sku_a, 
         assert hub_task_close(brand=brand_a, return_item_id=item.pk, kind="shelf") == 0  # already closed
     opened.refresh_from_db()
     assert (opened.status, opened.closed_at is not None) == ("done", True)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError), transaction.atomic():
         hub_task_close(brand=brand_a, return_item_id=item.pk, kind="shelf", status="open")
 
 
 def test_one_open_task_per_return_and_stage(brand_a, in_brand, sku_a, active_hub):
     from django.db import IntegrityError
 
-    with in_brand(brand_a):
+    with in_brand(brand_a), transaction.atomic():
         item = ReturnItem.objects.create(rma_ref="RMA-5", sku=sku_a, customer_zip="78702")
         hub_task_open(hub=active_hub, brand=brand_a, kind="inspect", return_item=item)
-        with pytest.raises(IntegrityError):
+        with pytest.raises(IntegrityError), transaction.atomic():
             hub_task_open(hub=active_hub, brand=brand_a, kind="inspect", return_item=item)
+
+
+def test_the_index_is_written_only_inside_the_callers_transaction(brand_a, in_brand, sku_a, active_hub):
+    """No transaction of its own: an index row committed while the brand row rolls back
+    would leave the queue showing work that does not exist."""
+    with in_brand(brand_a):
+        item = ReturnItem.objects.create(rma_ref="RMA-5", sku=sku_a, customer_zip="78702")
+        with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+            hub_task_open(hub=active_hub, brand=brand_a, kind="inspect", return_item=item)
+        with transaction.atomic():
+            hub_task_open(hub=active_hub, brand=brand_a, kind="inspect", return_item=item)
+        with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+            hub_task_close(brand=brand_a, return_item_id=item.pk, kind="inspect")
+    assert HubTask.objects.get(return_item_id=item.pk).status == HubTask.Status.OPEN
+
+
+def test_a_task_closes_only_through_the_hub_task_machine(brand_a, in_brand, sku_a, active_hub):
+    """open → done | cancelled, by the index itself (the brand-row move already checked
+    who acted); nothing leaves done or cancelled."""
+    assert {(m.source, m.target) for m in HUB_TASKS.moves} == {("open", "done"), ("open", "cancelled")}
+    assert HUB_TASKS.terminal == {"done", "cancelled"}
+    assert all(m.by == {Party.SYSTEM} for m in HUB_TASKS.moves)
+    with in_brand(brand_a), transaction.atomic():
+        item = ReturnItem.objects.create(rma_ref="RMA-6", sku=sku_a, customer_zip="78702")
+        task = hub_task_open(hub=active_hub, brand=brand_a, kind="dropoff", return_item=item, code="ABCD2345")
+        assert hub_task_close(brand=brand_a, return_item_id=item.pk, kind="dropoff", status="cancelled") == 1
+        with pytest.raises(InvalidTransition):
+            HUB_TASKS.transition(task, HubTask.Status.DONE, actor=Actor.system("tests"))
+    task.refresh_from_db()
+    assert (task.status, task.closed_at is not None) == ("cancelled", True)
 
 
 # --- the queue read ---
@@ -248,6 +280,6 @@ def test_assignment_and_receipt_move_the_return_across_lanes(brand_a, in_brand, 
 
     item = route(brand_a, in_brand, active_hub)
     assert [i.task.reference for i in lanes(hub_queue(active_hub))["dropoff"].items] == ["RMA-1"]
-    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=SYSTEM)
+    services.return_receive_dropoff(code=item.dropoff_code, hub=active_hub, actor=HUB)
     after = lanes(hub_queue(active_hub))
     assert (after["dropoff"].count, after["inspect"].count) == (0, 1)

@@ -14,9 +14,8 @@ from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
 from inspections.models import Grade, InspectionPhoto, StandardVersion
 from inspections.services import standards as standard_services
-from tests.factories import PASSWORD, applied_hub, as_staff
+from tests.factories import HUB, PASSWORD, SYSTEM, applied_hub, as_staff
 
-SYSTEM = Actor.system("tests")
 SKU_CODE = "WB-INSPECT"
 
 CHECKS = [
@@ -64,7 +63,7 @@ def received_return(brand, hub: Hub, *, rma: str = "RMA-INSPECT-1", sku_code: st
         item = return_services.return_create(
             rma_ref=rma, sku_code=sku_code, customer_zip="78702", hub=hub, actor=SYSTEM
         )
-    _, item = return_services.return_receive_dropoff(code=item.dropoff_code, hub=hub, actor=SYSTEM)
+    _, item = return_services.return_receive_dropoff(code=item.dropoff_code, hub=hub, actor=HUB)
     return item
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.exceptions import DomainError
 from fulfillment.models import Event, ReturnItem, ReturnStatus, StockUnit
 from hubs.models import HubRole, HubStatus, HubTask
@@ -37,7 +37,7 @@ def submit(brand, item, hub, inspector, **overrides):
     values = {
         "started_at": timezone.now() - datetime.timedelta(seconds=28),
         "answers": dict(ALL_PASS),
-        "actor": Actor(user=inspector, label=inspector.email),
+        "actor": Actor.for_user(inspector, party=Party.HUB),
     }
     values.update(overrides)
     with schema_context(brand.schema_name):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import ReturnItem, StockUnit
 from hubs.models import HubStatus
 from hubs.services import registry as hub_services
@@ -224,7 +224,7 @@ def test_an_inspected_return_opens_on_its_result_and_a_second_submit_changes_not
             inspector=ivan,
             started_at=None,
             answers=dict(ALL_PASS),
-            actor=Actor(user=ivan, label=ivan.email),
+            actor=Actor.for_user(ivan, party=Party.HUB),
         )
 
     page = ivan_client.get(wizard_url(photographed))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.exceptions import InvalidTransition
 from closo.models import User
 from fulfillment.models import Event, ReturnItem, Sku, StockUnit
@@ -69,7 +69,7 @@ def test_a_concurrent_double_submit_stores_one_inspection(received):
                 inspector=ivan,
                 started_at=started,
                 answers=dict(ALL_PASS),
-                actor=Actor(user=ivan, label=ivan.email),
+                actor=Actor.for_user(ivan, party=Party.HUB),
             )
 
     results = run_concurrently(tap, n=2)
@@ -108,7 +108,7 @@ def test_a_submit_and_a_cancel_of_one_return_lock_in_one_order_and_both_finish(r
                     inspector=ivan,
                     started_at=timezone.now(),
                     answers=dict(ALL_PASS),
-                    actor=Actor(user=ivan, label=ivan.email),
+                    actor=Actor(user=ivan, label=ivan.email, party=Party.HUB),
                 )
             return return_services.return_cancel(
                 item=as_the_brand_read_it, reason="Customer kept it", actor=Actor(user=alice, label=alice.email)

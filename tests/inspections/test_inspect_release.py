@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import Event, StockUnit
 from fulfillment.services.units import unit_label
 from inspections.selectors.inspections import inspection_next_action
@@ -35,7 +35,7 @@ def inspect_like_new(brand, item, hub, inspector):
             inspector=inspector,
             started_at=timezone.now() - datetime.timedelta(seconds=30),
             answers=dict(ALL_PASS),
-            actor=Actor(user=inspector, label=inspector.email),
+            actor=Actor.for_user(inspector, party=Party.HUB),
         )
         return inspection, StockUnit.objects.get(return_item=item)
 

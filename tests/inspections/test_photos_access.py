@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from brands.services import api_keys as api_key_services
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from closo.models import User
 from inspections.models import InspectionPhoto
 from inspections.services import photos
@@ -41,7 +41,11 @@ def make_photo(brand_a, in_brand, item, active_hub, ivan, django_capture_on_comm
     def make(ready: bool = True, slot: str = "front") -> InspectionPhoto:
         with in_brand(brand_a), django_capture_on_commit_callbacks(execute=True):
             photo = photos.photo_upload(
-                item=item, slot=slot, upload=as_upload(jpeg_bytes()), hub=active_hub, actor=Actor(user=ivan)
+                item=item,
+                slot=slot,
+                upload=as_upload(jpeg_bytes()),
+                hub=active_hub,
+                actor=Actor.for_user(ivan, party=Party.HUB),
             )
         if not ready:
             return photo

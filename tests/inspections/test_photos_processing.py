@@ -10,7 +10,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import Event
 from inspections import imaging, tasks
 from inspections.models import InspectionPhoto
@@ -45,7 +45,11 @@ def upload(brand_a, in_brand, item, active_hub, ivan):
     def make(data: bytes, slot: str = "front") -> InspectionPhoto:
         with in_brand(brand_a):
             return photos.photo_upload(
-                item=item, slot=slot, upload=as_upload(data), hub=active_hub, actor=Actor(user=ivan, label=ivan.email)
+                item=item,
+                slot=slot,
+                upload=as_upload(data),
+                hub=active_hub,
+                actor=Actor.for_user(ivan, party=Party.HUB),
             )
 
     return make
@@ -290,7 +294,7 @@ def test_the_upload_enqueues_processing_on_commit_and_the_task_finishes_it(commi
             slot="front",
             upload=as_upload(jpeg_bytes()),
             hub=setup.hub,
-            actor=Actor(user=setup.inspector),
+            actor=Actor.for_user(setup.inspector, party=Party.HUB),
         )
     queued = [q.task for q in OrmQ.objects.exclude(pk__in=queued_before)]
     assert [(t["func"], t["args"]) for t in queued] == [

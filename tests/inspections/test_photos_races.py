@@ -3,7 +3,7 @@ so one photo is left for the slot, and one file."""
 
 from django_tenants.utils import schema_context
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import Event
 from inspections.models import InspectionPhoto
 from inspections.services import photos
@@ -25,7 +25,11 @@ def test_concurrent_uploads_of_one_slot_leave_one_photo_and_one_file(committed, 
     def upload(i):
         with schema_context(brand.schema_name):
             return photos.photo_upload(
-                item=item, slot="front", upload=as_upload(files[i]), hub=hub, actor=Actor(user=setup.inspector)
+                item=item,
+                slot="front",
+                upload=as_upload(files[i]),
+                hub=hub,
+                actor=Actor.for_user(setup.inspector, party=Party.HUB),
             ).pk
 
     results = run_concurrently(upload, n=3)

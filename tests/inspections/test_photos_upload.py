@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from closo.actors import Actor
+from closo.actors import Actor, Party
 from fulfillment.models import Event, ReturnStatus
 from hubs.models import HubStatus
 from hubs.services import registry as hub_services
@@ -280,7 +280,7 @@ def test_a_suspended_hub_cannot_upload(ivan_client, brand_a, in_brand, item, act
 def test_the_service_rechecks_the_rules_under_the_lock(brand_a, in_brand, item, active_hub, ivan, media):
     """A check that passed before the file was written but fails once the row is locked
     (the hub was suspended meanwhile) deletes the file it wrote."""
-    actor = Actor(user=ivan, label=ivan.email)
+    actor = Actor.for_user(ivan, party=Party.HUB)
     original_get = photos.Hub.objects.get
 
     def suspended_meanwhile(*args, **kwargs):
@@ -312,7 +312,11 @@ def test_without_a_published_standard_there_are_no_slots(brand_a, in_brand, item
         GradingStandard.objects.all().delete()
         with pytest.raises(NoStandard):
             photos.photo_upload(
-                item=item, slot="front", upload=as_upload(jpeg_bytes()), hub=active_hub, actor=Actor(user=ivan)
+                item=item,
+                slot="front",
+                upload=as_upload(jpeg_bytes()),
+                hub=active_hub,
+                actor=Actor.for_user(ivan, party=Party.HUB),
             )
     assert nothing_stored(brand_a, in_brand, media)
 
@@ -320,6 +324,10 @@ def test_without_a_published_standard_there_are_no_slots(brand_a, in_brand, item
 def test_unknown_slot_error_is_a_field_error(brand_a, in_brand, item, active_hub, ivan):
     with in_brand(brand_a), pytest.raises(UnknownSlot) as excinfo:
         photos.photo_upload(
-            item=item, slot="inside", upload=as_upload(jpeg_bytes()), hub=active_hub, actor=Actor(user=ivan)
+            item=item,
+            slot="inside",
+            upload=as_upload(jpeg_bytes()),
+            hub=active_hub,
+            actor=Actor.for_user(ivan, party=Party.HUB),
         )
     assert excinfo.value.fields == {"slot": ["Choose one of: front, back, care-label, defect."]}

@@ -222,7 +222,7 @@ def test_approving_and_rejecting_held_units(api, inspect, brand_a, in_brand):
     rejected = post_json(api, f"/api/v1/units/{second.pk}/reject", {"reason": "Pilling"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "to_warehouse"
     again = post_json(api, f"/api/v1/units/{first.pk}/approve")
-    assert again.status_code == 409 and again.json()["error"]["code"] == "unit_not_held"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
 
 
 # --- who may read and write ---

@@ -3,12 +3,13 @@ a verdict), the hold decision for Like-New releases, approving and rejecting hel
 and the brand's trust settings."""
 
 import pytest
+from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 
 from brands.models import Brand
-from closo.actors import Actor
-from closo.exceptions import ReasonRequired
-from fulfillment import exceptions as fulfillment_errors
+from closo.actors import Actor, Party
+from closo.exceptions import InvalidTransition, ReasonRequired
 from fulfillment.models import Event, StockUnit
 from fulfillment.selectors import units as unit_selectors
 from fulfillment.services import units as unit_services
@@ -20,6 +21,7 @@ from inspections.models import Audit
 from inspections.selectors import review as review_selectors
 from inspections.services import trust
 from inspections.services.inspections import inspection_submit
+from tests.factories import BRAND
 from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
 from tests.inspections.trust_builders import make_inspection
 
@@ -199,17 +201,47 @@ def test_rejecting_a_held_unit_sends_it_to_the_warehouse_and_off_the_hubs_shelf(
     inspection = inspect("RMA-J", unit_status=StockUnit.Status.HELD)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        task = hub_task_open(
-            hub=active_hub, brand=brand_a, kind=HubTask.Kind.SHELF, return_item=inspection.return_item, stock_unit=unit
-        )
+        with transaction.atomic():
+            task = hub_task_open(
+                hub=active_hub,
+                brand=brand_a,
+                kind=HubTask.Kind.SHELF,
+                return_item=inspection.return_item,
+                stock_unit=unit,
+            )
         unit_services.unit_reject(unit=unit, reason="Pilling on the front photo", actor=person(alice))
         unit.refresh_from_db()
         event = Event.objects.get(unit=unit)
     task.refresh_from_db()
     assert unit.status == StockUnit.Status.TO_WAREHOUSE
     assert task.status == HubTask.Status.DONE and task.closed_at is not None
-    assert event.kind == "rejected"
-    assert event.detail == "Rejected by the brand — Pilling on the front photo"
+    assert (event.kind, event.get_kind_display()) == ("rejected", "Rejected by the brand")
+    assert event.detail == "Pilling on the front photo"
+
+
+def test_rejecting_locks_the_shelf_task_before_the_unit(inspect, brand_a, in_brand, active_hub, alice):
+    """closo.locks order (HubTask before StockUnit): a hub's suspension locks its tasks,
+    then the rows they index, so a rejection taking them the other way round could deadlock."""
+    inspection = inspect("RMA-LK", unit_status=StockUnit.Status.HELD)
+    with in_brand(brand_a):
+        unit = StockUnit.objects.get(return_item=inspection.return_item)
+        with transaction.atomic():
+            hub_task_open(
+                hub=active_hub,
+                brand=brand_a,
+                kind=HubTask.Kind.SHELF,
+                return_item=inspection.return_item,
+                stock_unit=unit,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            unit_services.unit_reject(unit=unit, reason="Pilling", actor=person(alice))
+    locks = [
+        table
+        for sql in (q["sql"] for q in queries.captured_queries)
+        for table in ("hubs_hubtask", "fulfillment_stockunit")
+        if ("FOR UPDATE" in sql and f'FROM "{table}"' in sql) or sql.startswith(f'UPDATE "{table}"')
+    ]
+    assert locks[:3] == ["hubs_hubtask", "fulfillment_stockunit", "fulfillment_stockunit"]  # lock, lock, move
 
 
 def test_rejecting_needs_a_reason(inspect, brand_a, in_brand):
@@ -217,7 +249,7 @@ def test_rejecting_needs_a_reason(inspect, brand_a, in_brand):
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
         with pytest.raises(ReasonRequired):
-            unit_services.unit_reject(unit=unit, reason=" ", actor=Actor.system("tests"))
+            unit_services.unit_reject(unit=unit, reason=" ", actor=BRAND)
         assert StockUnit.objects.get(pk=unit.pk).status == StockUnit.Status.HELD
 
 
@@ -226,13 +258,13 @@ def test_only_held_units_can_be_approved_or_rejected(inspect, brand_a, in_brand,
     inspection = inspect("RMA-N", unit_status=status)
     with in_brand(brand_a):
         unit = StockUnit.objects.get(return_item=inspection.return_item)
-        with pytest.raises(fulfillment_errors.UnitNotHeld) as approve:
-            unit_services.unit_approve(unit=unit, actor=Actor.system("tests"))
-        with pytest.raises(fulfillment_errors.UnitNotHeld):
-            unit_services.unit_reject(unit=unit, reason="No", actor=Actor.system("tests"))
+        with pytest.raises(InvalidTransition) as approve:
+            unit_services.unit_approve(unit=unit, actor=BRAND)
+        with pytest.raises(InvalidTransition):
+            unit_services.unit_reject(unit=unit, reason="No", actor=BRAND)
         assert StockUnit.objects.get(pk=unit.pk).status == status
         assert not Event.objects.filter(unit=unit).exists()
-    assert approve.value.code == "unit_not_held"
+    assert approve.value.code == "invalid_transition"
 
 
 # --- settings and the reputation snippet ---
@@ -283,7 +315,12 @@ def test_a_like_new_inspection_at_a_hub_below_the_threshold_waits_for_the_brands
     with in_brand(brand_a):
         add_photos(item, active_hub)
         inspection = inspection_submit(
-            item=item, hub=active_hub, inspector=ivan, started_at=None, answers=ALL_PASS, actor=person(ivan)
+            item=item,
+            hub=active_hub,
+            inspector=ivan,
+            started_at=None,
+            answers=ALL_PASS,
+            actor=Actor.for_user(ivan, party=Party.HUB),
         )
         unit = StockUnit.objects.get(return_item=item)
         assert unit.status == StockUnit.Status.HELD

@@ -239,9 +239,9 @@ class Command(BaseCommand):
                 opening_hours="Daily 7–22",
             )
         with schema_context(brand.schema_name):
-            _load_workspace(
-                Actor(user=User.objects.get(email=DEMO_BRAND["admin_email"]), label=DEMO_BRAND["admin_email"])
-            )
+            # The loader is Closo's automation acting for the brand (SYSTEM), on its owner's behalf.
+            owner = User.objects.get(email=DEMO_BRAND["admin_email"])
+            _load_workspace(Actor(user=owner, label=f"demo loader ({owner.email})", party=Party.SYSTEM))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
 
