@@ -90,6 +90,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # First, so it also covers errors in the middleware below: under DEBUG only signed-in
+    # staff see Django's technical 500 page (closo/errors.py).
+    "closo.errors.ServerErrorMiddleware",
     "closo.middleware.BrandHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
