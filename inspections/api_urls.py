@@ -3,7 +3,7 @@ grading standards, inspections, audits and held stock units."""
 
 from django.urls import path
 
-from inspections.apis import review, standards
+from inspections.apis import review, standard_rows, standards
 
 VERSION = "standards/<int:pk>/versions/<int:number>"
 
@@ -13,12 +13,12 @@ urlpatterns = [
     path("standards/<int:pk>", standards.StandardDetailApi.as_view(), name="api_standard_detail"),
     path("standards/<int:pk>/versions", standards.VersionCreateApi.as_view(), name="api_standard_version_create"),
     path(VERSION, standards.VersionDetailApi.as_view(), name="api_standard_version"),
-    path(f"{VERSION}/checklist", standards.ChecklistCreateApi.as_view(), name="api_checklist_add"),
-    path(f"{VERSION}/checklist/<slug:key>", standards.ChecklistItemApi.as_view(), name="api_checklist_item"),
-    path(f"{VERSION}/photos", standards.PhotoCreateApi.as_view(), name="api_photo_add"),
-    path(f"{VERSION}/photos/<slug:slot>", standards.PhotoSlotApi.as_view(), name="api_photo_slot"),
+    path(f"{VERSION}/checklist", standard_rows.ChecklistCreateApi.as_view(), name="api_checklist_add"),
+    path(f"{VERSION}/checklist/<slug:key>", standard_rows.ChecklistItemApi.as_view(), name="api_checklist_item"),
+    path(f"{VERSION}/photos", standard_rows.PhotoCreateApi.as_view(), name="api_photo_add"),
+    path(f"{VERSION}/photos/<slug:slot>", standard_rows.PhotoSlotApi.as_view(), name="api_photo_slot"),
     path(f"{VERSION}/dispositions", standards.VersionDispositionsApi.as_view(), name="api_version_dispositions"),
-    path(f"{VERSION}/order", standards.VersionOrderApi.as_view(), name="api_version_order"),
+    path(f"{VERSION}/order", standard_rows.VersionOrderApi.as_view(), name="api_version_order"),
     path(f"{VERSION}/publish", standards.VersionPublishApi.as_view(), name="api_version_publish"),
     # review
     path("inspections/", review.InspectionListApi.as_view(), name="api_inspection_list"),

@@ -4,7 +4,7 @@ grading standards, inspection review, audits, held units, trust settings, photo 
 from django.urls import path
 
 from inspections.apis import photos
-from inspections.views import review, standards
+from inspections.views import review, standard_rows, standards
 
 VERSION = "standards/<int:pk>/versions/<int:number>/"
 
@@ -19,14 +19,14 @@ urlpatterns = [
     path(f"{VERSION}discard/", standards.draft_discard, name="standard_draft_discard"),
     path(f"{VERSION}publish/", standards.publish, name="standard_publish"),
     path(f"{VERSION}dispositions/", standards.dispositions_set, name="standard_dispositions"),
-    path(f"{VERSION}checklist/", standards.item_add, name="standard_item_add"),
-    path(f"{VERSION}checklist/<slug:key>/", standards.item_edit, name="standard_item_edit"),
-    path(f"{VERSION}checklist/<slug:key>/delete/", standards.item_delete, name="standard_item_delete"),
-    path(f"{VERSION}checklist/<slug:key>/move/", standards.item_move, name="standard_item_move"),
-    path(f"{VERSION}photos/", standards.photo_add, name="standard_photo_add"),
-    path(f"{VERSION}photos/<slug:slot>/", standards.photo_edit, name="standard_photo_edit"),
-    path(f"{VERSION}photos/<slug:slot>/delete/", standards.photo_delete, name="standard_photo_delete"),
-    path(f"{VERSION}photos/<slug:slot>/move/", standards.photo_move, name="standard_photo_move"),
+    path(f"{VERSION}checklist/", standard_rows.item_add, name="standard_item_add"),
+    path(f"{VERSION}checklist/<slug:key>/", standard_rows.item_edit, name="standard_item_edit"),
+    path(f"{VERSION}checklist/<slug:key>/delete/", standard_rows.item_delete, name="standard_item_delete"),
+    path(f"{VERSION}checklist/<slug:key>/move/", standard_rows.item_move, name="standard_item_move"),
+    path(f"{VERSION}photos/", standard_rows.photo_add, name="standard_photo_add"),
+    path(f"{VERSION}photos/<slug:slot>/", standard_rows.photo_edit, name="standard_photo_edit"),
+    path(f"{VERSION}photos/<slug:slot>/delete/", standard_rows.photo_delete, name="standard_photo_delete"),
+    path(f"{VERSION}photos/<slug:slot>/move/", standard_rows.photo_move, name="standard_photo_move"),
     # review: inspections, audits, held units, trust settings
     path("inspections/", review.inspection_list, name="inspection_list"),
     path("inspections/<int:pk>/", review.inspection_detail, name="inspection_review"),

@@ -13,6 +13,7 @@ from closo.actors import Actor
 from closo.models import User
 from fulfillment.services import regions as region_services
 from fulfillment.services import skus as sku_services
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as standard_services
 from tests.conftest import EMAILS, PASSWORD
 
@@ -41,7 +42,7 @@ def setup(brand_a, in_brand):
             name="Austin metro", zip_prefixes="787, 786", max_promise_days=21, actor=Actor(user=vera, label=vera.email)
         )
         standard = standard_services.standard_create(name="Default", scope="default", actor=as_alice)
-        standard_services.checklist_item_add(
+        row_services.checklist_item_add(
             version=standard.versions.get(), key="odor", prompt="No odor", fail_cap="unsellable", actor=as_alice
         )
     return sku

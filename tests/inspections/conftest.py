@@ -6,6 +6,7 @@ import pytest
 
 from closo.actors import Actor
 from inspections.models import Grade, GradingStandard, StandardVersion
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as services
 from tests.inspections.inspect_builders import add_photos, publish_standard, received_return
 
@@ -22,9 +23,9 @@ PHOTOS = [("front", "Front"), ("back", "Back"), ("care-label", "Care label"), ("
 
 def fill_draft(version: StandardVersion, actor: Actor, *, items: int = 2, photos: int = 1) -> StandardVersion:
     for key, prompt, cap in ITEMS[:items]:
-        services.checklist_item_add(version=version, key=key, prompt=prompt, fail_cap=cap, actor=actor)
+        row_services.checklist_item_add(version=version, key=key, prompt=prompt, fail_cap=cap, actor=actor)
     for slot, label in PHOTOS[:photos]:
-        services.photo_slot_add(version=version, slot=slot, label=label, actor=actor)
+        row_services.photo_slot_add(version=version, slot=slot, label=label, actor=actor)
     return version
 
 

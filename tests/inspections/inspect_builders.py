@@ -13,6 +13,7 @@ from fulfillment.services import returns as return_services
 from hubs.models import Hub, HubRole, HubStatus
 from hubs.services import registry as hub_services
 from inspections.models import Grade, InspectionPhoto, StandardVersion
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as standard_services
 from tests.factories import HUB, PASSWORD, SYSTEM, applied_hub, as_staff
 
@@ -41,13 +42,11 @@ def publish_standard(
     standard = standard_services.standard_create(name="Brand default", scope="default", actor=actor)
     version = standard.versions.get()
     for key, prompt, cap in CHECKS:
-        standard_services.checklist_item_add(
+        row_services.checklist_item_add(
             version=version, key=key, prompt=prompt, fail_cap=cap, required=key not in optional_checks, actor=actor
         )
     for slot, label in SLOTS:
-        standard_services.photo_slot_add(
-            version=version, slot=slot, label=label, min_long_edge_px=min_edge, actor=actor
-        )
+        row_services.photo_slot_add(version=version, slot=slot, label=label, min_long_edge_px=min_edge, actor=actor)
     if dispositions:
         standard_services.version_dispositions_set(
             version=version, dispositions={**version.dispositions, **dispositions}, actor=actor

@@ -10,6 +10,7 @@ from closo.actors import Actor
 from fulfillment.models import ConfigChange, Sku
 from inspections.exceptions import DuplicateKey, VersionPublished
 from inspections.models import GradingStandard
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as services
 from inspections.services import trust
 
@@ -29,9 +30,9 @@ def draft(in_a, actor):
     front — and an empty activity."""
     standard = services.standard_create(name="Default", scope=Scope.DEFAULT, actor=actor)
     version = standard.versions.get()
-    services.checklist_item_add(version=version, key="tags", prompt="Tags attached", fail_cap="good", actor=actor)
-    services.checklist_item_add(version=version, key="odor", prompt="No odor", fail_cap="unsellable", actor=actor)
-    services.photo_slot_add(version=version, slot="front", label="Front", actor=actor)
+    row_services.checklist_item_add(version=version, key="tags", prompt="Tags attached", fail_cap="good", actor=actor)
+    row_services.checklist_item_add(version=version, key="odor", prompt="No odor", fail_cap="unsellable", actor=actor)
+    row_services.photo_slot_add(version=version, slot="front", label="Front", actor=actor)
     ConfigChange.objects.all().delete()
     return version
 
@@ -54,19 +55,19 @@ def test_creating_standards_records_the_scope_and_the_target(in_a, actor, alice)
 
 
 def test_checklist_items_added_changed_moved_and_removed_are_recorded(draft, actor):
-    services.checklist_item_add(
+    row_services.checklist_item_add(
         version=draft, key="stains", prompt="No stains", fail_cap="fair", help_text="Look inside", actor=actor
     )
-    services.checklist_item_update(
+    row_services.checklist_item_update(
         version=draft, key="odor", changes={"prompt": "No odor", "required": True}, actor=actor
     )
-    services.checklist_item_update(
+    row_services.checklist_item_update(
         version=draft, key="odor", changes={"key": "smell", "prompt": "No smell"}, actor=actor
     )
-    services.checklist_item_move(version=draft, key="smell", offset=-1, actor=actor)
-    services.checklist_item_move(version=draft, key="smell", offset=-1, actor=actor)  # already first
-    services.checklist_reorder(version=draft, keys=["smell", "tags", "stains"], actor=actor)  # same order
-    services.checklist_item_delete(version=draft, key="tags", actor=actor)
+    row_services.checklist_item_move(version=draft, key="smell", offset=-1, actor=actor)
+    row_services.checklist_item_move(version=draft, key="smell", offset=-1, actor=actor)  # already first
+    row_services.checklist_reorder(version=draft, keys=["smell", "tags", "stains"], actor=actor)  # same order
+    row_services.checklist_item_delete(version=draft, key="tags", actor=actor)
     assert recorded() == [
         (
             "added",
@@ -84,12 +85,12 @@ def test_checklist_items_added_changed_moved_and_removed_are_recorded(draft, act
 
 
 def test_photo_slots_added_changed_moved_and_removed_are_recorded(draft, actor):
-    services.photo_slot_add(version=draft, slot="back", label="Back", required=False, actor=actor)
-    services.photo_slot_update(version=draft, slot="back", changes={"min_long_edge_px": 1600}, actor=actor)
-    services.photo_slot_update(version=draft, slot="back", changes={"label": "Back"}, actor=actor)  # no change
-    services.photo_slot_move(version=draft, slot="back", offset=-1, actor=actor)
-    services.photo_reorder(version=draft, slots=["front", "back"], actor=actor)
-    services.photo_slot_delete(version=draft, slot="back", actor=actor)
+    row_services.photo_slot_add(version=draft, slot="back", label="Back", required=False, actor=actor)
+    row_services.photo_slot_update(version=draft, slot="back", changes={"min_long_edge_px": 1600}, actor=actor)
+    row_services.photo_slot_update(version=draft, slot="back", changes={"label": "Back"}, actor=actor)  # no change
+    row_services.photo_slot_move(version=draft, slot="back", offset=-1, actor=actor)
+    row_services.photo_reorder(version=draft, slots=["front", "back"], actor=actor)
+    row_services.photo_slot_delete(version=draft, slot="back", actor=actor)
     assert recorded() == [
         ("added", f"Photo slot “back” in {V1}", {"label": "Back", "min_long_edge_px": 1200, "required": False}),
         ("updated", f"Photo slot “back” in {V1}", {"min_long_edge_px": [1200, 1600]}),
@@ -100,9 +101,9 @@ def test_photo_slots_added_changed_moved_and_removed_are_recorded(draft, actor):
 
 
 def test_reordering_both_lists_records_each_list_that_moved(draft, actor):
-    services.photo_slot_add(version=draft, slot="back", label="Back", actor=actor)
+    row_services.photo_slot_add(version=draft, slot="back", label="Back", actor=actor)
     ConfigChange.objects.all().delete()
-    services.version_reorder(version=draft, checklist=["odor", "tags"], photos=["front", "back"], actor=actor)
+    row_services.version_reorder(version=draft, checklist=["odor", "tags"], photos=["front", "back"], actor=actor)
     assert recorded() == [("reordered", f"Checklist of {V1}", {"order": [["tags", "odor"], ["odor", "tags"]]})]
 
 
@@ -128,11 +129,11 @@ def test_publish_new_draft_and_discard_are_recorded(draft, actor):
 
 def test_refused_edits_record_nothing(draft, actor):
     with pytest.raises(DuplicateKey):
-        services.checklist_item_add(version=draft, key="odor", prompt="Again", fail_cap="good", actor=actor)
+        row_services.checklist_item_add(version=draft, key="odor", prompt="Again", fail_cap="good", actor=actor)
     services.version_publish(version=draft, actor=actor)
     ConfigChange.objects.all().delete()
     with pytest.raises(VersionPublished):
-        services.checklist_item_update(version=draft, key="odor", changes={"prompt": "Changed"}, actor=actor)
+        row_services.checklist_item_update(version=draft, key="odor", changes={"prompt": "Changed"}, actor=actor)
     with pytest.raises(VersionPublished):
         services.version_draft_discard(version=draft, actor=actor)
     assert not ConfigChange.objects.exists()

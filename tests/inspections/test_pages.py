@@ -10,6 +10,7 @@ from django.urls import reverse
 from closo.actors import Actor
 from fulfillment.models import Sku
 from inspections.models import GradingStandard, StandardVersion
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as services
 from tests.inspections.conftest import make_standard
 
@@ -414,9 +415,9 @@ def test_preview_names_the_unanswered_required_checks(alice_client, draft):
 def test_history_shows_what_changed_between_versions(alice_client, published, in_brand, brand_a, a_actor):
     with in_brand(brand_a):
         v2 = services.version_draft_create(standard=published.standard, actor=a_actor)
-        services.checklist_item_update(version=v2, key="tags", changes={"fail_cap": "fair"}, actor=a_actor)
-        services.checklist_item_delete(version=v2, key="odor", actor=a_actor)
-        services.photo_slot_add(version=v2, slot="defect", label="Defect close-up", required=False, actor=a_actor)
+        row_services.checklist_item_update(version=v2, key="tags", changes={"fail_cap": "fair"}, actor=a_actor)
+        row_services.checklist_item_delete(version=v2, key="odor", actor=a_actor)
+        row_services.photo_slot_add(version=v2, slot="defect", label="Defect close-up", required=False, actor=a_actor)
         services.version_dispositions_set(
             version=v2,
             dispositions={

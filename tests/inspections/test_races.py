@@ -11,6 +11,7 @@ from closo.actors import Actor
 from closo.models import User
 from inspections.exceptions import DraftExists, VersionPublished
 from inspections.models import GradingStandard, StandardVersion
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as services
 from tests.conftest import BRAND_A, EMAILS, run_concurrently
 from tests.inspections.conftest import make_standard
@@ -59,7 +60,9 @@ def test_an_edit_racing_a_publish_never_lands_in_the_published_version_unseen(ra
             if i == 0:
                 services.version_publish(version=version, actor=actor)
                 return sorted(version.checklist.values_list("key", flat=True))
-            return services.checklist_item_add(version=version, key="late", prompt="Late", fail_cap="fair", actor=actor)
+            return row_services.checklist_item_add(
+                version=version, key="late", prompt="Late", fail_cap="fair", actor=actor
+            )
 
     published_keys, edit = run_concurrently(work, n=2)
     assert not isinstance(published_keys, BaseException), published_keys

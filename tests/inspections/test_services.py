@@ -18,6 +18,7 @@ from inspections.exceptions import (
 )
 from inspections.models import ChecklistItem, GradingStandard, PhotoRequirement, StandardVersion
 from inspections.selectors import standards as selectors
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as services
 from tests.inspections.conftest import make_standard
 
@@ -146,10 +147,10 @@ def test_a_published_version_cannot_be_discarded(actor):
 
 def test_items_are_appended_in_order_with_their_fields(actor):
     version = draft_of(make_standard(actor, items=0, photos=0))
-    services.checklist_item_add(
+    row_services.checklist_item_add(
         version=version, key="tags", prompt=" Tags attached ", help_text="Both tags", fail_cap="good", actor=actor
     )
-    services.checklist_item_add(
+    row_services.checklist_item_add(
         version=version, key="odor", prompt="No odor", required=False, fail_cap="unsellable", actor=actor
     )
     rows = list(version.checklist.values_list("key", "prompt", "help_text", "required", "fail_cap", "position"))
@@ -176,7 +177,7 @@ def test_items_are_appended_in_order_with_their_fields(actor):
 def test_item_fields_are_validated(actor, kwargs, code, field):
     version = draft_of(make_standard(actor, items=0, photos=0))
     with pytest.raises(DomainError) as error:
-        services.checklist_item_add(version=version, **kwargs, actor=actor)
+        row_services.checklist_item_add(version=version, **kwargs, actor=actor)
     assert error.value.code == code
     assert field in error.value.fields
     assert not version.checklist.exists()
@@ -185,15 +186,15 @@ def test_item_fields_are_validated(actor, kwargs, code, field):
 def test_item_keys_are_unique_within_a_version(actor):
     version = draft_of(make_standard(actor, items=2, photos=0))
     with pytest.raises(DuplicateKey) as error:
-        services.checklist_item_add(version=version, key="tags", prompt="Again", fail_cap="fair", actor=actor)
+        row_services.checklist_item_add(version=version, key="tags", prompt="Again", fail_cap="fair", actor=actor)
     assert (error.value.code, error.value.status) == ("duplicate_key", 409)
     with pytest.raises(DuplicateKey):
-        services.checklist_item_update(version=version, key="odor", changes={"key": "tags"}, actor=actor)
+        row_services.checklist_item_update(version=version, key="odor", changes={"key": "tags"}, actor=actor)
 
 
 def test_an_item_is_updated_and_may_be_renamed(actor):
     version = draft_of(make_standard(actor, items=2, photos=0))
-    item = services.checklist_item_update(
+    item = row_services.checklist_item_update(
         version=version,
         key="tags",
         changes={"key": "hang-tags", "prompt": "Hang tags attached", "required": False, "fail_cap": "fair"},
@@ -201,44 +202,44 @@ def test_an_item_is_updated_and_may_be_renamed(actor):
     )
     assert (item.key, item.prompt, item.required, item.fail_cap) == ("hang-tags", "Hang tags attached", False, "fair")
     with pytest.raises(DomainError) as error:
-        services.checklist_item_update(version=version, key="hang-tags", changes={"fail_cap": "mint"}, actor=actor)
+        row_services.checklist_item_update(version=version, key="hang-tags", changes={"fail_cap": "mint"}, actor=actor)
     assert error.value.code == "unknown_grade"
     with pytest.raises(DomainError):
-        services.checklist_item_update(version=version, key="hang-tags", changes={"position": 9}, actor=actor)
+        row_services.checklist_item_update(version=version, key="hang-tags", changes={"position": 9}, actor=actor)
 
 
 def test_an_unknown_item_key_is_a_404(actor):
     version = draft_of(make_standard(actor, items=1, photos=0))
     with pytest.raises(NotInVersion) as error:
-        services.checklist_item_delete(version=version, key="nope", actor=actor)
+        row_services.checklist_item_delete(version=version, key="nope", actor=actor)
     assert error.value.status == 404
 
 
 def test_items_are_reordered_by_a_full_list_of_keys(actor):
     version = draft_of(make_standard(actor, items=3, photos=0))
-    services.checklist_reorder(version=version, keys=["stains", "tags", "odor"], actor=actor)
+    row_services.checklist_reorder(version=version, keys=["stains", "tags", "odor"], actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["stains", "tags", "odor"]
     for keys in (["stains", "tags"], ["stains", "tags", "odor", "odor"], ["stains", "tags", "zipper"]):
         with pytest.raises(DomainError) as error:
-            services.checklist_reorder(version=version, keys=keys, actor=actor)
+            row_services.checklist_reorder(version=version, keys=keys, actor=actor)
         assert error.value.code == "invalid_order"
     assert list(version.checklist.values_list("key", flat=True)) == ["stains", "tags", "odor"]
 
 
 def test_items_move_up_and_down_and_stop_at_the_ends(actor):
     version = draft_of(make_standard(actor, items=3, photos=0))
-    services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor)
+    row_services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags", "stains"]
-    services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor)
+    row_services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags", "stains"]
-    services.checklist_item_move(version=version, key="tags", offset=1, actor=actor)
-    services.checklist_item_move(version=version, key="tags", offset=1, actor=actor)
+    row_services.checklist_item_move(version=version, key="tags", offset=1, actor=actor)
+    row_services.checklist_item_move(version=version, key="tags", offset=1, actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "stains", "tags"]
 
 
 def test_an_item_is_deleted(actor):
     version = draft_of(make_standard(actor, items=2, photos=0))
-    services.checklist_item_delete(version=version, key="tags", actor=actor)
+    row_services.checklist_item_delete(version=version, key="tags", actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor"]
 
 
@@ -252,16 +253,16 @@ def test_photo_slots_are_added_updated_moved_and_deleted(actor):
         ("back", True, 1200),
         ("care-label", True, 1200),
     ]
-    services.photo_slot_update(
+    row_services.photo_slot_update(
         version=version, slot="back", changes={"required": False, "min_long_edge_px": 800}, actor=actor
     )
-    services.photo_slot_move(version=version, slot="care-label", offset=-2, actor=actor)
-    services.photo_slot_delete(version=version, slot="front", actor=actor)
+    row_services.photo_slot_move(version=version, slot="care-label", offset=-2, actor=actor)
+    row_services.photo_slot_delete(version=version, slot="front", actor=actor)
     assert list(version.photos.values_list("slot", "required", "min_long_edge_px")) == [
         ("care-label", True, 1200),
         ("back", False, 800),
     ]
-    services.photo_reorder(version=version, slots=["back", "care-label"], actor=actor)
+    row_services.photo_reorder(version=version, slots=["back", "care-label"], actor=actor)
     assert list(version.photos.values_list("slot", flat=True)) == ["back", "care-label"]
 
 
@@ -278,22 +279,22 @@ def test_photo_slots_are_added_updated_moved_and_deleted(actor):
 def test_photo_slot_fields_are_validated(actor, kwargs, code):
     version = draft_of(make_standard(actor, items=0, photos=0))
     with pytest.raises(DomainError) as error:
-        services.photo_slot_add(version=version, **kwargs, actor=actor)
+        row_services.photo_slot_add(version=version, **kwargs, actor=actor)
     assert error.value.code == code
 
 
 def test_photo_slots_are_unique_within_a_version(actor):
     version = draft_of(make_standard(actor, items=0, photos=1))
     with pytest.raises(DuplicateKey):
-        services.photo_slot_add(version=version, slot="front", label="Front again", actor=actor)
+        row_services.photo_slot_add(version=version, slot="front", label="Front again", actor=actor)
 
 
 def test_reorder_both_lists_at_once_or_neither(actor):
     version = draft_of(make_standard(actor, items=2, photos=2))
-    services.version_reorder(version=version, checklist=["odor", "tags"], photos=["back", "front"], actor=actor)
+    row_services.version_reorder(version=version, checklist=["odor", "tags"], photos=["back", "front"], actor=actor)
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags"]
     with pytest.raises(DomainError):
-        services.version_reorder(version=version, checklist=["tags", "odor"], photos=["back"], actor=actor)
+        row_services.version_reorder(version=version, checklist=["tags", "odor"], photos=["back"], actor=actor)
     # The checklist half ran inside the same transaction as the failed photo half.
     assert list(version.checklist.values_list("key", flat=True)) == ["odor", "tags"]
 
@@ -365,7 +366,7 @@ def test_a_draft_needs_a_checklist_item_and_a_required_photo_to_publish(actor, i
 
 def test_optional_photos_alone_are_not_enough_to_publish(actor):
     version = draft_of(make_standard(actor, items=1, photos=1))
-    services.photo_slot_update(version=version, slot="front", changes={"required": False}, actor=actor)
+    row_services.photo_slot_update(version=version, slot="front", changes={"required": False}, actor=actor)
     with pytest.raises(DomainError) as error:
         services.version_publish(version=version, actor=actor)
     assert error.value.code == "no_required_photo"
@@ -376,17 +377,17 @@ def test_every_edit_of_a_published_version_is_refused(actor):
     version = standard.versions.get()
     before = (list(version.checklist.values()), list(version.photos.values()), version.dispositions)
     edits = [
-        lambda: services.checklist_item_add(version=version, key="new", prompt="New", fail_cap="good", actor=actor),
-        lambda: services.checklist_item_update(version=version, key="tags", changes={"prompt": "X"}, actor=actor),
-        lambda: services.checklist_item_delete(version=version, key="tags", actor=actor),
-        lambda: services.checklist_reorder(version=version, keys=["odor", "tags"], actor=actor),
-        lambda: services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor),
-        lambda: services.photo_slot_add(version=version, slot="new", label="New", actor=actor),
-        lambda: services.photo_slot_update(version=version, slot="front", changes={"label": "X"}, actor=actor),
-        lambda: services.photo_slot_delete(version=version, slot="front", actor=actor),
-        lambda: services.photo_reorder(version=version, slots=["back", "front"], actor=actor),
-        lambda: services.photo_slot_move(version=version, slot="back", offset=-1, actor=actor),
-        lambda: services.version_reorder(version=version, checklist=["odor", "tags"], actor=actor),
+        lambda: row_services.checklist_item_add(version=version, key="new", prompt="New", fail_cap="good", actor=actor),
+        lambda: row_services.checklist_item_update(version=version, key="tags", changes={"prompt": "X"}, actor=actor),
+        lambda: row_services.checklist_item_delete(version=version, key="tags", actor=actor),
+        lambda: row_services.checklist_reorder(version=version, keys=["odor", "tags"], actor=actor),
+        lambda: row_services.checklist_item_move(version=version, key="odor", offset=-1, actor=actor),
+        lambda: row_services.photo_slot_add(version=version, slot="new", label="New", actor=actor),
+        lambda: row_services.photo_slot_update(version=version, slot="front", changes={"label": "X"}, actor=actor),
+        lambda: row_services.photo_slot_delete(version=version, slot="front", actor=actor),
+        lambda: row_services.photo_reorder(version=version, slots=["back", "front"], actor=actor),
+        lambda: row_services.photo_slot_move(version=version, slot="back", offset=-1, actor=actor),
+        lambda: row_services.version_reorder(version=version, checklist=["odor", "tags"], actor=actor),
         lambda: services.version_dispositions_set(
             version=version,
             dispositions={"like_new": "recycle", "good": "recycle", "fair": "recycle", "unsellable": "recycle"},
@@ -410,7 +411,7 @@ def test_a_stale_draft_object_cannot_edit_a_version_published_since(actor):
     services.version_publish(version=version, actor=actor)
     assert stale.status == "draft"
     with pytest.raises(VersionPublished):
-        services.checklist_item_add(version=stale, key="late", prompt="Late", fail_cap="good", actor=actor)
+        row_services.checklist_item_add(version=stale, key="late", prompt="Late", fail_cap="good", actor=actor)
 
 
 def test_the_model_refuses_saving_or_deleting_rows_of_a_published_version(actor):
@@ -426,8 +427,8 @@ def test_the_model_refuses_saving_or_deleting_rows_of_a_published_version(actor)
 def test_editing_a_new_draft_leaves_the_published_version_as_it_was(actor):
     standard = make_standard(actor, publish=True)
     v2 = services.version_draft_create(standard=standard, actor=actor)
-    services.checklist_item_update(version=v2, key="tags", changes={"fail_cap": "fair"}, actor=actor)
-    services.checklist_item_delete(version=v2, key="odor", actor=actor)
+    row_services.checklist_item_update(version=v2, key="tags", changes={"fail_cap": "fair"}, actor=actor)
+    row_services.checklist_item_delete(version=v2, key="odor", actor=actor)
     assert list(standard.versions.get(number=1).checklist.values_list("key", "fail_cap")) == [
         ("tags", "good"),
         ("odor", "unsellable"),
@@ -521,14 +522,14 @@ def test_snapshot_of_a_version_grades_with_its_rules_and_dispositions(actor):
 def test_diff_against_the_previous_published_version(actor):
     standard = make_standard(actor, items=3, photos=2, publish=True)
     v2 = services.version_draft_create(standard=standard, actor=actor)
-    services.checklist_item_update(
+    row_services.checklist_item_update(
         version=v2, key="tags", changes={"fail_cap": "fair", "prompt": "Hang tags attached"}, actor=actor
     )
-    services.checklist_item_delete(version=v2, key="odor", actor=actor)
-    services.checklist_item_add(version=v2, key="zipper", prompt="Zipper works", fail_cap="fair", actor=actor)
-    services.photo_slot_update(version=v2, slot="back", changes={"min_long_edge_px": 1600}, actor=actor)
-    services.photo_slot_add(version=v2, slot="label", label="Care label", required=False, actor=actor)
-    services.photo_reorder(version=v2, slots=["back", "front", "label"], actor=actor)
+    row_services.checklist_item_delete(version=v2, key="odor", actor=actor)
+    row_services.checklist_item_add(version=v2, key="zipper", prompt="Zipper works", fail_cap="fair", actor=actor)
+    row_services.photo_slot_update(version=v2, slot="back", changes={"min_long_edge_px": 1600}, actor=actor)
+    row_services.photo_slot_add(version=v2, slot="label", label="Care label", required=False, actor=actor)
+    row_services.photo_reorder(version=v2, slots=["back", "front", "label"], actor=actor)
     services.version_dispositions_set(
         version=v2,
         dispositions={"like_new": "local_stock", "good": "local_stock", "fair": "liquidation", "unsellable": "recycle"},
@@ -554,7 +555,7 @@ def test_diff_against_the_previous_published_version(actor):
 def test_history_diffs_each_version_against_the_published_one_before_it(actor, django_assert_num_queries):
     standard = make_standard(actor, items=2, photos=1, publish=True)
     v2 = services.version_draft_create(standard=standard, actor=actor)
-    services.checklist_item_delete(version=v2, key="odor", actor=actor)
+    row_services.checklist_item_delete(version=v2, key="odor", actor=actor)
     services.version_publish(version=v2, actor=actor)
     services.version_draft_create(standard=standard, actor=actor)
     with django_assert_num_queries(3):

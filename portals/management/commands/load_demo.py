@@ -18,6 +18,7 @@ from fulfillment.services import supply as supply_services
 from hubs.models import Hub, HubKind, HubRole, HubStatus
 from hubs.services import registry as hub_services
 from inspections.models import Grade, GradingStandard
+from inspections.services import standard_rows as row_services
 from inspections.services import standards as standard_services
 
 DEMO_PASSWORD = "closo-demo-2026"
@@ -89,11 +90,11 @@ def _load_workspace(actor: Actor) -> None:
         standard = standard_services.standard_create(name="Northwind standard", scope="default", actor=actor)
         draft = standard.versions.get()
         for key, prompt, cap, required in CHECKLIST:
-            standard_services.checklist_item_add(
+            row_services.checklist_item_add(
                 version=draft, key=key, prompt=prompt, fail_cap=cap, required=required, actor=actor
             )
         for slot, label, required in PHOTOS:
-            standard_services.photo_slot_add(version=draft, slot=slot, label=label, required=required, actor=actor)
+            row_services.photo_slot_add(version=draft, slot=slot, label=label, required=required, actor=actor)
         standard_services.version_publish(version=draft, actor=actor, notes="First standard")
     if not RegionLimit.objects.exists():
         region_services.region_create(
