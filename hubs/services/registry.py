@@ -15,8 +15,8 @@ from closo.actors import Actor, Party
 from closo.exceptions import NotAllowed
 from closo.locks import lock_one
 from closo.models import User
-from closo.statemachine import Move, StateMachine
 from hubs.exceptions import UnknownCheck, UnknownZip, VettingIncomplete
+from hubs.machines import HUBS
 from hubs.models import Hub, HubEvent, HubMember, HubRole, HubStatus, PostalCode
 
 VETTING_CHECKS = {
@@ -24,35 +24,6 @@ VETTING_CHECKS = {
     "agreement_signed": "Agreement signed",
     "training_completed": "Training completed",
 }
-
-
-def hub_event_record(
-    *, subject: Hub, kind: str, actor: Actor, from_status: str, to_status: str, detail: str, data: dict, hub=None
-) -> HubEvent:
-    """The hub machine's event writer: one HubEvent per status move (who, from → to, why).
-    The moves set only `status_changed_at`, already on the hub: `data` is not kept."""
-    return HubEvent.objects.create(
-        hub=subject, kind=kind, actor=actor.user, from_status=from_status, to_status=to_status, detail=detail
-    )
-
-
-H = HubStatus
-_STATUS_CHANGED = {"status_changed_at": timezone.now}
-
-HUBS = StateMachine(
-    model=Hub,
-    noun="hub",
-    status_labels=HubStatus,
-    event_kinds=HubEvent.Kind,
-    events=hub_event_record,
-    moves=(
-        Move(H.APPLIED, H.VETTED, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
-        Move(H.VETTED, H.ACTIVE, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
-        Move(H.VETTED, H.SUSPENDED, HubEvent.Kind.STATUS, by={Party.STAFF}, needs_reason=True, sets=_STATUS_CHANGED),
-        Move(H.ACTIVE, H.SUSPENDED, HubEvent.Kind.STATUS, by={Party.STAFF}, needs_reason=True, sets=_STATUS_CHANGED),
-        Move(H.SUSPENDED, H.ACTIVE, HubEvent.Kind.STATUS, by={Party.STAFF}, sets=_STATUS_CHANGED),
-    ),
-)
 
 
 def postal_code_get(zip_code: str) -> PostalCode:

@@ -16,32 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models, router
-from django.utils import timezone
 
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
-from closo.actors import Actor, Party
+from closo.actors import Actor
 from closo.exceptions import InvalidTransition
 from closo.locks import require_transaction
-from closo.statemachine import Move, StateMachine
+from hubs.machines import HUB_TASKS
 from hubs.models import Hub, HubTask
 from hubs.selectors.queue import Status
 
 Kind = HubTask.Kind
 
-# Open → done when the work is done, → cancelled when it will never be (a cancelled
-# return). Only the index moves tasks, as part of a brand-row move that has already
-# checked who acted, so the index acts as Closo itself (SYSTEM).
-HUB_TASKS = StateMachine(
-    model=HubTask,
-    noun="hub task",
-    status_labels=HubTask.Status,
-    events=None,  # recorded by the event of the brand-row move the task belongs to
-    moves=(
-        Move(Status.OPEN, Status.DONE, "done", by={Party.SYSTEM}, sets={"closed_at": timezone.now}),
-        Move(Status.OPEN, Status.CANCELLED, "cancelled", by={Party.SYSTEM}, sets={"closed_at": timezone.now}),
-    ),
-)
 INDEX = Actor.system("hub task index")
 
 

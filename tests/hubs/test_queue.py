@@ -14,10 +14,11 @@ from brands.models import Brand
 from closo.actors import Actor, Party
 from closo.exceptions import InvalidTransition
 from fulfillment.models import ReturnItem, StockUnit
+from hubs.machines import HUB_TASKS
 from hubs.models import HubTask
 from hubs.selectors import queue as hub_queue_module
 from hubs.selectors.queue import hub_queue
-from hubs.services.tasks import HUB_TASKS, hub_task_close, hub_task_open
+from hubs.services.tasks import hub_task_close, hub_task_open
 from tests.factories import HUB, as_staff
 
 
