@@ -184,7 +184,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # --- Background work: django-q2, ORM broker unless Q_BROKER=redis://… ---
 Q_BROKER = env("Q_BROKER", "orm")
 Q_CLUSTER = {
-    "name": "closo",
+    # The Redis keys are `django_q:<name>:…`: deployments sharing one Redis need their own name.
+    "name": env("Q_CLUSTER_NAME", "closo"),
     "workers": int(env("Q_WORKERS", "2")),
     "timeout": 120,
     "retry": 180,

@@ -67,6 +67,16 @@ def test_redis_broker_from_the_environment():
     assert "'orm'" not in result.stdout
 
 
+def test_task_queue_name_from_the_environment_keeps_deployments_sharing_a_redis_apart():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.Q_CLUSTER['name'])",
+        env_overrides={"Q_BROKER": "redis://127.0.0.1:6379/3", "Q_CLUSTER_NAME": "closo-staging"},
+    )
+    assert result.stdout.splitlines()[-1] == "closo-staging", result.stdout + result.stderr
+
+
 def test_task_queue_uses_the_orm_broker_explicitly_by_default():
     assert settings.Q_CLUSTER["orm"] == "default"
     assert "redis" not in settings.Q_CLUSTER
