@@ -200,6 +200,29 @@ def test_a_refused_backorder_keeps_the_input_and_says_why_on_the_field(
         assert not Backorder.objects.exists()
 
 
+def test_the_new_backorder_form_shows_every_error_at_once_in_the_apis_words(alice_client, sku, brand_a, in_brand):
+    with in_brand(brand_a):
+        RegionLimit.objects.create(name="Austin core", zip_prefixes=["787"], requires_consent=True)
+    bad = {"order_ref": "", "sku": "NOPE", "customer_zip": "00000", "value": "", "qty": "0", "customer_email": "x"}
+    form = alice_client.post(reverse("backorder_create"), {**FORM, **bad}).context["form"]
+    assert form.errors == {
+        "order_ref": ["Required: your order reference, e.g. the Shopify order id and line."],
+        "qty": ["A whole number from 1 to 32,767."],
+        "value": ["An amount, e.g. 120.00."],
+        "customer_email": ["Enter an e-mail address, e.g. casey@example.com."],
+        "sku": ["No SKU with code “NOPE”."],
+        "customer_zip": ["Enter a 5-digit US ZIP code, e.g. 78702."],
+    }
+    # A ZIP in the region: its own rule (consent) is reported with the unknown SKU.
+    form = alice_client.post(reverse("backorder_create"), {**FORM, "sku": "NOPE"}).context["form"]
+    assert form.errors == {
+        "sku": ["No SKU with code “NOPE”."],
+        "consent_local_return": [
+            "Region “Austin core” requires the customer's consent to receive a Like-New returned unit."
+        ],
+    }
+
+
 def test_a_duplicate_order_ref_is_shown_on_its_field(alice_client, sku):
     alice_client.post(reverse("backorder_create"), FORM)
     response = alice_client.post(reverse("backorder_create"), FORM)
