@@ -25,6 +25,7 @@ urlpatterns = [
     # returns
     path("returns/", returns.return_list, name="return_list"),
     path("returns/new/", returns.return_new, name="return_new"),
+    path("returns/new/hubs.json", returns.return_new_hubs, name="return_new_hubs"),
     path("returns/<int:pk>/", returns.return_detail, name="return_detail"),
     path("returns/<int:pk>/route/", returns.return_route, name="return_route"),
     path("returns/<int:pk>/route-hub/", returns.return_route_hub, name="return_route_hub"),

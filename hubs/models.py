@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 
@@ -21,6 +23,30 @@ class PostalCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.city}, {self.state}"
+
+
+# What every form and API says about a ZIP code that is not a US ZIP code.
+ZIP_INVALID_MESSAGE = "Enter a 5-digit US ZIP code, e.g. 78702."
+EMAIL_INVALID_MESSAGE = "Enter an e-mail address, e.g. casey@example.com."
+
+
+def street_only(address: str, *, city: str, state: str, zip_code: str) -> str:
+    """`address` without trailing comma-separated parts that only repeat the ZIP's place
+    ("1600 S Lamar Blvd, Austin, TX 78704" → "1600 S Lamar Blvd"): applicants type a
+    whole address into "Street address", and the city, state and ZIP come from the ZIP."""
+    parts = [part.strip() for part in address.split(",")]
+    place = {state.lower(), zip_code, "us", "usa", "united states"}
+
+    def repeats_place(part: str) -> bool:
+        rest = part.lower()
+        if city and rest.startswith(city.lower()):
+            rest = rest[len(city) :]
+        words = [w for w in re.split(r"[\s.]+", rest) if w]
+        return all(w in place or re.fullmatch(rf"{zip_code}-\d{{4}}", w) for w in words)
+
+    while len(parts) > 1 and repeats_place(parts[-1]):
+        parts.pop()
+    return ", ".join(parts)
 
 
 class HubKind(models.TextChoices):
@@ -114,6 +140,14 @@ class Hub(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_address(self) -> str:
+        """“1100 E 6th St, Austin, TX 78702”: the street, then the ZIP's place, once (rows
+        stored before the application form kept the street alone are shown right too)."""
+        street = street_only(self.address, city=self.city, state=self.state, zip_code=self.zip_code)
+        place = f"{self.city}, {self.state} {self.zip_code}"
+        return f"{street}, {place}" if street else place
 
     @property
     def vetting_complete(self) -> bool:

@@ -27,7 +27,11 @@ class _RegionInput(serializers.Serializer):
     """Field shapes only; the service checks the rules (ZIPs known, at least one rule)."""
 
     name = serializers.CharField(max_length=80)
-    zip_prefixes = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
+    zip_prefixes = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        help_text="3 to 5 digits that start a US ZIP code, e.g. 787 (one digit would cover a tenth of the US).",
+    )
     zips = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
     within_miles_of_hub = serializers.IntegerField(required=False, allow_null=True, help_text=RULE_HELP)
     max_promise_days = serializers.IntegerField(required=False)

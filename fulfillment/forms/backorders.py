@@ -3,23 +3,44 @@ from django import forms
 from fulfillment.services.backorders import SMALLINT_MAX
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number as typed: the service checks its range (in the API's words); text
+    that is no number is passed on as it is, so the service reports it with the rest."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            return value
+
+
 class BackorderForm(forms.Form):
-    """A backorder typed in the portal. Field names are the service's error keys, so
-    its errors land on the right field."""
+    """A backorder typed in the portal. The fields only carry what was typed:
+    `backorder_create` checks everything at once, in the words the API and CSV import
+    use, and its errors land on these fields (named as the service's error keys)."""
 
     order_ref = forms.CharField(
         label="Order reference",
         max_length=120,
+        required=False,
         help_text="Your order id and line, e.g. #1042-1. One backorder per reference.",
     )
-    sku = forms.CharField(label="SKU code", max_length=64, widget=forms.TextInput(attrs={"list": "sku-codes"}))
-    customer_zip = forms.CharField(
-        label="Customer ZIP code", max_length=10, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    sku = forms.CharField(
+        label="SKU code", max_length=64, required=False, widget=forms.TextInput(attrs={"list": "sku-codes"})
     )
-    value = forms.DecimalField(label="Order line value ($)", max_digits=10, decimal_places=2, min_value=0)
-    qty = forms.IntegerField(label="Quantity", initial=1, min_value=1, max_value=SMALLINT_MAX)
+    customer_zip = forms.CharField(
+        label="Customer ZIP code", max_length=10, required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    value = forms.CharField(
+        label="Order line value ($)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+    )
+    qty = WholeNumberField(
+        label="Quantity", initial=1, required=False, widget=forms.NumberInput(attrs={"min": 1, "max": SMALLINT_MAX})
+    )
     customer_name = forms.CharField(label="Customer name", max_length=120, required=False)
-    customer_email = forms.EmailField(label="Customer e-mail", required=False)
+    customer_email = forms.CharField(label="Customer e-mail", max_length=254, required=False, widget=forms.EmailInput())
     placed_at = forms.DateTimeField(
         label="Placed at",
         required=False,
@@ -29,16 +50,20 @@ class BackorderForm(forms.Form):
     promised_ship_by = forms.DateField(
         label="Promised ship-by date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    priority = forms.IntegerField(
+    priority = WholeNumberField(
         label="Priority",
         initial=0,
-        min_value=-SMALLINT_MAX,
-        max_value=SMALLINT_MAX,
+        required=False,
         help_text="Higher is served first among equal promises.",
+        widget=forms.NumberInput(attrs={"min": -SMALLINT_MAX, "max": SMALLINT_MAX}),
     )
     consent_local_return = forms.BooleanField(
         label="The customer agreed to receive a Like-New returned unit", required=False
     )
+
+    def clean_priority(self):
+        priority = self.cleaned_data["priority"]
+        return 0 if priority is None else priority
 
 
 class BackorderImportForm(forms.Form):

@@ -3,42 +3,57 @@ from django import forms
 from fulfillment.models import RegionLimit
 
 
+def _number(label: str, *, low: int, help_text: str = "", initial: int | None = None) -> forms.CharField:
+    """A number field whose value the service checks (range, whole number), so its
+    message is the API's and comes with every other problem of the form."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        initial=initial,
+        widget=forms.NumberInput(attrs={"min": low, "inputmode": "numeric"}),
+    )
+
+
 class RegionForm(forms.Form):
     """Region settings as people type them: ZIP lists are comma/space separated text.
-    The service validates the rules (known ZIPs, at least one rule); its errors are put
-    back on these fields, so the page and the API say the same."""
+    The fields only carry the text: the service validates every setting at once (names,
+    prefixes, known ZIPs, numbers, at least one rule) and its errors are put back on
+    these fields, so the page shows them all together and says what the API says."""
 
     name = forms.CharField(
-        label="Name", max_length=80, widget=forms.TextInput(attrs={"placeholder": "e.g. Austin metro"})
+        label="Name",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Austin metro", "maxlength": 80}),
     )
     zip_prefixes = forms.CharField(
         label="ZIP prefixes",
         required=False,
-        help_text="ZIPs starting with these digits, separated by commas or spaces, e.g. 787, 786.",
+        help_text="ZIPs starting with these 3 to 5 digits, separated by commas or spaces, e.g. 787, 786. "
+        "Three digits are about a metro area (787: Austin); shorter prefixes span several states, "
+        "so they are not taken.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     zips = forms.CharField(
         label="ZIP codes",
         required=False,
-        help_text="Single 5-digit ZIP codes, separated by commas or spaces.",
+        help_text="Single 5-digit US ZIP codes, separated by commas or spaces.",
         widget=forms.Textarea(attrs={"rows": 2, "inputmode": "numeric", "autocomplete": "off"}),
     )
-    within_miles_of_hub = forms.IntegerField(
-        label="Within miles of an active hub",
-        required=False,
-        min_value=1,
+    within_miles_of_hub = _number(
+        "Within miles of an active hub",
+        low=1,
         help_text="Any ZIP this close to one of Closo's active hubs. Leave empty to use ZIPs only.",
     )
-    max_promise_days = forms.IntegerField(
-        label="Longest ship-by promise (days)",
+    max_promise_days = _number(
+        "Longest ship-by promise (days)",
+        low=1,
         initial=30,
-        min_value=1,
         help_text="Backorders here may promise to ship at most this many days from today.",
     )
-    max_open_backorders_per_sku = forms.IntegerField(
-        label="Cap: open backorders per SKU",
-        required=False,
-        min_value=1,
+    max_open_backorders_per_sku = _number(
+        "Cap: open backorders per SKU",
+        low=1,
         help_text="Waiting or allocated backorders of one SKU in this region. Leave empty for no cap.",
     )
     requires_consent = forms.BooleanField(

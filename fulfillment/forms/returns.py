@@ -3,7 +3,8 @@
 from django import forms
 
 from fulfillment.models import ReturnItem
-from hubs.models import Hub
+from fulfillment.selectors import returns as return_selectors
+from hubs.models import Hub, PostalCode
 
 
 class HubChoiceField(forms.ModelChoiceField):
@@ -13,35 +14,72 @@ class HubChoiceField(forms.ModelChoiceField):
         return f"{hub.name} — {where}" + (f" · {distance:.1f} mi" if distance is not None else "")
 
 
+class DropoffHubField(HubChoiceField):
+    """Lists the hubs that serve the customer's ZIP (the form sets the queryset) but takes
+    any hub id: whether that hub can take the return is the service's call, and its
+    message says why not (e.g. a hub picked before the ZIP was changed)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        hub = Hub.objects.filter(pk=value).first() if str(value).isdigit() else None
+        if hub is None:
+            raise forms.ValidationError("Choose one of the hubs listed.", code="invalid_choice")
+        return hub
+
+
+DROPOFF_PROMISE = "The customer gets a drop-off code (valid 14 days) to bring it there."
+
+
+def dropoff_help(place: PostalCode | None, any_hub: bool) -> str:
+    """What the drop-off hub list offers, for the ZIP typed so far."""
+    if place is None:
+        return "Enter the customer's ZIP code: the active hubs that serve it are listed here. " + DROPOFF_PROMISE
+    where = f"{place.code} ({place.city}, {place.state})"
+    if not any_hub:
+        return f"No active hub serves {where} yet: leave it to route the return later."
+    return f"Active hubs that serve {where}, nearest first. {DROPOFF_PROMISE} Leave it to route the return later."
+
+
 class ReturnForm(forms.Form):
+    """A new return. The fields only carry what was typed: `return_create` checks them all
+    at once, in the words the API uses, and its errors land on these fields. The hub list
+    holds the hubs that serve the ZIP typed (`hubs_serving_zip`)."""
+
     rma_ref = forms.CharField(
         label="RMA reference",
         max_length=120,
+        required=False,
         help_text="Your returns app's reference; unique per return.",
         widget=forms.TextInput(attrs={"placeholder": "e.g. RMA-10452", "autocomplete": "off"}),
     )
-    sku = forms.CharField(label="SKU code", max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    sku = forms.CharField(
+        label="SKU code", max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     customer_zip = forms.CharField(
         label="Customer ZIP code",
         max_length=10,
+        required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
     customer_name = forms.CharField(label="Customer name", max_length=120, required=False)
-    customer_email = forms.EmailField(label="Customer e-mail", required=False)
+    customer_email = forms.CharField(
+        label="Customer e-mail", max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     reason = forms.CharField(
         label="Why is it coming back?",
         max_length=300,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Too warm"}),
     )
-    hub = HubChoiceField(
-        label="Drop-off hub",
-        queryset=Hub.objects.active(),
-        required=False,
-        empty_label="Decide later",
-        help_text="An active hub that serves the customer's ZIP: the customer gets a drop-off code "
-        "(valid 14 days) to bring it there. Leave it to route the return later.",
-    )
+    hub = DropoffHubField(label="Drop-off hub", queryset=Hub.objects.none(), required=False, empty_label="Decide later")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        typed = self.data.get("customer_zip") if self.is_bound else self.initial.get("customer_zip")
+        place, hubs = return_selectors.hubs_serving_zip(typed)
+        self.fields["hub"].queryset = hubs
+        self.fields["hub"].help_text = dropoff_help(place, place is not None and hubs.exists())
 
 
 class RouteHubForm(forms.Form):

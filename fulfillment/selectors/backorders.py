@@ -18,9 +18,10 @@ def backorders_list() -> QuerySet[Backorder]:
     return Backorder.objects.select_related("sku", "region")
 
 
-def backorder_age_histogram() -> list[dict]:
-    """Waiting backorders by days waited (0–3, 4–7, 8–14, 15–30, over 30), one query.
-    Each bucket: label, count, percent of the largest bucket, and its filter bounds."""
+def backorder_age_histogram(*, queryset: QuerySet[Backorder] | None = None) -> list[dict]:
+    """Backorders by days waited (0–3, 4–7, 8–14, 15–30, over 30), one query: those of
+    `queryset` (the list's filters), or all waiting ones. Each bucket: label, count,
+    percent of the largest bucket, and its filter bounds."""
     now = timezone.now()
     counts = {}
     for low, high in AGE_BUCKETS:
@@ -28,7 +29,9 @@ def backorder_age_histogram() -> list[dict]:
         if high is not None:
             window &= Q(placed_at__gt=now - dt.timedelta(days=high + 1))
         counts[f"b{low}"] = Count("pk", filter=window)
-    totals = Backorder.objects.filter(status=BackorderStatus.WAITING).aggregate(**counts)
+    if queryset is None:
+        queryset = Backorder.objects.filter(status=BackorderStatus.WAITING)
+    totals = queryset.order_by().aggregate(**counts)
     biggest = max(totals.values(), default=0) or 1
     return [
         {

@@ -10,7 +10,8 @@ from brands.selectors.brands import brand_of_connection
 from closo.statemachine import Move
 from fulfillment.machines import RETURNS, Route, S
 from fulfillment.models import Event, ReturnItem
-from hubs.models import Hub, HubTask
+from fulfillment.selectors.regions import normalise_zip
+from hubs.models import Hub, HubTask, PostalCode
 
 
 def hubs_serving_return(*, item: ReturnItem) -> models.QuerySet[Hub]:
@@ -19,6 +20,17 @@ def hubs_serving_return(*, item: ReturnItem) -> models.QuerySet[Hub]:
     if item.lat is None:
         return Hub.objects.none()
     return Hub.objects.active().serving(item.lat, item.lon)
+
+
+def hubs_serving_zip(zip_code: str | None) -> tuple[PostalCode | None, models.QuerySet[Hub]]:
+    """The ZIP's place (None: not a US ZIP code) and the active hubs whose service area
+    covers it, nearest first (annotated with `distance_miles`): the drop-off choices
+    for a new return."""
+    code = normalise_zip(zip_code)
+    place = PostalCode.objects.filter(code=code).first() if code else None
+    if place is None:
+        return None, Hub.objects.none()
+    return place, Hub.objects.active().serving(place.lat, place.lon)
 
 
 def return_dropoff_task(*, item: ReturnItem) -> HubTask | None:

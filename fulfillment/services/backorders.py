@@ -51,15 +51,12 @@ from fulfillment.machines import BACKORDERS
 from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, EventKind, RegionLimit, Sku
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import event_record
+from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE
 
 SMALLINT_MAX = 32767
 MAX_VALUE = Decimal("99999999.99")
 # Clocks disagree; an order "placed" a little in the future is a skew, a day ahead is a mistake.
 PLACED_AT_SKEW = dt.timedelta(hours=24)
-
-
-def _field_problem(error: type[DomainError], field: str, message: str) -> DomainError:
-    return error(message, fields={field: [message]})
 
 
 @transaction.atomic
@@ -94,11 +91,12 @@ def backorder_create(
     placed_at = placed_at or now
 
     errors: dict[str, list[str]] = {}
-    kinds: list[type[DomainError]] = []  # the first problem's class is the error raised
+    kinds: list[tuple[type[DomainError], str]] = []  # the first problem's class is the error raised
 
-    def problem(field: str, message: str, kind: type[DomainError] = Invalid) -> None:
+    def problem(field: str, message: str, kind: type[DomainError] = Invalid, *, alone: str = "") -> None:
+        """Note a problem; `alone` is the error's message when it is the only one."""
         errors.setdefault(field, []).append(message)
-        kinds.append(kind)
+        kinds.append((kind, alone))
 
     if not order_ref:
         problem("order_ref", "Required: your order reference, e.g. the Shopify order id and line.")
@@ -122,7 +120,7 @@ def backorder_create(
         try:
             validate_email(customer_email)
         except ValidationError:
-            problem("customer_email", "Not an e-mail address.")
+            problem("customer_email", EMAIL_INVALID_MESSAGE)
     if timezone.is_naive(placed_at):
         placed_at = timezone.make_aware(placed_at)
     if placed_at > now + PLACED_AT_SKEW:
@@ -130,38 +128,37 @@ def backorder_create(
     if promised_ship_by is not None and promised_ship_by < timezone.localdate(placed_at):
         problem("promised_ship_by", "Is before the order was placed.")
 
-    sku = Sku.objects.filter(code=(sku_code or "").strip()).first()
+    sku_code = (sku_code or "").strip()
+    sku = Sku.objects.filter(code=sku_code).first() if sku_code else None
     if sku is None:
-        problem("sku", f"No SKU with code “{(sku_code or '').strip()}”.", UnknownSku)
+        unknown = f"No SKU with code “{sku_code}”." if sku_code else "Enter a SKU code from your catalogue."
+        problem("sku", unknown, UnknownSku)
     decision = zip_check(customer_zip)
-    if not decision.valid:
-        problem("customer_zip", f"“{customer_zip}” is not a US ZIP code.", InvalidZip)
-    if errors:
-        raise kinds[0]("Some fields are invalid: " + ", ".join(errors) + ".", fields=errors)
-
-    if Backorder.objects.filter(order_ref=order_ref).exists():
-        raise BackorderExists(
-            f"A backorder for “{order_ref}” already exists.", fields={"order_ref": ["Already taken."]}
-        )
-    if not decision.allowed:
-        raise _field_problem(RegionNotAllowed, "customer_zip", decision.explanation)
-
     region = decision.region
-    if region is not None:
+    if not decision.valid:
+        problem("customer_zip", ZIP_INVALID_MESSAGE, InvalidZip)
+    elif not decision.allowed:
+        problem("customer_zip", decision.explanation, RegionNotAllowed, alone=decision.explanation)
+    elif region is not None:
+        # The region's own rules, reported with the rest so a form shows everything at once.
         if region.requires_consent and not consent_local_return:
-            raise _field_problem(
-                ConsentRequired,
-                "consent_local_return",
-                f"Region “{region.name}” requires the customer's consent to receive a Like-New returned unit.",
-            )
+            message = f"Region “{region.name}” requires the customer's consent to receive a Like-New returned unit."
+            problem("consent_local_return", message, ConsentRequired, alone=message)
         latest = timezone.localdate() + dt.timedelta(days=region.max_promise_days)
         if promised_ship_by is not None and promised_ship_by > latest:
-            raise _field_problem(
-                PromiseTooLate,
-                "promised_ship_by",
+            message = (
                 f"Region “{region.name}” promises at most {region.max_promise_days} days: ship by {latest:%Y-%m-%d} "
-                "at the latest.",
+                "at the latest."
             )
+            problem("promised_ship_by", message, PromiseTooLate, alone=message)
+    if order_ref and Backorder.objects.filter(order_ref=order_ref).exists():
+        problem("order_ref", "Already taken.", BackorderExists, alone=f"A backorder for “{order_ref}” already exists.")
+    if errors:
+        kind, alone = kinds[0]
+        message = alone if len(kinds) == 1 and alone else "Some fields are invalid: " + ", ".join(errors) + "."
+        raise kind(message, fields=errors)
+
+    if region is not None:
         # Always lock the region (even with no cap): a region deleted meanwhile is then a
         # clear region_changed, not a foreign-key failure at commit.
         _check_cap(region=region, sku=sku)

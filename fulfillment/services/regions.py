@@ -13,18 +13,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Left
 
 from closo.actors import Actor
 from closo.exceptions import DomainError, Invalid
 from fulfillment.exceptions import InvalidZip, NoRule, RegionNameTaken
 from fulfillment.models import ConfigChange, RegionLimit
 from fulfillment.services.config import config_change_record, config_diff
-from hubs.models import PostalCode
+from hubs.models import ZIP_INVALID_MESSAGE, PostalCode
 
 MAX_RADIUS_MILES = 250
 MAX_PROMISE_DAYS = 365
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
-PREFIX_RE = re.compile(r"^\d{1,5}$")
+# Three digits at least: "787" is Austin's area, "7" alone a tenth of the country.
+PREFIX_RE = re.compile(r"^\d{3,5}$")
+PREFIX_MESSAGE = "a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."
 REGION_FIELDS = (
     "name",
     "zip_prefixes",
@@ -49,6 +52,21 @@ def _dedupe(codes: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _prefixes_in_use(prefixes: list[str]) -> set[str]:
+    """Those of `prefixes` (3–5 digits) that start at least one US ZIP code: one query per
+    prefix length."""
+    found: set[str] = set()
+    for length in {len(p) for p in prefixes}:
+        heads = [p for p in prefixes if len(p) == length]
+        found |= set(
+            PostalCode.objects.annotate(head=Left("code", length))
+            .filter(head__in=heads)
+            .values_list("head", flat=True)
+            .distinct()
+        )
+    return found
+
+
 def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[str, Any]:
     """Validate a region's settings (all of them, merged over `instance`). Raises
     Invalid (InvalidZip when a ZIP is wrong) with every problem at once, or NoRule."""
@@ -66,22 +84,23 @@ def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[s
 
     prefixes = _dedupe(split_codes(data.get("zip_prefixes")))
     bad = [p for p in prefixes if not PREFIX_RE.match(p)]
+    well_formed = [p for p in prefixes if p not in bad]
+    in_use = _prefixes_in_use(well_formed) if well_formed else set()
+    unused = [p for p in well_formed if p not in in_use]
     if bad:
-        errors["zip_prefixes"] = [f"{', '.join(bad)}: a ZIP prefix is 1 to 5 digits, e.g. 787."]
+        errors.setdefault("zip_prefixes", []).append(f"{', '.join(bad)}: {PREFIX_MESSAGE}")
+    if unused:
+        errors.setdefault("zip_prefixes", []).append(f"{', '.join(unused)}: no US ZIP code starts with these digits.")
+    if bad or unused:
         error = InvalidZip
     data["zip_prefixes"] = prefixes
 
     zips = _dedupe(split_codes(data.get("zips")))
-    malformed = [z for z in zips if not re.fullmatch(r"\d{5}", z)]
-    if malformed:
-        errors["zips"] = [f"{', '.join(malformed)}: a ZIP code is 5 digits."]
+    known = set(PostalCode.objects.filter(code__in=zips).values_list("code", flat=True)) if zips else set()
+    unknown = [z for z in zips if z not in known]
+    if unknown:
+        errors["zips"] = [f"{', '.join(unknown)}: not a US ZIP code. {ZIP_INVALID_MESSAGE}"]
         error = InvalidZip
-    elif zips:
-        known = set(PostalCode.objects.filter(code__in=zips).values_list("code", flat=True))
-        unknown = [z for z in zips if z not in known]
-        if unknown:
-            errors["zips"] = [f"{', '.join(unknown)}: not a US ZIP code we know."]
-            error = InvalidZip
     data["zips"] = zips
 
     def number(field: str, low: int, high: int, *, optional: bool, unit: str) -> None:
@@ -106,11 +125,15 @@ def _clean(values: Mapping[str, Any], *, instance: RegionLimit | None) -> dict[s
     data["requires_consent"] = bool(data.get("requires_consent", False))
     data["is_active"] = bool(data.get("is_active", True))
 
-    if not errors and not (prefixes or zips or data["within_miles_of_hub"]):
-        raise NoRule(
-            "Say where the region is: ZIP prefixes, ZIP codes, or a distance from an active hub.",
-            fields={"zip_prefixes": ["Add at least one rule: ZIP prefixes, ZIP codes or miles from a hub."]},
-        )
+    rule_fields = ("zip_prefixes", "zips", "within_miles_of_hub")
+    if not (prefixes or zips or data["within_miles_of_hub"]) and not any(f in errors for f in rule_fields):
+        no_rule = ["Add at least one rule: ZIP prefixes, ZIP codes or miles from a hub."]
+        if not errors:
+            raise NoRule(
+                "Say where the region is: ZIP prefixes, ZIP codes, or a distance from an active hub.",
+                fields={"zip_prefixes": no_rule},
+            )
+        errors["zip_prefixes"] = no_rule  # reported with the other problems, all at once
     if errors:
         raise error("Some settings are invalid: " + ", ".join(errors) + ".", fields=errors)
 
@@ -138,7 +161,8 @@ def region_create(
     actor: Actor,
 ) -> RegionLimit:
     """Add a region limit. `zip_prefixes`/`zips` may be lists or comma/space separated
-    text; they are validated (prefixes 1–5 digits, ZIPs known) and de-duplicated."""
+    text; they are validated (prefixes 3–5 digits that start a US ZIP, ZIPs known) and
+    de-duplicated."""
     values = {field: value for field, value in locals().items() if field in REGION_FIELDS}
     region = RegionLimit.objects.create(**_clean(values, instance=None))
     _record(region, ConfigChange.Action.CREATED, _settings(region), actor=actor)

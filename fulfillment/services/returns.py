@@ -15,6 +15,8 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -23,7 +25,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
-from closo.exceptions import HubNotActive, InvalidTransition, WrongHub
+from closo.exceptions import DomainError, HubNotActive, Invalid, InvalidTransition, WrongHub
 from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import (
     CodeCancelled,
@@ -40,7 +42,7 @@ from fulfillment.exceptions import (
 from fulfillment.machines import RETURNS
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus, Sku
 from fulfillment.services.events import event_record
-from hubs.models import Hub, HubStatus, HubTask, PostalCode
+from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE, Hub, HubStatus, HubTask, PostalCode
 
 S = ReturnStatus
 Route = ReturnItem.Route
@@ -86,24 +88,46 @@ def return_create(
 ) -> ReturnItem:
     """Record a return as `initiated`, placed at its ZIP's centroid, and — with `hub` —
     assign it to that hub at once (`return_assign_to_hub`, same transaction: a hub that
-    cannot take it leaves no return behind). The RMA reference is unique: a second create
-    (even a concurrent one) gets ReturnExists (409)."""
-    rma_ref = rma_ref.strip()
-    sku_code = sku_code.strip()
-    sku = Sku.objects.filter(code=sku_code).first()
+    cannot take it leaves no return behind). Every field is checked before anything is
+    written and all problems are raised together (`fields`), so a form shows them in one
+    go. The RMA reference is unique: a second create (even a concurrent one) gets
+    ReturnExists (409)."""
+    rma_ref = (rma_ref or "").strip()
+    sku_code = (sku_code or "").strip()
+    customer_zip = (customer_zip or "").strip()
+    customer_email = (customer_email or "").strip()
+    problems = _Problems()
+
+    if not rma_ref:
+        problems.add("rma_ref", "Enter your returns app's reference, e.g. RMA-10452.")
+    sku = Sku.objects.filter(code=sku_code).first() if sku_code else None
     if sku is None:
-        raise UnknownSku(
-            f"There is no SKU “{sku_code}” in your catalogue.", fields={"sku": [f"Unknown SKU code “{sku_code}”."]}
+        problems.add(
+            "sku",
+            f"Unknown SKU code “{sku_code}”." if sku_code else "Enter a SKU code from your catalogue.",
+            UnknownSku,
+            message=f"There is no SKU “{sku_code}” in your catalogue.",
         )
-    match = ZIP_RE.match(customer_zip.strip())
+    match = ZIP_RE.match(customer_zip)
     postal = PostalCode.objects.filter(code=match.group(1)).first() if match else None
     if postal is None:
-        raise InvalidZip(
-            f"“{customer_zip.strip()}” is not a US ZIP code we know.",
-            fields={"customer_zip": ["Enter a US ZIP code, e.g. 78702."]},
+        problems.add(
+            "customer_zip", ZIP_INVALID_MESSAGE, InvalidZip, message=f"“{customer_zip}” is not a US ZIP code we know."
         )
-    if ReturnItem.objects.filter(rma_ref=rma_ref).exists():
-        raise _exists(rma_ref)
+    if customer_email:
+        try:
+            validate_email(customer_email)
+        except ValidationError:
+            problems.add("customer_email", EMAIL_INVALID_MESSAGE)
+    if hub is not None and sku is not None and postal is not None:
+        current = Hub.objects.filter(pk=hub.pk).first()
+        refusal = _hub_refusal(hub=current, sku=sku, lat=postal.lat, lon=postal.lon, customer_zip=postal.code)
+        if refusal is not None:
+            problems.add("hub", refusal.message, type(refusal))
+    if rma_ref and ReturnItem.objects.filter(rma_ref=rma_ref).exists():
+        exists = _exists(rma_ref)
+        problems.add("rma_ref", exists.fields["rma_ref"][0], ReturnExists, message=exists.message)
+    problems.raise_any()  # every problem at once, so a form shows them all in one go
     try:
         with transaction.atomic():
             item = ReturnItem.objects.create(
@@ -134,8 +158,30 @@ def return_create(
 
 def _exists(rma_ref: str) -> ReturnExists:
     return ReturnExists(
-        f"A return with RMA “{rma_ref}” already exists.", fields={"rma_ref": ["A return with this RMA already exists."]}
+        f"A return “{rma_ref}” already exists.", fields={"rma_ref": ["A return with this reference already exists."]}
     )
+
+
+class _Problems:
+    """The problems of one input, collected field by field and raised together: the
+    first problem's class is the error (input errors are added before conflicts); with
+    one problem, its own message."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.found: list[tuple[type[DomainError], str]] = []
+
+    def add(self, field: str, text: str, kind: type[DomainError] = Invalid, *, message: str = "") -> None:
+        self.fields.setdefault(field, []).append(text)
+        self.found.append((kind, message or text))
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        kind, message = self.found[0]
+        if len(self.found) > 1:
+            message = "Some fields are invalid: " + ", ".join(self.fields) + "."
+        raise kind(message, fields=self.fields)
 
 
 @transaction.atomic
@@ -220,6 +266,33 @@ def _hub_field(message: str) -> dict:
     return {"hub": [message]}
 
 
+def _hub_refusal(
+    *, hub: Hub | None, sku: Sku, lat: float | None, lon: float | None, customer_zip: str
+) -> DomainError | None:
+    """Why `hub` (as read now; None: it does not exist) cannot take a return of `sku`
+    from `customer_zip` (at lat/lon), or None: it must be active and serve the ZIP, and
+    the SKU must be eligible."""
+    if hub is None:
+        return UnknownHub("There is no such hub.", fields=_hub_field("Choose one of the active hubs."))
+    if hub.status != HubStatus.ACTIVE:
+        message = f"{hub.name} is not taking returns ({hub.get_status_display().lower()}). Choose an active hub."
+        return HubNotActive(message, fields=_hub_field(message))
+    if not sku.local_returns_enabled:
+        message = (
+            f"{sku.code} is not eligible for local returns. Route it to your warehouse, "
+            "or turn on local returns for this SKU."
+        )
+        return NotLocalEligible(message, fields=_hub_field(message))
+    serving = lat is not None and Hub.objects.active().serving(lat, lon).filter(pk=hub.pk).exists()
+    if not serving:
+        message = (
+            f"{hub.name} does not serve ZIP {customer_zip}: it takes returns within "
+            f"{hub.service_radius_miles} mi of {hub.zip_code}."
+        )
+        return HubNotServing(message, fields=_hub_field(message))
+    return None
+
+
 @transaction.atomic
 def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnItem:
     """initiated → routed to `hub`: the one service that assigns a return to a hub (the
@@ -229,26 +302,10 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     transaction; a code that collides with any brand's (the unique indexes decide, also
     in a race) is drawn again."""
     RETURNS.move_for(item, S.ROUTED, {"route": Route.HUB})  # invalid_transition first
-    hub = Hub.objects.filter(pk=hub.pk).first()
-    if hub is None:
-        raise UnknownHub("There is no such hub.", fields=_hub_field("Choose one of the active hubs."))
-    if hub.status != HubStatus.ACTIVE:
-        message = f"{hub.name} is not taking returns ({hub.get_status_display().lower()}). Choose an active hub."
-        raise HubNotActive(message, fields=_hub_field(message))
-    sku = item.sku
-    if not sku.local_returns_enabled:
-        message = (
-            f"{sku.code} is not eligible for local returns. Route it to your warehouse, "
-            "or turn on local returns for this SKU."
-        )
-        raise NotLocalEligible(message, fields=_hub_field(message))
-    serving = item.lat is not None and Hub.objects.active().serving(item.lat, item.lon).filter(pk=hub.pk).exists()
-    if not serving:
-        message = (
-            f"{hub.name} does not serve ZIP {item.customer_zip}: it takes returns within "
-            f"{hub.service_radius_miles} mi of {hub.zip_code}."
-        )
-        raise HubNotServing(message, fields=_hub_field(message))
+    hub = Hub.objects.filter(pk=hub.pk).first()  # its status now, not as the caller read it
+    refusal = _hub_refusal(hub=hub, sku=item.sku, lat=item.lat, lon=item.lon, customer_zip=item.customer_zip)
+    if refusal is not None:
+        raise refusal
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
         try:

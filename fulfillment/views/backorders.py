@@ -8,10 +8,10 @@ from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
-from closo.listing import query_without, sorting
+from closo.listing import query_with, query_without, sorting
 from fulfillment import filters
 from fulfillment.forms.backorders import BackorderCancelForm, BackorderForm, BackorderImportForm
-from fulfillment.models import Backorder, Channel, ImportJob, Sku
+from fulfillment.models import Backorder, BackorderStatus, Channel, ImportJob, Sku
 from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
 from fulfillment.views.imports import import_upload
@@ -56,10 +56,42 @@ def backorder_list(request):
             "sort": sort.headers,
             "sort_choices": SORT_CHOICES,
             "query": query_without(request.GET, "page"),
-            "histogram": backorder_selectors.backorder_age_histogram(),
+            **_age_chart(request.GET),
             "section": "backorders",
         },
     )
+
+
+AGE_PARAMS = ("min_age_days", "max_age_days")
+
+
+def _age_chart(params) -> dict:
+    """The age chart of the list: the backorders the filters select (status — waiting when
+    none is ticked —, SKU, ZIP prefix, dates), by age; the age filters themselves are
+    what its bars set, so they are left out. Each bar links to the list of its bucket,
+    keeping the other filters."""
+    chart_params = params.copy()
+    for name in (*AGE_PARAMS, "page"):
+        chart_params.pop(name, None)
+    statuses = [s for s in chart_params.getlist("status") if s in BackorderStatus.values]
+    if not statuses:
+        statuses = [BackorderStatus.WAITING]
+        chart_params.setlist("status", statuses)
+    chart = filters.BackorderFilter(chart_params, queryset=Backorder.objects.all())
+    buckets = backorder_selectors.backorder_age_histogram(queryset=chart.qs)
+    current = (params.get("min_age_days", ""), params.get("max_age_days", ""))
+    for bucket in buckets:
+        bounds = {"min_age_days": bucket["min_age_days"]}
+        if bucket["max_age_days"] is not None:
+            bounds["max_age_days"] = bucket["max_age_days"]
+        bucket["query"] = query_with(chart_params, **bounds)
+        bucket["current"] = current == (str(bucket["min_age_days"]), str(bucket["max_age_days"] or ""))
+    narrowed = [name for name in ("sku", "zip_prefix", "placed_after", "placed_before") if chart_params.get(name)]
+    return {
+        "histogram": buckets,
+        "histogram_statuses": " or ".join(BackorderStatus(s).label for s in statuses).capitalize(),
+        "histogram_filtered": bool(narrowed),
+    }
 
 
 @brand_member_required(write=True)

@@ -3,6 +3,7 @@ the state-machine steps, the timeline and the moves valid from where the return 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from closo.exceptions import DomainError, ReasonRequired
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
 from fulfillment.filters import ReturnFilterSet
-from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm
+from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm, dropoff_help
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
@@ -73,8 +74,11 @@ def return_list(request):
 
 @brand_member_required(write=True)
 def return_new(request):
-    form = ReturnForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # "Update the hub list for this ZIP" (the page without JavaScript) shows the same
+    # form again with the hubs for the ZIP typed, without submitting it.
+    finding = "find_hubs" in request.POST
+    form = ReturnForm(initial=request.POST.dict()) if finding else ReturnForm(request.POST or None)
+    if request.method == "POST" and not finding and form.is_valid():
         values = dict(form.cleaned_data)
         try:
             item = services.return_create(
@@ -92,6 +96,23 @@ def return_new(request):
             messages.success(request, done)
             return redirect("return_detail", pk=item.pk)
     return render(request, "fulfillment/return_new.html", {"form": form, "section": "returns"})
+
+
+@brand_member_required(write=True)
+def return_new_hubs(request):
+    """The new-return page's drop-off hub list for `?zip=` as JSON, so the list follows
+    the ZIP as it is typed: {zip, valid, hubs: [{id, label}], help}."""
+    place, hubs = return_selectors.hubs_serving_zip(request.GET.get("zip", "")[:20])
+    field = ReturnForm.base_fields["hub"]
+    rows = [{"id": hub.pk, "label": field.label_from_instance(hub)} for hub in hubs]
+    return JsonResponse(
+        {
+            "zip": place.code if place else None,
+            "valid": place is not None,
+            "hubs": rows,
+            "help": dropoff_help(place, bool(rows)),
+        }
+    )
 
 
 def _detail(

@@ -1,8 +1,23 @@
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
 
 from closo.models import User
-from hubs.models import MAX_SERVICE_RADIUS_MILES, HubKind, PostalCode
+from hubs.models import MAX_SERVICE_RADIUS_MILES, ZIP_INVALID_MESSAGE, HubKind, PostalCode, street_only
+
+PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().-]+$")
+PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces, +, - or ( ) if you like, e.g. (512) 555-0142."
+
+
+def phone_clean(value: str) -> str:
+    """A phone number as people write it: digits with spaces, dots, dashes, parentheses
+    and a leading +; 7 (a local number) to 15 (E.164's maximum) digits."""
+    value = value.strip()
+    digits = re.sub(r"\D", "", value)
+    if value and not (PHONE_CHARACTERS.match(value) and 7 <= len(digits) <= 15):
+        raise forms.ValidationError(PHONE_MESSAGE, code="invalid_phone")
+    return value
 
 
 class HubApplicationForm(forms.Form):
@@ -10,14 +25,25 @@ class HubApplicationForm(forms.Form):
         label="Hub name", max_length=120, widget=forms.TextInput(attrs={"placeholder": "e.g. Eastside Porch"})
     )
     kind = forms.ChoiceField(label="You are a", choices=HubKind.choices, widget=forms.RadioSelect)
-    address = forms.CharField(label="Street address", max_length=200)
+    address = forms.CharField(
+        label="Street address",
+        max_length=200,
+        help_text="Street and number, e.g. 1100 E 6th St. The city and state come from the ZIP code.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
     zip_code = forms.CharField(
         label="ZIP code",
-        max_length=5,
-        min_length=5,
+        max_length=10,
+        error_messages={"required": ZIP_INVALID_MESSAGE},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
-    phone = forms.CharField(label="Phone", max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label="Phone",
+        max_length=30,
+        required=False,
+        help_text="So we can call about your application, e.g. (512) 555-0142.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     opening_hours = forms.CharField(
         label="Opening hours",
         max_length=200,
@@ -45,11 +71,13 @@ class HubApplicationForm(forms.Form):
 
     def clean_zip_code(self):
         code = self.cleaned_data["zip_code"].strip()
-        if not code.isdigit():
-            raise forms.ValidationError("A ZIP code is five digits.", code="invalid_zip")
-        if not PostalCode.objects.filter(code=code).exists():
-            raise forms.ValidationError(f"{code} is not a US ZIP code we know.", code="unknown_zip")
+        self.place = PostalCode.objects.filter(code=code).first() if re.fullmatch(r"\d{5}", code) else None
+        if self.place is None:
+            raise forms.ValidationError(ZIP_INVALID_MESSAGE, code="invalid_zip")
         return code
+
+    def clean_phone(self):
+        return phone_clean(self.cleaned_data["phone"])
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
@@ -61,6 +89,11 @@ class HubApplicationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        place = getattr(self, "place", None)
+        if place is not None and cleaned.get("address"):
+            # Only the street is stored: pages show it followed by the ZIP's city and state.
+            street = street_only(cleaned["address"], city=place.city, state=place.state, zip_code=place.code)
+            cleaned["address"] = street
         password = cleaned.get("password")
         if password and "email" in cleaned:
             try:

@@ -125,11 +125,12 @@ def inspection_next_action(*, inspection: Inspection, brand_name: str) -> NextAc
     elsewhere = {
         Disposition.WAREHOUSE: (
             "Pack for the warehouse",
-            f"Box it with RMA {rma} on the label: it goes back to {brand_name}'s warehouse.",
+            f"Box it with the return reference {rma} on the label: it goes back to {brand_name}'s warehouse.",
         ),
         Disposition.LIQUIDATION: (
             "Set aside for liquidation",
-            f"Keep it apart from shelf stock, marked RMA {rma}: {brand_name} arranges the collection.",
+            f"Keep it apart from shelf stock, marked with the return reference {rma}: "
+            f"{brand_name} arranges the collection.",
         ),
         Disposition.RECYCLE: (
             "Recycle",
@@ -137,6 +138,7 @@ def inspection_next_action(*, inspection: Inspection, brand_name: str) -> NextAc
         ),
     }
     headline, detail = elsewhere.get(
-        inspection.disposition, (f"{grade_label} — shelf it", f"Put it on your shelf, marked RMA {rma}.")
+        inspection.disposition,
+        (f"{grade_label} — shelf it", f"Put it on your shelf, marked with the return reference {rma}."),
     )
     return NextAction(headline=headline, detail=detail, **base)

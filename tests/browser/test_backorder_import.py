@@ -22,7 +22,11 @@ HEADER = "order_ref,sku,customer_zip,value,qty,customer_name,placed_at,priority\
 # line number in the file (header = line 1) → (what goes wrong, the row's cells, the reason shown)
 BAD = {
     23: ("unknown SKU", "#BAD-23,NO-SUCH-SKU,78701,120.00,1,Ana,,0", "sku: No SKU with code “NO-SUCH-SKU”."),
-    61: ("not a ZIP", "#BAD-61,WB-15-SAGE,00000,120.00,1,Ben,,0", "customer_zip: “00000” is not a US ZIP code."),
+    61: (
+        "not a ZIP",
+        "#BAD-61,WB-15-SAGE,00000,120.00,1,Ben,,0",
+        "customer_zip: Enter a 5-digit US ZIP code, e.g. 78702.",
+    ),
     102: (
         "outside the regions",
         "#BAD-102,WB-15-SAGE,10001,120.00,1,Cy,,0",

@@ -133,28 +133,40 @@ def test_public_pages_fit_a_360px_phone(page, server, screenshot, path, title, s
     screenshot(page, shot)
 
 
-def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server):
+def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server, screenshot):
     page.goto(server.url("/hubs/apply/"))
     page.get_by_label("Hub name").fill("Southside Stoop")
     page.get_by_label("Small business").check()
-    page.get_by_label("Street address").fill("4500 S 1st St")
+    page.get_by_label("Street address").fill("4500 S 1st St, Austin, TX 78745")  # the whole address, as people do
     page.get_by_label("ZIP code").fill("00000")
+    page.get_by_label("Phone").fill("call me maybe")
     page.get_by_label("Your e-mail").fill("sam@stoop.test")
     page.get_by_label("Choose a password").fill("a-long-passphrase-9")
     page.get_by_role("button", name="Send application").click()
 
-    expect(page.locator(".field-error")).to_have_count(1)
-    expect(page.locator(".field-error .error")).to_have_text("00000 is not a US ZIP code we know.")
+    # Both problems at once, each under its field.
+    expect(page.locator(".field-error")).to_have_count(2)
+    zip_field = page.locator(".field", has=page.get_by_label("ZIP code"))
+    expect(zip_field.locator(".error")).to_have_text("Enter a 5-digit US ZIP code, e.g. 78702.")
+    phone_field = page.locator(".field", has=page.get_by_label("Phone"))
+    expect(phone_field.locator(".error")).to_have_text(
+        "Enter a phone number: 7 to 15 digits, with spaces, +, - or ( ) if you like, e.g. (512) 555-0142."
+    )
     expect(page.get_by_label("Hub name")).to_have_value("Southside Stoop")
     expect(page.get_by_label("Small business")).to_be_checked()
+    phone_field.scroll_into_view_if_needed()
+    screenshot(page, "hub-apply-errors-phone.png")
 
     page.get_by_label("ZIP code").fill("78745")
+    page.get_by_label("Phone").fill("(512) 555-0142")
     page.get_by_label("Choose a password").fill("a-long-passphrase-9")  # never sent back to the browser
     page.get_by_role("button", name="Send application").click()
 
     expect(page).to_have_url(server.url("/hub/"))
     expect(page.get_by_role("status")).to_contain_text("your application is in")
     expect(heading(page)).to_have_text("Southside Stoop")
+    expect(page.locator("main")).to_contain_text("4500 S 1st St, Austin, TX 78745 · you are owner")
+    expect(page.locator("main")).not_to_contain_text("TX 78745, Austin")
     expect(page.locator(".status")).to_have_text(re.compile(r"Applied — not taking returns yet"))
     application = page.locator("section.card", has=page.get_by_role("heading", name="Your application"))
     expect(application.locator("ol.steps > li")).to_have_text(

@@ -39,7 +39,9 @@ def test_brand_admin_sets_a_region_limit_and_tries_zips(page, server, sign_in, s
     page.get_by_role("button", name="Add region").click()
 
     # The bad prefix is explained on its field, and nothing typed is lost.
-    expect(page.locator(".field-error .error")).to_have_text("7x: a ZIP prefix is 1 to 5 digits, e.g. 787.")
+    expect(page.locator(".field-error .error")).to_have_text(
+        "7x: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."
+    )
     expect(page.get_by_label("ZIP prefixes")).to_have_value("787, 7x")
     expect(page.get_by_label("Name")).to_have_value("Austin metro")
     expect(page.get_by_label("Within miles of an active hub")).to_have_value("10")
@@ -73,6 +75,46 @@ def test_brand_admin_sets_a_region_limit_and_tries_zips(page, server, sign_in, s
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390, f"the regions page scrolls sideways on a phone ({scroll_width} px wide)"
     screenshot(page, "region-try-zip-refused-phone.png")
+
+
+def test_a_region_form_shows_every_problem_at_once_and_refuses_too_wide_or_unreal_prefixes(
+    page, server, sign_in, screenshot
+):
+    sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["alice"], PASSWORD)
+    page.goto(server.url("/regions/new/", brand="acme"))
+    expect(page.locator(".field", has=page.get_by_label("ZIP prefixes")).locator(".help")).to_contain_text(
+        "3 to 5 digits"
+    )
+    page.get_by_label("ZIP prefixes").fill("7, 00000")
+    page.get_by_label("Longest ship-by promise (days)").fill("0")
+    page.get_by_label("Cap: open backorders per SKU").fill("-3")
+    page.get_by_role("button", name="Add region").click()
+
+    # One submit, every problem: the name, both prefixes and both numbers.
+    def errors_of(label: str):
+        return page.locator(".field", has=page.get_by_label(label, exact=True)).locator(".error")
+
+    expect(page.locator(".field-error")).to_have_count(4)
+    expect(errors_of("Name")).to_have_text("Give the region a name, e.g. “Austin metro”.")
+    expect(errors_of("ZIP prefixes")).to_have_text(
+        [
+            "7: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US).",
+            "00000: no US ZIP code starts with these digits.",
+        ]
+    )
+    expect(errors_of("Longest ship-by promise (days)")).to_have_text("Between 1 and 365 days.")
+    expect(errors_of("Cap: open backorders per SKU")).to_have_text("Between 1 and 1,000,000 backorders.")
+    expect(page.get_by_label("ZIP prefixes")).to_have_value("7, 00000")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 390, f"the region form scrolls sideways on a phone ({scroll_width} px wide)"
+    screenshot(page, "region-form-all-errors-phone.png")
+
+    page.get_by_label("Name").fill("Central Texas")
+    page.get_by_label("ZIP prefixes").fill("787, 786")
+    page.get_by_label("Longest ship-by promise (days)").fill("30")
+    page.get_by_label("Cap: open backorders per SKU").fill("")
+    page.get_by_role("button", name="Add region").click()
+    expect(page.get_by_role("status").filter(has_text="added")).to_have_text("Region “Central Texas” added.")
 
 
 def test_viewer_can_try_a_zip_but_not_change_regions(page, server, sign_in, brand_a, in_brand):

@@ -106,15 +106,16 @@ def test_brand_admin_creates_and_publishes_a_standard_with_6_checks_and_4_photo_
     assert_fits_the_phone(page)
     screenshot(page, "standard-editor-phone.png")
 
-    # Preview: the hub's form, with photo inputs (disabled) and big pass/fail targets.
+    # Preview: the hub's form, each photo a labelled box (nothing to take here: no file
+    # input reading "Choose File No file chosen") and big pass/fail targets.
     page.get_by_role("navigation", name="This standard").get_by_role("link", name="Preview").click()
     expect(heading(page)).to_have_text("Preview: the hub's form")
-    photo_inputs = page.locator("input[type=file]")
-    expect(photo_inputs).to_have_count(4)
-    for i in range(4):
-        expect(photo_inputs.nth(i)).to_be_disabled()
-        expect(photo_inputs.nth(i)).to_have_attribute("accept", "image/*")
-        expect(photo_inputs.nth(i)).to_have_attribute("capture", "environment")
+    expect(page.locator("input[type=file]")).to_have_count(0)
+    photos = page.locator("#hub-form .shot")
+    expect(photos).to_have_count(4)
+    expect(page.get_by_role("img", name="Photo: Front — taken by the hub")).to_be_visible()
+    expect(photos.first).to_have_text(re.compile(r"^\s*Front\s+Taken by the hub · at least 1200 px\s*$"))
+    expect(page.locator("#hub-form")).not_to_contain_text("Choose File")
     checks = page.locator("fieldset.hub-check")
     expect(checks).to_have_count(6)
     expect(page.locator(".progress-text")).to_have_text("0 of 6 checks answered · 0 of 4 photos")

@@ -142,18 +142,50 @@ def test_histogram_counts_waiting_backorders_by_age_and_links_to_them(alice_clie
     assert 'href="?status=waiting&amp;min_age_days=31">over 30 days</a>' in page
 
 
+def test_histogram_follows_the_filters_and_its_bars_keep_them(alice_client, brand_a, in_brand):
+    make_backorders(brand_a, in_brand, 40)  # odd i: ZIP 78701, even i: 10001; i days old
+    with in_brand(brand_a):
+        Backorder.objects.filter(order_ref__in=["#0001", "#0005"]).update(status=BackorderStatus.CANCELLED)
+
+    def chart(**params):
+        response = alice_client.get(reverse("backorder_list"), params)
+        return [b["count"] for b in response.context["histogram"]], response.content.decode()
+
+    counts, _ = chart()
+    assert counts == [3, 3, 7, 16, 9]  # waiting only, by default
+    counts, page = chart(zip_prefix="787")
+    assert counts == [1, 1, 3, 8, 5]  # odd ages: 1 (cancelled), 3 | 5 (cancelled), 7 | 9…13 | 15…29 | 31…39
+    assert "Waiting, by days since the order" in page
+    assert "Only backorders that match the SKU, ZIP and date filters below." in page
+    assert 'href="?zip_prefix=787&amp;status=waiting&amp;min_age_days=8&amp;max_age_days=14"' in page
+    counts, page = chart(zip_prefix="787", status="cancelled")
+    assert counts == [1, 1, 0, 0, 0]
+    assert "Cancelled, by days since the order" in page
+    # An age filter narrows the list, not the chart: its bar is marked as the one shown.
+    counts, page = chart(zip_prefix="787", min_age_days="8", max_age_days="14")
+    assert counts == [1, 1, 3, 8, 5]
+    assert 'min_age_days=8&amp;max_age_days=14" aria-current="true">8–14 days</a>' in page
+    counts, _ = chart(sku="NOPE")
+    assert counts == [0, 0, 0, 0, 0]
+
+
 def test_list_uses_the_same_number_of_queries_at_10_and_100_rows(
     alice_client, brand_a, in_brand, django_assert_num_queries
 ):
     make_backorders(brand_a, in_brand, 10)
+    filtered = {"status": ["waiting", "allocated"], "sku": "WB-15", "zip_prefix": "787", "min_age_days": "1"}
     alice_client.get(reverse("backorder_list"))
     # search_path, host → brand, search_path, session, user, membership, count, page, histogram
     with django_assert_num_queries(9) as ten:
         alice_client.get(reverse("backorder_list"))
+    with django_assert_num_queries(9) as ten_filtered:
+        alice_client.get(reverse("backorder_list"), filtered)
     make_backorders(brand_a, in_brand, 90, start=10)
     with django_assert_num_queries(len(ten.captured_queries)):
         response = alice_client.get(reverse("backorder_list"))
     assert len(response.context["backorders"]) == 50
+    with django_assert_num_queries(len(ten_filtered.captured_queries)):
+        alice_client.get(reverse("backorder_list"), filtered)
 
 
 def test_admin_adds_a_backorder_and_lands_on_its_page(alice_client, sku, brand_a, in_brand):
@@ -198,6 +230,29 @@ def test_a_refused_backorder_keeps_the_input_and_says_why_on_the_field(
     assert 'value="#1001-1"' in response.content.decode()
     with in_brand(brand_a):
         assert not Backorder.objects.exists()
+
+
+def test_the_new_backorder_form_shows_every_error_at_once_in_the_apis_words(alice_client, sku, brand_a, in_brand):
+    with in_brand(brand_a):
+        RegionLimit.objects.create(name="Austin core", zip_prefixes=["787"], requires_consent=True)
+    bad = {"order_ref": "", "sku": "NOPE", "customer_zip": "00000", "value": "", "qty": "0", "customer_email": "x"}
+    form = alice_client.post(reverse("backorder_create"), {**FORM, **bad}).context["form"]
+    assert form.errors == {
+        "order_ref": ["Required: your order reference, e.g. the Shopify order id and line."],
+        "qty": ["A whole number from 1 to 32,767."],
+        "value": ["An amount, e.g. 120.00."],
+        "customer_email": ["Enter an e-mail address, e.g. casey@example.com."],
+        "sku": ["No SKU with code “NOPE”."],
+        "customer_zip": ["Enter a 5-digit US ZIP code, e.g. 78702."],
+    }
+    # A ZIP in the region: its own rule (consent) is reported with the unknown SKU.
+    form = alice_client.post(reverse("backorder_create"), {**FORM, "sku": "NOPE"}).context["form"]
+    assert form.errors == {
+        "sku": ["No SKU with code “NOPE”."],
+        "consent_local_return": [
+            "Region “Austin core” requires the customer's consent to receive a Like-New returned unit."
+        ],
+    }
 
 
 def test_a_duplicate_order_ref_is_shown_on_its_field(alice_client, sku):

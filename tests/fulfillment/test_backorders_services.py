@@ -286,7 +286,10 @@ def test_import_row_passes_on_the_services_reasons(sku, actor):
     with pytest.raises(UnknownSku) as exc:
         backorder_import_row(row(sku="NOPE", customer_zip="99999"), actor=actor)
     assert exc.value.code == "unknown_sku"
-    assert exc.value.fields == {"sku": ["No SKU with code “NOPE”."], "customer_zip": ["“99999” is not a US ZIP code."]}
+    assert exc.value.fields == {
+        "sku": ["No SKU with code “NOPE”."],
+        "customer_zip": ["Enter a 5-digit US ZIP code, e.g. 78702."],
+    }
 
 
 def test_importing_a_file_keeps_good_rows_and_lists_bad_lines(sku, actor):

@@ -63,10 +63,28 @@ def test_a_bad_form_keeps_the_input_and_shows_the_reason_on_the_field(alice_clie
     response = alice_client.post(reverse("region_create"), {**FORM, "zip_prefixes": "787, 78x", "zips": "00000"})
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.errors["zip_prefixes"] == ["78x: a ZIP prefix is 1 to 5 digits, e.g. 787."]
+    assert form.errors["zip_prefixes"] == [
+        "78x: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."
+    ]
     page = response.content.decode()
     assert 'value="787, 78x"' in page
     assert 'value="Austin core"' in page
+    with in_brand(brand_a):
+        assert not RegionLimit.objects.exists()
+
+
+def test_the_region_form_shows_every_problem_at_once(alice_client, brand_a, in_brand):
+    bad = {"name": "", "zip_prefixes": "7, 00000", "zips": "00000", "max_promise_days": "0", "within_miles_of_hub": ""}
+    form = alice_client.post(reverse("region_create"), {**FORM, **bad}).context["form"]
+    assert form.errors == {
+        "name": ["Give the region a name, e.g. “Austin metro”."],
+        "zip_prefixes": [
+            "7: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US).",
+            "00000: no US ZIP code starts with these digits.",
+        ],
+        "zips": ["00000: not a US ZIP code. Enter a 5-digit US ZIP code, e.g. 78702."],
+        "max_promise_days": ["Between 1 and 365 days."],
+    }
     with in_brand(brand_a):
         assert not RegionLimit.objects.exists()
 

@@ -155,12 +155,44 @@ def test_create_refuses_bad_prefixes_and_unknown_zips_with_invalid_zip(acme):
     with pytest.raises(DomainError) as exc:
         region_create(name="Bad", zip_prefixes="78a, 123456", zips="78701 00000 1234", actor=ACTOR)
     assert exc.value.code == "invalid_zip"
-    assert exc.value.fields["zip_prefixes"] == ["78a, 123456: a ZIP prefix is 1 to 5 digits, e.g. 787."]
-    assert exc.value.fields["zips"] == ["1234: a ZIP code is 5 digits."]
+    assert exc.value.fields["zip_prefixes"] == [
+        "78a, 123456: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."
+    ]
+    assert exc.value.fields["zips"] == ["00000, 1234: not a US ZIP code. Enter a 5-digit US ZIP code, e.g. 78702."]
     with pytest.raises(DomainError) as exc:
         region_create(name="Bad", zips="78701 00000", actor=ACTOR)
-    assert exc.value.fields["zips"] == ["00000: not a US ZIP code we know."]
+    assert exc.value.fields["zips"] == ["00000: not a US ZIP code. Enter a 5-digit US ZIP code, e.g. 78702."]
     assert not RegionLimit.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "message"),
+    [
+        ("7", "7: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."),
+        ("78, 787", "78: a ZIP prefix is 3 to 5 digits, e.g. 787 (one digit alone covers a tenth of the US)."),
+        ("00000", "00000: no US ZIP code starts with these digits."),
+        ("787 000 7870", "000: no US ZIP code starts with these digits."),
+    ],
+)
+def test_a_prefix_must_be_3_to_5_digits_that_start_a_us_zip(acme, prefixes, message):
+    with pytest.raises(DomainError) as exc:
+        region_create(name="Too wide", zip_prefixes=prefixes, actor=ACTOR)
+    assert (exc.value.code, exc.value.fields) == ("invalid_zip", {"zip_prefixes": [message]})
+    region = region_create(name="Austin", zip_prefixes="787 7870 78701", actor=ACTOR)
+    assert region.zip_prefixes == ["787", "7870", "78701"]
+
+
+def test_every_problem_of_a_region_is_reported_at_once(acme):
+    with pytest.raises(DomainError) as exc:
+        region_create(name="", zip_prefixes="7", max_promise_days="0", within_miles_of_hub="x", actor=ACTOR)
+    assert set(exc.value.fields) == {"name", "zip_prefixes", "max_promise_days", "within_miles_of_hub"}
+    with pytest.raises(DomainError) as exc:
+        region_create(name="Nowhere", max_promise_days=0, actor=ACTOR)
+    assert exc.value.code == "invalid"
+    assert exc.value.fields == {
+        "max_promise_days": ["Between 1 and 365 days."],
+        "zip_prefixes": ["Add at least one rule: ZIP prefixes, ZIP codes or miles from a hub."],
+    }
 
 
 def test_a_region_needs_at_least_one_rule(acme):

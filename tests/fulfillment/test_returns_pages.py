@@ -166,9 +166,11 @@ def test_new_return_creates_it_from_the_portal(as_alice, brand_a, in_brand, alic
     ("change", "field", "message"),
     [
         ({"sku": "NOPE"}, "sku", "Unknown SKU code “NOPE”."),
-        ({"customer_zip": "00000"}, "customer_zip", "Enter a US ZIP code, e.g. 78702."),
-        ({"rma_ref": "RMA-1"}, "rma_ref", "A return with this RMA already exists."),
-        ({"customer_email": "nope"}, "customer_email", "Enter a valid email address."),
+        ({"customer_zip": "00000"}, "customer_zip", "Enter a 5-digit US ZIP code, e.g. 78702."),
+        ({"customer_zip": ""}, "customer_zip", "Enter a 5-digit US ZIP code, e.g. 78702."),
+        ({"rma_ref": "RMA-1"}, "rma_ref", "A return with this reference already exists."),
+        ({"rma_ref": " "}, "rma_ref", "Enter your returns app's reference, e.g. RMA-10452."),
+        ({"customer_email": "nope"}, "customer_email", "Enter an e-mail address, e.g. casey@example.com."),
     ],
 )
 def test_new_return_shows_errors_on_the_field_and_keeps_the_input(as_alice, brand_a, in_brand, change, field, message):
@@ -353,3 +355,53 @@ def test_brand_b_returns_are_unreachable_from_brand_a(as_alice, host_client, bra
     assert on_b.post(reverse("return_cancel", args=[b_item.pk]), {"reason": "x"}).status_code == 404
     with in_brand(brand_b):
         assert ReturnItem.objects.get().status == "initiated"
+
+
+def test_new_return_shows_every_error_at_once(as_alice, brand_a, in_brand, active_hub):
+    make_return(brand_a, in_brand, rma="RMA-1")
+    values = {"rma_ref": "RMA-1", "sku": "NOPE", "customer_zip": "00000", "customer_email": "nope", "hub": ""}
+    form = as_alice.post(reverse("return_new"), values).context["form"]
+    assert form.errors == {
+        "rma_ref": ["A return with this reference already exists."],
+        "sku": ["Unknown SKU code “NOPE”."],
+        "customer_zip": ["Enter a 5-digit US ZIP code, e.g. 78702."],
+        "customer_email": ["Enter an e-mail address, e.g. casey@example.com."],
+    }
+
+
+def test_new_return_offers_only_the_hubs_that_serve_the_zip_typed(as_alice, active_hub):
+    # Eastside Porch (78702) takes returns within 10 mi: Austin, not New York.
+    near = as_alice.post(reverse("return_new"), {"customer_zip": "78702", "find_hubs": "1"})
+    far = as_alice.post(reverse("return_new"), {"customer_zip": "10001", "find_hubs": "1"})
+    assert list(near.context["form"].fields["hub"].queryset) == [active_hub]
+    assert not near.context["form"].errors  # only the list was asked for
+    assert list(far.context["form"].fields["hub"].queryset) == []
+    assert "No active hub serves 10001 (New York, NY) yet" in far.content.decode()
+
+    near = as_alice.get(reverse("return_new_hubs"), {"zip": "78702"}).json()
+    far = as_alice.get(reverse("return_new_hubs"), {"zip": "10001"}).json()
+    bad = as_alice.get(reverse("return_new_hubs"), {"zip": "0000"}).json()
+    assert (near["zip"], near["valid"], near["hubs"]) == (
+        "78702",
+        True,
+        [{"id": active_hub.pk, "label": "Eastside Porch — Austin, TX 78702 · 0.0 mi"}],
+    )
+    assert near["help"].startswith("Active hubs that serve 78702 (Austin, TX), nearest first.")
+    assert (far["valid"], far["hubs"]) == (True, [])
+    assert (bad["zip"], bad["valid"], bad["hubs"]) == (None, False, [])
+
+
+def test_new_return_with_a_hub_that_does_not_serve_the_zip_lists_the_right_hubs(
+    as_alice, brand_a, in_brand, active_hub
+):
+    values = {"rma_ref": "RMA-9", "sku": "BLANKET-SAGE", "customer_zip": "10001", "hub": active_hub.pk}
+    response = as_alice.post(reverse("return_new"), values)
+    form = response.context["form"]
+    assert form.errors == {"hub": ["Eastside Porch does not serve ZIP 10001: it takes returns within 10 mi of 78702."]}
+    assert list(form.fields["hub"].queryset) == []  # the hubs for the ZIP now typed
+    with in_brand(brand_a):
+        assert not ReturnItem.objects.exists()
+
+
+def test_the_hub_list_of_a_new_return_is_for_brand_writers(as_vera, brand_a):
+    assert as_vera.get(reverse("return_new_hubs"), {"zip": "78702"}).status_code == 403

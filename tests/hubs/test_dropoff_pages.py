@@ -40,6 +40,8 @@ def test_new_return_form_offers_active_hubs_and_routes_to_the_chosen_one(
 ):
     form = as_alice.get("/returns/new/").content.decode()
     assert "Drop-off hub" in form and "Decide later" in form
+    assert "ZIP code: the active hubs that serve it are listed here." in form
+    form = as_alice.post("/returns/new/", {**NEW, "find_hubs": "1"}).content.decode()
     assert "Eastside Porch — Austin, TX 78702" in form and "Zilker Stoop" in form
     response = as_alice.post("/returns/new/", {**NEW, "hub": active_hub.pk}, follow=True)
     page = response.content.decode()
@@ -69,9 +71,9 @@ def test_a_hub_that_does_not_serve_the_zip_is_a_form_error_and_nothing_is_create
 
 def test_a_suspended_hub_is_not_offered(as_alice, active_hub, stan):
     hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
-    assert "Eastside Porch" not in as_alice.get("/returns/new/").content.decode()
+    assert "Eastside Porch" not in as_alice.post("/returns/new/", {**NEW, "find_hubs": "1"}).content.decode()
     response = as_alice.post("/returns/new/", {**NEW, "hub": active_hub.pk})
-    assert "Select a valid choice" in response.content.decode()
+    assert "Eastside Porch is not taking returns (suspended). Choose an active hub." in response.content.decode()
 
 
 def test_return_page_offers_the_hubs_serving_the_customer_nearest_first(

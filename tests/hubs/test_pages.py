@@ -48,11 +48,49 @@ def test_application_creates_an_applied_hub_an_owner_and_signs_them_in(public, d
     assert b"not taking returns yet" in page.content
 
 
+@pytest.mark.parametrize("phone", ["512-555-0100", "(512) 555-0100", "+44 20 7946 0958", "555.0100", ""])
+def test_application_takes_phone_numbers_as_people_write_them(public, db, phone):
+    response = public().post("/hubs/apply/", {**APPLICATION, "phone": phone})
+    assert response.status_code == 302
+    assert Hub.objects.get(name="Zilker Porch").phone == phone
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2100 Barton Springs Rd, Austin, TX 78704",
+        "2100 Barton Springs Rd, Austin, TX",
+        "2100 Barton Springs Rd, austin tx 78704-1234, USA",
+        "2100 Barton Springs Rd, TX 78704",
+        "2100 Barton Springs Rd,",
+    ],
+)
+def test_a_whole_address_typed_as_the_street_is_shown_once(public, db, typed):
+    client = public()
+    client.post("/hubs/apply/", {**APPLICATION, "address": typed})
+    hub = Hub.objects.get(name="Zilker Porch")
+    assert hub.address == "2100 Barton Springs Rd"
+    assert hub.full_address == "2100 Barton Springs Rd, Austin, TX 78704"
+    assert client.get("/hub/").content.decode().count("Austin, TX") == 1
+
+
+def test_a_hub_stored_with_its_city_in_the_street_shows_its_address_once(db):
+    hub = applied_hub("Old Porch", zip_code="78704")
+    hub.address = "1600 S Lamar Blvd, Austin, TX 78704"
+    assert hub.full_address == "1600 S Lamar Blvd, Austin, TX 78704"
+    hub.address = "1 Austin Ave, Suite 5"  # a street named like the city stays as it is
+    assert hub.full_address == "1 Austin Ave, Suite 5, Austin, TX 78704"
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("zip_code", "00000", b"is not a US ZIP code we know"),
-        ("zip_code", "7870a", b"A ZIP code is five digits"),
+        ("zip_code", "00000", b"Enter a 5-digit US ZIP code, e.g. 78702."),
+        ("zip_code", "7870a", b"Enter a 5-digit US ZIP code, e.g. 78702."),
+        ("zip_code", "", b"Enter a 5-digit US ZIP code, e.g. 78702."),
+        ("phone", "call me maybe", b"Enter a phone number: 7 to 15 digits"),
+        ("phone", "555-01", b"Enter a phone number: 7 to 15 digits"),
+        ("phone", "+1 512 555 0100 555 0100", b"Enter a phone number: 7 to 15 digits"),
         ("email", "not-an-email", b"Enter a valid email address"),
         ("email", "alice@acme.test", b"already has an account"),
         ("daily_capacity", "0", b"greater than or equal to 1"),

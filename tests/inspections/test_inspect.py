@@ -144,6 +144,11 @@ def test_a_failed_check_sends_the_item_where_its_grade_says(
     assert (item.status, item.disposition) == (ReturnStatus.DISPOSED, disposition)
     assert action.headline == headline
     assert not HubTask.objects.filter(brand=brand_a, kind=HubTask.Kind.SHELF).exists()
+    # The brand's reference is named once, as it reads ("RMA-…"), never "RMA RMA-…".
+    rma = item.rma_ref
+    assert "RMA RMA" not in action.detail
+    if disposition != "recycled":
+        assert f"the return reference {rma}" in action.detail
 
 
 @pytest.mark.parametrize(

@@ -390,10 +390,9 @@ def test_anonymous_is_sent_to_sign_in(host_client, brand_a):
 
 def test_preview_shows_the_hub_form(alice_client, draft):
     page = alice_client.get(url("standard_preview", draft)).content.decode()
-    assert (
-        '<input type="file" id="photo-front" name="photo-front" accept="image/*" capture="environment" disabled>'
-        in page
-    )
+    # A labelled placeholder, not a (disabled) file input reading "Choose File No file chosen".
+    assert '<input type="file"' not in page
+    assert 'role="img" aria-label="Photo: Front — taken by the hub"' in page
     assert page.count('value="pass"') == 2 and page.count('value="fail"') == 2
     assert "<span data-answered>0</span> of 2 checks answered · 0 of 1 photos" in page
 
