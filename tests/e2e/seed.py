@@ -26,6 +26,7 @@ def main() -> dict:
     from hubs.models import HubKind, HubRole, HubStatus
     from hubs.services import registry as hub_services
     from inspections.models import Grade
+    from inspections.services import standard_rows as row_services
     from inspections.services import standards as standard_services
 
     password = os.environ["E2E_PASSWORD"]
@@ -58,9 +59,9 @@ def main() -> dict:
         standard = standard_services.standard_create(name="Acme default", scope="default", actor=owner)
         draft = standard.versions.get()
         for key, prompt, cap in [("odor", "No odor", Grade.UNSELLABLE), ("seams", "Seams intact", Grade.FAIR)]:
-            standard_services.checklist_item_add(version=draft, key=key, prompt=prompt, fail_cap=cap, actor=owner)
+            row_services.checklist_item_add(version=draft, key=key, prompt=prompt, fail_cap=cap, actor=owner)
         for slot, label in [("front", "Front"), ("back", "Back"), ("care-label", "Care label")]:
-            standard_services.photo_slot_add(version=draft, slot=slot, label=label, actor=owner)
+            row_services.photo_slot_add(version=draft, slot=slot, label=label, actor=owner)
         standard_services.version_publish(version=draft, actor=owner)
 
     return {
