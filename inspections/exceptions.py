@@ -141,6 +141,29 @@ class StandardChanged(Conflict):
     code = "standard_changed"
 
 
+# Submitting: the evidence must be complete, and the start time the one the form signed.
+class PhotosProcessing(Conflict):
+    """Some photos are still being processed (their SHA-256 is not known yet): the same
+    submit succeeds once they are ready, so the client retries after `retry_after` seconds
+    (the API also sends it as `Retry-After`)."""
+
+    code = "photos_processing"
+    retry_after = 2  # seconds: processing a phone photo takes about a second
+
+
+class PhotoFailed(DomainError):
+    """A required photo could not be processed: no retry helps, the hub takes it again."""
+
+    code = "photo_failed"
+
+
+class InvalidStartedToken(DomainError):
+    """The `started_token` is missing, not signed by us, for another return or hub, from
+    the future or too old: the duration of an inspection is not the client's to state."""
+
+    code = "invalid_started_token"
+
+
 # Photo uploads (inspections.imaging): what the bytes of a file are refused for.
 class NotAnImage(DomainError):
     code = "not_an_image"

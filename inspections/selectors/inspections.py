@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.utils import timezone
 
 from fulfillment.models import ReturnItem, StockUnit
 from inspections.engine import GRADE_LABELS
@@ -28,6 +32,15 @@ class SlotState:
     def taken(self) -> bool:
         return self.photo is not None
 
+    @property
+    def processing(self) -> bool:
+        """Uploaded, not processed yet: a submit waits for it (`photos_processing`)."""
+        return self.photo is not None and self.photo.status == InspectionPhoto.Status.PENDING
+
+    @property
+    def ready(self) -> bool:
+        return self.photo is not None and self.photo.status == InspectionPhoto.Status.READY
+
 
 @dataclass(frozen=True)
 class InspectionForm:
@@ -35,6 +48,7 @@ class InspectionForm:
     version: StandardVersion
     slots: tuple[SlotState, ...]
     checklist: tuple[ChecklistItem, ...]
+    started_token: str = ""  # send it back with the submit: the inspection starts now
 
     @property
     def photos_taken(self) -> int:
@@ -47,6 +61,23 @@ class InspectionForm:
     @property
     def missing_photos(self) -> list[str]:
         return [slot.requirement.label for slot in self.slots if slot.requirement.required and not slot.taken]
+
+    @property
+    def processing_photos(self) -> list[str]:
+        return [slot.requirement.label for slot in self.slots if slot.processing]
+
+
+# The start of an inspection is when its form was handed out, signed by the server and
+# bound to the return and its hub; `inspection_submit` verifies it (signature, return,
+# hub, not in the future, at most STARTED_MAX_AGE old) and measures the duration from it.
+STARTED_SALT = "closo.inspections.started"
+STARTED_MAX_AGE = timedelta(hours=24)
+
+
+def inspection_started_token(*, item: ReturnItem, at: datetime | None = None) -> str:
+    """A signed token saying the inspection of `item` at its hub started `at` (now)."""
+    moment = at or timezone.now()
+    return signing.dumps({"return": item.pk, "hub": item.hub_id, "at": moment.timestamp()}, salt=STARTED_SALT)
 
 
 def _photos_by_slot(item: ReturnItem) -> tuple[dict[str, InspectionPhoto], dict[str, InspectionPhoto]]:
@@ -76,14 +107,21 @@ def _version_for(item: ReturnItem) -> StandardVersion:
 def inspection_form(*, item: ReturnItem) -> InspectionForm:
     """What the wizard shows for `item`: the published standard version that applies to
     its SKU (SKU → category → brand default), its photo slots with the photos already
-    taken (so a reload loses nothing) and its checklist. Raises NoStandard (409)."""
+    taken (so a reload loses nothing), its checklist and a `started_token` saying the
+    inspection starts now. Raises NoStandard (409)."""
     version = _version_for(item)
     usable, failed = _photos_by_slot(item)
     slots = tuple(
         SlotState(requirement=req, photo=usable.get(req.slot), failed=failed.get(req.slot))
         for req in version.photos.all()
     )
-    return InspectionForm(item=item, version=version, slots=slots, checklist=tuple(version.checklist.all()))
+    return InspectionForm(
+        item=item,
+        version=version,
+        slots=slots,
+        checklist=tuple(version.checklist.all()),
+        started_token=inspection_started_token(item=item),
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,12 @@ serve them — privately — to the brand, the hub that took them and staff.
 
 Nothing is served until the photo is ready, so the uploaded original, which still
 carries the phone's EXIF (GPS position included), is never shown to anyone; processing
-rewrites it and deletes the uploaded file."""
+rewrites it and deletes the uploaded file.
+
+A submitted inspection's photos are evidence: an inspection only takes ready photos, and
+once linked to it a photo is never retaken, reprocessed, rewritten or deleted — the
+services refuse, and a database trigger (migration inspections.0003) refuses any UPDATE
+or DELETE of a linked photo row."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from hubs.models import Hub, HubStatus
 from inspections import imaging
 from inspections.exceptions import (
     PHOTO_REJECTIONS,
+    AlreadyInspected,
     NoStandard,
     NotAwaitingInspection,
     NotThisHubsItem,
@@ -31,7 +37,7 @@ from inspections.exceptions import (
 )
 from inspections.imaging import CheckedImage
 from inspections.machines import PHOTOS
-from inspections.models import InspectionPhoto, PhotoRequirement
+from inspections.models import Inspection, InspectionPhoto, PhotoRequirement
 from inspections.selectors.standards import standard_for_sku
 
 log = logging.getLogger(__name__)
@@ -73,6 +79,12 @@ def _check_can_upload(*, item: ReturnItem, hub: Hub, slot: str) -> PhotoRequirem
         raise HubNotActive(f"{hub.name} is {HubStatus(hub.status).label.lower()}: it cannot inspect items now.")
     if item.hub_id != hub.pk:
         raise NotThisHubsItem("This return was not dropped off at your hub.")
+    submitted = Inspection.objects.filter(return_item=item).values_list("pk", flat=True).first()
+    if submitted is not None:
+        raise AlreadyInspected(
+            "This return's inspection is submitted: its photos are evidence and can no longer change.",
+            fields={"inspection": submitted},
+        )
     if item.status != ReturnStatus.DROPPED_OFF:
         raise NotAwaitingInspection(
             f"This return is {ReturnStatus(item.status).label.lower()}: photos are taken after it is "
@@ -166,9 +178,21 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
     being pending (a retake deletes the row and makes a new one, so the same pending row
     is the same upload): a duplicate or retried task writes once and a photo retaken
     meanwhile is left alone (the files this run wrote are deleted). Never raises for a bad image or a storage
-    failure: the photo is marked failed with the reason, and its original deleted."""
+    failure: the photo is marked failed with the reason, and its original deleted.
+
+    A photo of a submitted inspection is left exactly as it is (a submit only takes ready
+    photos, so it is never pending; this is the check for rows from before that rule):
+    nothing is read, rewritten or deleted."""
     photo = InspectionPhoto.objects.select_related("return_item", "hub").filter(pk=photo_id).first()
     if photo is None or photo.status != Status.PENDING:
+        return photo
+    if photo.inspection_id is not None:
+        log.warning(
+            "Photo %s (%s) belongs to inspection %s: not processed",
+            photo.pk,
+            connection.schema_name,
+            photo.inspection_id,
+        )
         return photo
     storage, source, written = photo_storage(), photo.original.name, []
     try:

@@ -6,6 +6,12 @@ holding the return see it (404 for anyone else). `X-Hub` (or `?hub=`) says which
 member's hubs is acting — by default the return's own — and it must be the return's hub
 (`wrong_hub` otherwise).
 
+The form hands out a `started_token` (the start of the inspection, signed by the server
+for this return at its hub); the submit requires it back (400 `invalid_started_token`
+when it is missing, forged, for another return or hub, or over 24 hours old), so the
+inspection's duration is measured by the server. The submit waits for the photos: while
+one is still being processed it answers 409 `photos_processing` with `Retry-After: 2`.
+
 The submit is idempotent by nature: one inspection per return, so a retry of a submit
 that went through gets 409 `already_inspected` with the inspection's id in `fields`."""
 
@@ -20,6 +26,7 @@ from rest_framework.response import Response
 from closo.actors import Actor, Party
 from hubs.apis.base import HubApi
 from inspections.engine import GRADE_LABELS
+from inspections.exceptions import PhotosProcessing
 from inspections.models import Grade, Inspection
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services.inspections import inspection_submit
@@ -40,7 +47,9 @@ def _acting_hub(view: HubApi, request, ctx):
 
 class PhotoTakenOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField(help_text="`pending` until processed, then `ready` or `failed`.")
+    status = serializers.CharField(
+        help_text="`pending` until processed, then `ready` or `failed`: the submit waits for `ready`."
+    )
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
 
@@ -66,6 +75,9 @@ class HubInspectionFormApi(HubApi):
 
     class OutputSerializer(serializers.Serializer):
         version = serializers.IntegerField(help_text="Send it back with the submit.")
+        started_token = serializers.CharField(
+            help_text="Send it back with the submit: the inspection started when this form was handed out."
+        )
         standard = serializers.CharField()
         version_number = serializers.IntegerField()
         status = serializers.CharField(help_text="The return's status: only `dropped_off` can be inspected.")
@@ -80,6 +92,7 @@ class HubInspectionFormApi(HubApi):
             form = inspection_form(item=ctx.item)
             data = {
                 "version": form.version.pk,
+                "started_token": form.started_token,
                 "standard": form.version.standard.name,
                 "version_number": form.version.number,
                 "status": ctx.item.status,
@@ -198,8 +211,12 @@ class HubInspectionApi(HubApi):
             child=serializers.BooleanField(allow_null=True),
             help_text="Checklist key → true (passed), false (failed) or null (optional item skipped).",
         )
-        started_at = serializers.DateTimeField(
-            required=False, allow_null=True, help_text="When the inspection began (default: now)."
+        # Not required by the serializer: a submit without it gets the service's own
+        # refusal (400 invalid_started_token), which says where the token comes from.
+        started_token = serializers.CharField(
+            allow_blank=True,
+            default="",
+            help_text="Required: the `started_token` of the inspection form (valid 24 hours).",
         )
         version = serializers.IntegerField(
             required=False, allow_null=True, help_text="The version the form showed: refused if no longer in force."
@@ -210,7 +227,15 @@ class HubInspectionApi(HubApi):
             allow_blank=True,
             help_text=f"Lower the computed grade to this one ({', '.join(GRADE_LABELS.values())}).",
         )
-        lower_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+        lower_reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=300, help_text="Why: required with `grade`."
+        )
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, PhotosProcessing):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @staticmethod
     def _inspection(item):
@@ -244,7 +269,7 @@ class HubInspectionApi(HubApi):
                 item=ctx.item,
                 hub=_acting_hub(self, request, ctx),
                 inspector=request.user,
-                started_at=data.get("started_at"),
+                started_token=data["started_token"],
                 answers=data["answers"],
                 requested_grade=data.get("grade") or None,
                 lower_reason=data.get("lower_reason", ""),

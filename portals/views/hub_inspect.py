@@ -1,47 +1,32 @@
 """The hub portal's inspection pages (public host): the one-screen wizard a phone uses to
 photograph and check a received item, its submit, and the result that says what to do
-with the item next. Every page opens the return through `hubs.queue.hub_return` (404
-unless it is at one of the member's hubs) and every write goes through
-`inspections.inspect.inspection_submit`."""
+with the item next. Every page opens the return through
+`portals.selectors.hub_access.hub_return` (404 unless it is at one of the member's hubs)
+and every write goes through `inspections.services.inspections.inspection_submit`.
+
+The page carries the `started_token` its form handed out (the start of the inspection,
+signed by the server) and sends it back with the submit, as a scanner app does. Photos
+are uploaded one by one by the script and processed in the background; the script polls
+the return's photo list until each is ready (the thumbnail replaces "Processing…") and
+enables the submit once all are. Without the script a submit made too early is refused
+(`photos_processing`) and the page says to submit again in a few seconds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from closo.actors import Actor, Party
 from closo.exceptions import DomainError, HubNotActive
 from hubs.models import HubStatus
 from inspections.engine import GRADE_LABELS
+from inspections.exceptions import InvalidStartedToken
 from inspections.models import GRADE_ORDER, Inspection
 from inspections.selectors.inspections import inspection_form, inspection_next_action
 from inspections.services.inspections import inspection_submit
 from inspections.services.photos import photo_upload
 from portals.selectors.hub_access import hub_photo_url, hub_return
-
-STARTED_SALT = "closo.inspections.started"
-STARTED_MAX_AGE = 7 * 24 * 3600  # seconds: an older wizard tab counts as started on submit
-
-
-def started_token(item_id: int, at: datetime | None = None) -> str:
-    """When the wizard was opened, signed, so the duration (a product metric) is not the
-    client's to invent."""
-    return signing.dumps([item_id, (at or timezone.now()).timestamp()], salt=STARTED_SALT)
-
-
-def started_at_from(token: str, item_id: int) -> datetime | None:
-    try:
-        signed_item, timestamp = signing.loads(token or "", salt=STARTED_SALT, max_age=STARTED_MAX_AGE)
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
-    if signed_item != item_id:
-        return None
-    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def answers_from(post) -> dict[str, bool | None]:
@@ -82,12 +67,7 @@ def _blocked(request, ctx, *, title: str, message: str, status: int, receive: bo
 def _wizard(request, ctx, *, answers=None, grade="", lower_reason="", token=None, error=None, status=200):
     form = inspection_form(item=ctx.item)
     slots = [
-        (
-            slot,
-            hub_photo_url(brand=ctx.brand, photo=slot.photo, rendition="thumbnail")
-            if slot.taken and slot.photo.status == "ready"
-            else "",
-        )
+        (slot, hub_photo_url(brand=ctx.brand, photo=slot.photo, rendition="thumbnail") if slot.ready else "")
         for slot in form.slots
     ]
     checklist = [(item, (answers or {}).get(item.key)) for item in form.checklist]
@@ -116,10 +96,13 @@ def _wizard(request, ctx, *, answers=None, grade="", lower_reason="", token=None
             "steps_done": steps_done,
             "percent": round(100 * steps_done / steps_total) if steps_total else 0,
             "missing_photos": form.missing_photos,
+            "processing_photos": form.processing_photos,
             "grades": [(str(g), GRADE_LABELS[str(g)]) for g in GRADE_ORDER[1:]],
             "grade": grade,
             "lower_reason": lower_reason,
-            "started": token or started_token(ctx.item.pk),
+            # A refused submit keeps the start it was sent with; a start refused itself
+            # (a tab left open for a day) is replaced by this form's.
+            "started_token": token or form.started_token,
             "upload_url": upload_url(brand_slug=ctx.brand.slug, pk=ctx.item.pk),
             "queue_url": _queue_url(ctx.hub),
             "error": error,
@@ -165,7 +148,7 @@ def hub_inspect(request, brand_slug, pk):
 def _submit(request, ctx):
     post = request.POST
     answers = answers_from(post)
-    token = post.get("started", "")
+    token = post.get("started_token", "")
     version = post.get("version", "")
     try:
         # Without the script, the photos come with the form: store them first, the same way
@@ -183,7 +166,7 @@ def _submit(request, ctx):
             item=ctx.item,
             hub=ctx.hub,
             inspector=request.user,
-            started_at=started_at_from(token, ctx.item.pk),
+            started_token=token,
             answers=answers,
             requested_grade=post.get("grade", "") or None,
             lower_reason=post.get("lower_reason", ""),
@@ -200,7 +183,7 @@ def _submit(request, ctx):
                 answers=answers,
                 grade=post.get("grade", ""),
                 lower_reason=post.get("lower_reason", ""),
-                token=token,
+                token="" if isinstance(error, InvalidStartedToken) else token,
                 error=error,
                 status=error.status,
             )

@@ -1,7 +1,10 @@
 // The inspection wizard (hub portal). Each photo is shrunk in the browser (long edge at
 // most 2048 px, JPEG, orientation applied, metadata dropped with the re-encode) and
-// uploaded as soon as it is picked, so the submit only sends the answers. The progress
-// line and the submit button follow what is done; the server checks everything again.
+// uploaded as soon as it is picked, so the submit only sends the answers. The server then
+// processes each photo (metadata removed, SHA-256 recorded): the slot says "Processing…"
+// and the script polls the return's photo list until the server's thumbnail replaces it.
+// The progress line and the submit button follow what is done (the submit waits for every
+// photo to be processed); the server checks everything again.
 (function () {
   "use strict";
 
@@ -10,7 +13,8 @@
 
   var MAX_EDGE = 2048;
   var QUALITY = 0.82;
-  var uploadUrl = form.dataset.uploadUrl;
+  var POLL_MS = 1500;
+  var uploadUrl = form.dataset.uploadUrl;  // POST a photo here; GET lists the return's photos
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var shots = Array.prototype.slice.call(form.querySelectorAll(".shot"));
   var checks = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-check]"));
@@ -23,6 +27,7 @@
   var allPass = form.querySelector("[data-all-pass]");
   var allPassHint = form.querySelector("[data-all-pass-hint]");
   var submitting = false;
+  var pollTimer = null;
 
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
@@ -33,12 +38,15 @@
   }
 
   function update() {
-    var photosDone = 0, uploading = 0, missingPhotos = [];
+    var photosDone = 0, uploading = 0, processing = [], missingPhotos = [];
     shots.forEach(function (shot) {
       var state = shot.dataset.state;
-      if (state === "done") photosDone += 1;
+      if (state === "done" || state === "processing") photosDone += 1;
       if (state === "uploading") uploading += 1;
-      if (shot.dataset.required === "1" && state !== "done") missingPhotos.push(shot.dataset.label);
+      if (state === "processing") processing.push(shot.dataset.label);
+      if (shot.dataset.required === "1" && state !== "done" && state !== "processing") {
+        missingPhotos.push(shot.dataset.label);
+      }
     });
     var checksDone = 0, missingChecks = 0;
     checks.forEach(function (fieldset) {
@@ -58,10 +66,12 @@
     var note = "";
     if (uploading) note = "Uploading " + plural(uploading, "photo") + "…";
     else if (missing.length) note = "Still missing: " + missing.join(", ");
+    else if (processing.length) note = "Processing " + plural(processing.length, "photo") + " (" + processing.join(", ") + ")…";
     else note = "Ready to submit.";
     missingNote.textContent = note;
-    missingNote.classList.toggle("is-ready", !uploading && !missing.length);
-    submit.disabled = submitting || uploading > 0 || missing.length > 0;
+    var ready = !uploading && !missing.length && !processing.length;
+    missingNote.classList.toggle("is-ready", ready);
+    submit.disabled = submitting || !ready;
     if (allPass) allPass.disabled = checks.every(answered);
   }
 
@@ -131,8 +141,60 @@
 
   function refuse(shot, before, message) {
     shot.querySelector(".shot-preview").innerHTML = before.preview;
-    if (before.state === "done") setShot(shot, "done", message + " The earlier photo is kept: tap to retake.");
-    else setShot(shot, "error", message + " Tap to retake.");
+    if (before.state === "done" || before.state === "processing") {
+      setShot(shot, before.state, message + " The earlier photo is kept: tap to retake.");
+    } else {
+      setShot(shot, "error", message + " Tap to retake.");
+    }
+  }
+
+  // The server's answer about one photo (upload or list): ready shows its thumbnail (the
+  // cleaned one), pending waits, failed asks for a retake.
+  function settle(shot, photo) {
+    shot.dataset.photoId = photo.id;
+    if (photo.status === "ready") {
+      var img = document.createElement("img");
+      img.alt = "";
+      img.src = photo.thumbnail_url;
+      shot.querySelector(".shot-preview").replaceChildren(img);
+      setShot(shot, "done", "✓ Taken — tap to retake");
+    } else if (photo.status === "failed") {
+      setShot(shot, "error", (photo.error || "The photo could not be processed.") + " Tap to retake.");
+    } else {
+      setShot(shot, "processing", "Processing…");
+      schedulePoll();
+    }
+  }
+
+  function schedulePoll() {
+    if (pollTimer === null) pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  // While a photo is processing, ask for the return's photos every POLL_MS (a failed
+  // request is simply asked again).
+  function poll() {
+    pollTimer = null;
+    var waiting = shots.filter(function (shot) { return shot.dataset.state === "processing"; });
+    if (!waiting.length) return;
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", uploadUrl);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.onload = function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      if (xhr.status === 200 && body && body.results) {
+        var byId = {};
+        body.results.forEach(function (photo) { byId[photo.id] = photo; });
+        waiting.forEach(function (shot) {
+          var photo = byId[shot.dataset.photoId];
+          // Still processing, or retaken meanwhile (a newer upload settles the slot).
+          if (shot.dataset.state === "processing" && photo && photo.status !== "pending") settle(shot, photo);
+        });
+      }
+      schedulePoll();
+    };
+    xhr.onerror = schedulePoll;
+    xhr.send();
   }
 
   function upload(shot, blob, before) {
@@ -151,8 +213,8 @@
     xhr.onload = function () {
       var body = null;
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      if (xhr.status >= 200 && xhr.status < 300) {
-        setShot(shot, "done", "✓ Taken (" + Math.round(blob.size / 1024) + " KB) — tap to retake");
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        settle(shot, body);
       } else {
         refuse(shot, before, body && body.error ? body.error.message : "Upload failed (" + xhr.status + ").");
       }
@@ -215,4 +277,5 @@
   });
 
   update();
+  schedulePoll();  // photos uploaded before a reload may still be processing
 })();

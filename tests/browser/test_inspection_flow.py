@@ -5,7 +5,10 @@ and 8 checks — then reads what to do with it next.
 Reports the user actions it took (fills, clicks, file picks; goal ≤ 14) and the bytes the
 browser uploaded for the photos against the original photos' bytes (goal ≤ 25 %): the
 wizard shrinks each photo to a ≤ 2048 px JPEG in the browser before it uploads it.
-Signing in is not counted: it happens once a shift, not once an item."""
+Signing in is not counted: it happens once a shift, not once an item.
+
+Each uploaded photo is then processed by the worker; the wizard shows "Processing…" in its
+slot until the server's thumbnail replaces it, and the submit waits for all of them."""
 
 from __future__ import annotations
 
@@ -14,13 +17,15 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_started
 from django_tenants.utils import schema_context
 from PIL import Image, ImageChops
 from playwright.sync_api import Locator, Page, expect
 
 from closo.actors import Actor
-from fulfillment.models import ReturnItem, StockUnit
-from inspections.models import Inspection
+from fulfillment.models import Event, ReturnItem, StockUnit
+from inspections.models import Inspection, InspectionPhoto
+from inspections.services import photos as photo_services
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.inspections.inspect_builders import SLOTS, assigned_return, publish_standard, received_return
@@ -46,6 +51,36 @@ def camera_photos(tmp_path_factory) -> list[Path]:
         ImageChops.blend(colour, grain, 0.35).save(path, "JPEG", quality=92)
         paths.append(path)
     return paths
+
+
+class PhotoWorker:
+    """Stands in for the django-q2 worker, which never sees the uploads of a test that runs
+    in one transaction: once started, it processes the brand's pending photos before each
+    request the live server handles — in the server's thread, on its connection, so the
+    test never uses that connection from two threads at once."""
+
+    def __init__(self, schema_name: str):
+        self.schema_name = schema_name
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+
+    def __call__(self, **kwargs) -> None:
+        if not self.running:
+            return
+        with schema_context(self.schema_name):
+            pending = InspectionPhoto.objects.filter(status=InspectionPhoto.Status.PENDING)
+            for pk in pending.values_list("pk", flat=True):
+                photo_services.photo_process(pk)
+
+
+@pytest.fixture
+def photo_worker(brand_a):
+    worker = PhotoWorker(brand_a.schema_name)
+    request_started.connect(worker, dispatch_uid="test-photo-worker")
+    yield worker
+    request_started.disconnect(dispatch_uid="test-photo-worker")
 
 
 def _body_bytes(request) -> int:
@@ -75,8 +110,9 @@ class Actions:
 
 
 def test_an_inspector_receives_a_drop_off_and_inspects_it_in_a_few_taps(
-    page: Page, server, sign_in, screenshot, brand_a, alice, active_hub, camera_photos
+    page: Page, server, sign_in, screenshot, brand_a, alice, active_hub, camera_photos, photo_worker
 ):
+    photo_worker.start()
     with schema_context(brand_a.schema_name):
         publish_standard(Actor(user=alice, label=alice.email))
     item = assigned_return(brand_a, active_hub, rma="RMA-PHONE-1")
@@ -161,8 +197,9 @@ def test_an_inspector_receives_a_drop_off_and_inspects_it_in_a_few_taps(
 
 
 def test_the_wizard_says_which_photo_to_retake_and_a_failed_check_changes_where_the_item_goes(
-    page: Page, server, sign_in, screenshot, brand_a, alice, active_hub, camera_photos, tmp_path
+    page: Page, server, sign_in, screenshot, brand_a, alice, active_hub, camera_photos, tmp_path, photo_worker
 ):
+    photo_worker.start()
     with schema_context(brand_a.schema_name):
         publish_standard(Actor(user=alice, label=alice.email))
     item = received_return(brand_a, active_hub, rma="RMA-PHONE-2")
@@ -205,3 +242,52 @@ def test_the_wizard_says_which_photo_to_retake_and_a_failed_check_changes_where_
     with schema_context(brand_a.schema_name):
         assert ReturnItem.objects.get(pk=item.pk).disposition == "to_warehouse"
         assert not StockUnit.objects.filter(return_item_id=item.pk).exists()
+
+
+def test_the_wizard_shows_each_photo_processing_and_submits_once_all_are_ready(
+    page: Page, server, sign_in, screenshot, brand_a, alice, active_hub, camera_photos, photo_worker
+):
+    with schema_context(brand_a.schema_name):
+        publish_standard(Actor(user=alice, label=alice.email))
+    item = received_return(brand_a, active_hub, rma="RMA-PHONE-3")
+
+    sign_in(page, server.url("/accounts/sign-in/"), "ivan@hub.test", PASSWORD)
+    page.goto(server.url(f"/hub/b/acme/returns/{item.pk}/inspect/"))
+    submit = page.get_by_role("button", name="Submit inspection")
+    for (slot, _), photo in zip(SLOTS, camera_photos, strict=True):
+        page.locator(f"#photo-{slot}").set_input_files(str(photo))
+    page.get_by_role("button", name="All pass").click()
+
+    # Uploaded, not processed yet (the worker is idle): each slot says so, the submit waits.
+    for slot, _ in SLOTS:
+        shot = page.locator(f'.shot[data-slot="{slot}"]')
+        expect(shot).to_have_attribute("data-state", "processing", timeout=20_000)
+        expect(shot.locator("[data-status]")).to_have_text("Processing…")
+    expect(page.locator("[data-missing]")).to_have_text(
+        "Processing 4 photos (Front, Back, Care label, Defect close-up)…"
+    )
+    expect(submit).to_be_disabled()
+    screenshot(page, "inspect-7-processing.png")
+
+    # The worker processes them; the wizard's polling shows the server's thumbnails.
+    photo_worker.start()
+    for slot, _ in SLOTS:
+        shot = page.locator(f'.shot[data-slot="{slot}"]')
+        expect(shot).to_have_attribute("data-state", "done", timeout=20_000)
+        thumbnail = shot.locator(".shot-preview img")
+        expect(thumbnail).to_have_attribute("src", re.compile(r"^/hub/b/acme/photos/\d+/thumbnail$"))
+        expect(thumbnail).to_have_js_property("complete", True)
+        assert thumbnail.evaluate("img => img.naturalWidth") == 320  # the server's thumbnail, loaded
+    expect(page.locator("[data-missing]")).to_have_text("Ready to submit.")
+    expect(submit).to_be_enabled()
+    screenshot(page, "inspect-8-processed.png")
+    submit.click()
+
+    expect(page.locator(".result-action")).to_have_text(re.compile(r"^Like New — shelf it with label"))
+    with schema_context(brand_a.schema_name):
+        inspection = Inspection.objects.get(return_item_id=item.pk)
+        hashes = {p.slot: p.sha256 for p in inspection.photos.all()}
+        inspected = Event.objects.get(return_item_id=item.pk, kind="inspected")
+    assert sorted(hashes) == sorted(slot for slot, _ in SLOTS)
+    assert {slot: entry["sha256"] for slot, entry in inspected.data["photos"].items()} == hashes
+    assert all(len(sha) == 64 for sha in hashes.values())

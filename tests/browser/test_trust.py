@@ -65,10 +65,13 @@ def review(settings, tmp_path, brand_a, in_brand, active_hub, ivan, alice):
             ("RMA-1044", {"seconds": 35, "unit_status": StockUnit.Status.HELD}),
         ]:
             made[rma] = make_inspection(hub=active_hub, inspector=ivan, rma=rma, actor=actor, **options)
+        # The photos are part of submitted inspections (their rows never change): write
+        # each rendition's file under the name the row already has.
+        storage = InspectionPhoto._meta.get_field("original").storage
         for photo in InspectionPhoto.objects.all():
             for rendition, size in (("original", (2048, 1536)), ("display", (1600, 1200)), ("thumbnail", (400, 300))):
-                getattr(photo, rendition).save(f"{photo.slot}.jpg", ContentFile(_jpeg(photo.slot, size)), save=False)
-            photo.save()
+                name = getattr(photo, rendition).name
+                assert storage.save(name, ContentFile(_jpeg(photo.slot, size))) == name
     return made
 
 

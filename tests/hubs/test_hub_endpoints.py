@@ -14,6 +14,7 @@ import pytest
 
 from closo.actors import Actor
 from hubs.models import HubStatus
+from inspections.selectors.inspections import inspection_started_token
 from tests.conftest import EMAILS
 from tests.factories import PASSWORD
 from tests.inspections.inspect_builders import (
@@ -54,7 +55,12 @@ def calls(received, routed, slug="acme") -> dict[str, Call]:
         "receive": Call("post", "/api/v1/hub/receive", {"code": routed.dropoff_code}),
         "return": Call("get", item),
         "inspection form": Call("get", f"{item}/inspection/form"),
-        "inspection submit": Call("post", f"{item}/inspection", {"answers": ALL_PASS}, ok=201),
+        "inspection submit": Call(
+            "post",
+            f"{item}/inspection",
+            {"answers": ALL_PASS, "started_token": inspection_started_token(item=received)},
+            ok=201,
+        ),
         "photos (API)": Call("get", f"{item}/photos"),
         "photos (wizard)": Call("get", f"/hub/b/{slug}/returns/{received.pk}/photos/"),
     }

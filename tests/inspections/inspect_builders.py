@@ -4,6 +4,10 @@ as the upload pipeline leaves them, and a second active hub with its own inspect
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from closo.actors import Actor
@@ -29,15 +33,25 @@ CHECKS = [
     ("fill", "Fill evenly spread", Grade.FAIR),
     ("label", "Care label readable", Grade.GOOD),
 ]
+EVIDENCE_TRIGGERS = [
+    ("inspections_inspection", "inspections_inspection_sealed"),
+    ("inspections_inspectionphoto", "inspections_photo_sealed"),
+]
+
 SLOTS = [("front", "Front"), ("back", "Back"), ("care-label", "Care label"), ("defect", "Defect close-up")]
 ALL_PASS = {key: True for key, _, _ in CHECKS}
 
 
 def publish_standard(
-    actor: Actor, *, optional_checks: tuple[str, ...] = (), min_edge: int = 1200, dispositions: dict | None = None
+    actor: Actor,
+    *,
+    optional_checks: tuple[str, ...] = (),
+    optional_slots: tuple[str, ...] = (),
+    min_edge: int = 1200,
+    dispositions: dict | None = None,
 ) -> StandardVersion:
     """The brand default, v1 published: the 8 CHECKS (those in `optional_checks` not
-    required), the 4 SLOTS, all required, and the default dispositions updated with
+    required), the 4 SLOTS (those in `optional_slots` not required), and the default dispositions updated with
     `dispositions`. Call inside the brand's schema."""
     standard = standard_services.standard_create(name="Brand default", scope="default", actor=actor)
     version = standard.versions.get()
@@ -46,7 +60,14 @@ def publish_standard(
             version=version, key=key, prompt=prompt, fail_cap=cap, required=key not in optional_checks, actor=actor
         )
     for slot, label in SLOTS:
-        row_services.photo_slot_add(version=version, slot=slot, label=label, min_long_edge_px=min_edge, actor=actor)
+        row_services.photo_slot_add(
+            version=version,
+            slot=slot,
+            label=label,
+            required=slot not in optional_slots,
+            min_long_edge_px=min_edge,
+            actor=actor,
+        )
     if dispositions:
         standard_services.version_dispositions_set(
             version=version, dispositions={**version.dispositions, **dispositions}, actor=actor
@@ -113,3 +134,20 @@ def other_active_hub(staff: User, *, name: str = "Westside Stoop", email: str = 
     inspector = User.objects.create_user(email, PASSWORD)
     hub_services.hub_member_add(hub=hub, user=inspector, role=HubRole.INSPECTOR)
     return hub, inspector
+
+
+@contextmanager
+def evidence_unsealed() -> Iterator[None]:
+    """For tests' set-up and clean-up only: the triggers that seal submitted inspections and
+    their photos (migration inspections.0003) are off inside one transaction and on again
+    before it ends, so no other connection ever sees them off. Call it in a brand schema."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred foreign-key check of the transaction: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, trigger in EVIDENCE_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        yield
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, trigger in EVIDENCE_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

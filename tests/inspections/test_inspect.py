@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -17,7 +18,12 @@ from hubs.models import HubRole, HubStatus, HubTask
 from hubs.services import registry as hub_services
 from inspections.exceptions import NoStandard
 from inspections.models import Audit, Grade, Inspection, InspectionPhoto
-from inspections.selectors.inspections import inspection_form, inspection_next_action
+from inspections.selectors.inspections import (
+    STARTED_SALT,
+    inspection_form,
+    inspection_next_action,
+    inspection_started_token,
+)
 from inspections.services import inspections as inspect
 from inspections.services.inspections import inspection_submit
 from tests.factories import as_staff
@@ -35,7 +41,7 @@ from tests.inspections.inspect_builders import (
 
 def submit(brand, item, hub, inspector, **overrides):
     values = {
-        "started_at": timezone.now() - datetime.timedelta(seconds=28),
+        "started_token": inspection_started_token(item=item, at=timezone.now() - datetime.timedelta(seconds=28)),
         "answers": dict(ALL_PASS),
         "actor": Actor.for_user(inspector, party=Party.HUB),
     }
@@ -219,25 +225,73 @@ def test_missing_photos_are_refused_naming_the_slot(brand_a, item, active_hub, i
     assert_nothing_recorded(brand_a, item)
 
 
-def test_a_photo_whose_processing_failed_does_not_count(brand_a, item, active_hub, ivan, in_brand):
+def test_a_required_photo_whose_processing_failed_must_be_retaken(brand_a, item, active_hub, ivan, in_brand):
     with in_brand(brand_a):
         add_photos(item, active_hub, slots=["front", "back", "care-label"])
-        add_photos(item, active_hub, slots=["defect"], status=InspectionPhoto.Status.FAILED)
+        (failed,) = add_photos(item, active_hub, slots=["defect"], status=InspectionPhoto.Status.FAILED)
+        InspectionPhoto.objects.filter(pk=failed.pk).update(error="The file is damaged.")
 
     with pytest.raises(DomainError) as refused:
         submit(brand_a, item, active_hub, ivan)
 
-    assert refused.value.code == "missing_photos"
+    assert (refused.value.code, refused.value.status) == ("photo_failed", 400)
+    assert refused.value.message == "Take this photo again: Defect close-up could not be processed."
+    assert refused.value.fields == {"defect": ["The file is damaged. Take it again."]}
+    assert_nothing_recorded(brand_a, item)
 
 
-def test_photos_still_processing_count_and_are_linked(brand_a, item, active_hub, ivan, in_brand):
+def test_a_submit_waits_while_photos_are_still_processing(brand_a, item, active_hub, ivan, in_brand):
     with in_brand(brand_a):
-        add_photos(item, active_hub, status=InspectionPhoto.Status.PENDING, size=None)
+        add_photos(item, active_hub, slots=["front", "back"])
+        add_photos(item, active_hub, slots=["care-label", "defect"], status=InspectionPhoto.Status.PENDING)
+
+    with pytest.raises(inspect.PhotosProcessing) as refused:
+        submit(brand_a, item, active_hub, ivan)
+
+    assert (refused.value.code, refused.value.status) == ("photos_processing", 409)
+    assert refused.value.message == (
+        "2 photos are still being processed (Care label, Defect close-up): submit again in a few seconds."
+    )
+    assert refused.value.fields == {
+        "care-label": ["Still being processed."],
+        "defect": ["Still being processed."],
+        "retry_after": 2,
+    }
+    assert_nothing_recorded(brand_a, item)
+
+
+def test_once_processed_the_same_submit_records_every_photos_hash(brand_a, item, active_hub, ivan, in_brand):
+    with in_brand(brand_a):
+        add_photos(item, active_hub, status=InspectionPhoto.Status.PENDING)
+    with pytest.raises(inspect.PhotosProcessing):
+        submit(brand_a, item, active_hub, ivan)
+    with in_brand(brand_a):  # what the processing task does, as far as the submit cares
+        for i, photo in enumerate(InspectionPhoto.objects.order_by("pk")):
+            InspectionPhoto.objects.filter(pk=photo.pk).update(status="ready", sha256=f"{i:x}" * 64)
 
     inspection = submit(brand_a, item, active_hub, ivan)
 
     with in_brand(brand_a):
-        assert inspection.photos.count() == 4
+        inspected = Event.objects.get(return_item=item, kind="inspected")
+        hashes = {p.slot: p.sha256 for p in inspection.photos.all()}
+    assert sorted(hashes) == sorted(slot for slot, _ in SLOTS)
+    assert {slot: entry["sha256"] for slot, entry in inspected.data["photos"].items()} == hashes
+    assert all(len(sha) == 64 for sha in hashes.values())
+
+
+def test_an_optional_photo_still_processing_is_waited_for_too(brand_a, alice, active_hub, ivan, in_brand):
+    """Every photo the inspection keeps is processed evidence, optional ones included."""
+    with in_brand(brand_a):
+        publish_standard(Actor(user=alice, label=alice.email), optional_slots=("defect",))
+    item = received_return(brand_a, active_hub)
+    with in_brand(brand_a):
+        add_photos(item, active_hub, slots=["front", "back", "care-label"])
+        add_photos(item, active_hub, slots=["defect"], status=InspectionPhoto.Status.PENDING)
+
+    with pytest.raises(inspect.PhotosProcessing) as refused:
+        submit(brand_a, item, active_hub, ivan)
+
+    assert set(refused.value.fields) == {"defect", "retry_after"}
 
 
 def test_a_photo_smaller_than_its_slot_minimum_is_refused(brand_a, item, active_hub, ivan, in_brand):
@@ -371,10 +425,50 @@ def test_without_a_published_standard_there_is_nothing_to_inspect_with(brand_a, 
     assert refused.value.code == "no_standard"
 
 
-def test_a_start_time_in_the_future_counts_as_now(brand_a, photographed, active_hub, ivan):
+def test_the_duration_runs_from_the_signed_start(brand_a, photographed, active_hub, ivan):
+    opened = timezone.now() - datetime.timedelta(minutes=3)
+
     inspection = submit(
-        brand_a, photographed, active_hub, ivan, started_at=timezone.now() + datetime.timedelta(hours=1)
+        brand_a, photographed, active_hub, ivan, started_token=inspection_started_token(item=photographed, at=opened)
     )
+
+    assert inspection.started_at == opened.replace(microsecond=inspection.started_at.microsecond)
+    assert 180 <= inspection.duration_seconds < 200
+
+
+def _token(item, *, hub_id=None, at=None, salt=STARTED_SALT, **payload) -> str:
+    moment = at or timezone.now()
+    data = {"return": item.pk, "hub": hub_id or item.hub_id, "at": moment.timestamp(), **payload}
+    return signing.dumps(data, salt=salt)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda item: "", id="missing"),
+        pytest.param(lambda item: "2026-11-26T08:00:00Z", id="a raw start time"),
+        pytest.param(lambda item: _token(item)[:-2] + "xx", id="tampered"),
+        pytest.param(lambda item: _token(item, salt="another.purpose"), id="signed for another purpose"),
+        pytest.param(lambda item: _token(item, **{"return": item.pk + 1}), id="another return"),
+        pytest.param(lambda item: _token(item, hub_id=item.hub_id + 1000), id="another hub"),
+        pytest.param(lambda item: _token(item, at=timezone.now() + datetime.timedelta(hours=1)), id="in the future"),
+        pytest.param(lambda item: _token(item, at=timezone.now() - datetime.timedelta(hours=25)), id="over 24 h old"),
+        pytest.param(lambda item: signing.dumps([item.pk, 0.0], salt=STARTED_SALT), id="old format"),
+    ],
+)
+def test_a_start_time_not_signed_for_this_inspection_is_refused(brand_a, photographed, active_hub, ivan, forge):
+    with pytest.raises(inspect.InvalidStartedToken) as refused:
+        submit(brand_a, photographed, active_hub, ivan, started_token=forge(photographed))
+
+    assert (refused.value.code, refused.value.status) == ("invalid_started_token", 400)
+    assert set(refused.value.fields) == {"started_token"}
+    assert_nothing_recorded(brand_a, photographed)
+
+
+def test_a_start_a_moment_in_the_future_is_clock_skew_and_counts_as_now(brand_a, photographed, active_hub, ivan):
+    token = _token(photographed, at=timezone.now() + datetime.timedelta(seconds=10))
+
+    inspection = submit(brand_a, photographed, active_hub, ivan, started_token=token)
 
     assert inspection.started_at == inspection.submitted_at
 
@@ -419,3 +513,13 @@ def test_the_form_shows_the_standard_in_force_with_the_photos_taken_so_far(
     ]
     assert (form.photos_taken, form.photos_required) == (1, 4)
     assert form.missing_photos == ["Front", "Care label", "Defect close-up"]
+
+
+def test_the_form_hands_out_a_start_signed_for_the_return_at_its_hub(brand_a, item, active_hub, in_brand):
+    before = timezone.now()
+    with in_brand(brand_a):
+        form = inspection_form(item=item)
+
+    signed = signing.loads(form.started_token, salt=STARTED_SALT)
+    assert (signed["return"], signed["hub"]) == (item.pk, active_hub.pk)
+    assert before.timestamp() <= signed["at"] <= timezone.now().timestamp()

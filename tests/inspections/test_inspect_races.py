@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
@@ -17,9 +16,16 @@ from fulfillment.models import Event, ReturnItem, Sku, StockUnit
 from fulfillment.services import returns as return_services
 from hubs.models import Hub, HubTask
 from inspections.models import Audit, GradingStandard, Inspection, InspectionPhoto
+from inspections.selectors.inspections import inspection_started_token
 from inspections.services import inspections as inspect
 from tests.conftest import BRAND_A, EMAILS, FirstLocksHeld, run_concurrently
-from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
+from tests.inspections.inspect_builders import (
+    ALL_PASS,
+    add_photos,
+    evidence_unsealed,
+    publish_standard,
+    received_return,
+)
 
 SKU = "WB-RACE-INSPECT"
 
@@ -40,8 +46,9 @@ def received(committed):
             Event.objects.filter(unit__return_item__in=items).delete()
             StockUnit.objects.filter(return_item__in=items).delete()
             Audit.objects.filter(inspection__return_item__in=items).delete()
-            InspectionPhoto.objects.filter(return_item__in=items).delete()
-            Inspection.objects.filter(return_item__in=items).delete()
+            with evidence_unsealed():
+                InspectionPhoto.objects.filter(return_item__in=items).delete()
+                Inspection.objects.filter(return_item__in=items).delete()
             Event.objects.filter(return_item__in=items).delete()
             items.delete()
             GradingStandard.objects.filter(pk__in=standards).delete()
@@ -59,7 +66,7 @@ def received(committed):
 def test_a_concurrent_double_submit_stores_one_inspection(received):
     brand, hub, item = received
     ivan = User.objects.get(email=EMAILS["ivan"])
-    started = timezone.now()
+    token = inspection_started_token(item=item)
 
     def tap(i):
         with schema_context(brand.schema_name):
@@ -67,7 +74,7 @@ def test_a_concurrent_double_submit_stores_one_inspection(received):
                 item=item,
                 hub=hub,
                 inspector=ivan,
-                started_at=started,
+                started_token=token,
                 answers=dict(ALL_PASS),
                 actor=Actor.for_user(ivan, party=Party.HUB),
             )
@@ -106,7 +113,7 @@ def test_a_submit_and_a_cancel_of_one_return_lock_in_one_order_and_both_finish(r
                     item=item,
                     hub=hub,
                     inspector=ivan,
-                    started_at=timezone.now(),
+                    started_token=inspection_started_token(item=item),
                     answers=dict(ALL_PASS),
                     actor=Actor(user=ivan, label=ivan.email, party=Party.HUB),
                 )

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from closo.actors import Actor, Party
 from fulfillment.models import Event, StockUnit
 from fulfillment.services.units import unit_label
-from inspections.selectors.inspections import inspection_next_action
+from inspections.selectors.inspections import inspection_next_action, inspection_started_token
 from inspections.services.inspections import inspection_submit
 from tests.inspections.inspect_builders import ALL_PASS, add_photos, publish_standard, received_return
 
@@ -33,7 +33,7 @@ def inspect_like_new(brand, item, hub, inspector):
             item=item,
             hub=hub,
             inspector=inspector,
-            started_at=timezone.now() - datetime.timedelta(seconds=30),
+            started_token=inspection_started_token(item=item, at=timezone.now() - datetime.timedelta(seconds=30)),
             answers=dict(ALL_PASS),
             actor=Actor.for_user(inspector, party=Party.HUB),
         )

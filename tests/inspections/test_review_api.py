@@ -10,6 +10,7 @@ from hubs.models import Hub
 from inspections.models import Audit
 from tests.conftest import post_json
 from tests.factories import applied_hub
+from tests.inspections.inspect_builders import evidence_unsealed
 from tests.inspections.trust_builders import make_inspection
 
 
@@ -116,7 +117,7 @@ def test_inspection_detail_has_answers_photos_and_reasons(api, inspect, brand_a,
 
 def test_a_missing_or_unprocessed_photo_has_no_urls(api, inspect, brand_a, in_brand):
     inspection = inspect("RMA-P")
-    with in_brand(brand_a):
+    with in_brand(brand_a), evidence_unsealed():  # rows from before submits waited for processing
         inspection.photos.filter(slot="front").update(status="pending")
         inspection.photos.filter(slot="back").delete()
     photos = {p["slot"]: p for p in api.get(f"/api/v1/inspections/{inspection.pk}").json()["photos"]}

@@ -12,6 +12,7 @@ from fulfillment.models import StockUnit
 from hubs.models import Hub
 from inspections.models import Audit, Inspection
 from tests.factories import applied_hub
+from tests.inspections.inspect_builders import evidence_unsealed
 from tests.inspections.trust_builders import make_inspection
 
 
@@ -145,7 +146,7 @@ def test_detail_of_an_unlowered_grade_says_the_inspector_kept_it(as_alice, inspe
 
 def test_detail_lists_missing_and_unprocessed_photos_plainly(as_alice, inspect, brand_a, in_brand):
     inspection = inspect("RMA-P")
-    with in_brand(brand_a):
+    with in_brand(brand_a), evidence_unsealed():  # rows from before submits waited for processing
         inspection.photos.filter(slot="back").update(status="pending")
         inspection.photos.filter(slot="defect").delete()
     html = as_alice.get(reverse("inspection_review", args=[inspection.pk])).content.decode()

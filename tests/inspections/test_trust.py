@@ -19,6 +19,7 @@ from hubs.services.tasks import hub_task_open
 from inspections.exceptions import ReasonTooLong
 from inspections.models import Audit
 from inspections.selectors import review as review_selectors
+from inspections.selectors.inspections import inspection_started_token
 from inspections.services import trust
 from inspections.services.inspections import inspection_submit
 from tests.factories import BRAND
@@ -318,7 +319,7 @@ def test_a_like_new_inspection_at_a_hub_below_the_threshold_waits_for_the_brands
             item=item,
             hub=active_hub,
             inspector=ivan,
-            started_at=None,
+            started_token=inspection_started_token(item=item),
             answers=ALL_PASS,
             actor=Actor.for_user(ivan, party=Party.HUB),
         )

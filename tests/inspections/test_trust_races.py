@@ -17,6 +17,7 @@ from hubs.models import Hub
 from inspections.models import Audit, GradingStandard, Inspection, InspectionPhoto, StandardVersion
 from inspections.services import trust
 from tests.conftest import BRAND_A, EMAILS, run_concurrently
+from tests.inspections.inspect_builders import evidence_unsealed
 from tests.inspections.trust_builders import make_inspection
 
 
@@ -45,8 +46,9 @@ def race(committed):
             Event.objects.filter(unit__return_item=inspection.return_item).delete()
             StockUnit.objects.filter(return_item=inspection.return_item).delete()
             Audit.objects.filter(inspection=inspection).delete()
-            InspectionPhoto.objects.filter(return_item=inspection.return_item).delete()
-            Inspection.objects.filter(pk=inspection.pk).delete()
+            with evidence_unsealed():
+                InspectionPhoto.objects.filter(return_item=inspection.return_item).delete()
+                Inspection.objects.filter(pk=inspection.pk).delete()
             ReturnItem.objects.filter(pk=inspection.return_item_id).delete()
             StandardVersion.objects.all().delete()
             GradingStandard.objects.all().delete()
