@@ -102,6 +102,16 @@ def test_the_limits_are_settings(public, ivan, settings):
     assert client.post("/accounts/sign-in/", {"username": ivan.email, "password": PASSWORD})["Retry-After"] == "60"
 
 
+def test_the_admin_sign_in_honours_the_same_lock(public, stan):
+    assert public().post("/admin/login/", {"username": stan.email, "password": PASSWORD}).status_code == 302
+    client = public()
+    for _ in range(5):
+        sign_in(client, stan.email, WRONG)
+    response = client.post("/admin/login/", {"username": stan.email, "password": PASSWORD})
+    assert response.status_code == 200  # Django's admin form, refused like a wrong password
+    assert "_auth_user_id" not in client.session
+
+
 # --- sign-in: per IP ---
 
 
