@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from closo.actors import Actor
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, TooManyAttempts
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -44,7 +44,9 @@ def error_response(code: str, message: str, status_code: int, fields: dict | Non
 def exception_handler(exc, context):
     """Render every error as {"error": {"code", "message", "fields"}}."""
     if isinstance(exc, DomainError):
-        return error_response(exc.code, exc.message, exc.status, exc.fields)
+        retry_after = exc.retry_after if isinstance(exc, TooManyAttempts) else None
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return error_response(exc.code, exc.message, exc.status, exc.fields, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -72,3 +72,13 @@ class HubNotActive(Conflict):
 
 class WrongHub(Conflict):
     code = "wrong_hub"
+
+
+# Brute-force protection (closo.attempts): too many failed attempts, or e-mails asked for.
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, fields: dict | None = None):
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after  # seconds: the Retry-After header

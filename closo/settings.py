@@ -136,6 +136,8 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", "test_closo")
 
 AUTH_USER_MODEL = "closo.User"
+# E-mail and password, under the sign-in limits below (closo/backends.py).
+AUTHENTICATION_BACKENDS = ["closo.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"  # SignInView sends each person to their own portal
 LOGOUT_REDIRECT_URL = "login"
@@ -199,6 +201,60 @@ elif Q_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"  # explicit: django-q2 would otherwise look for Redis
 else:
     raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or a redis:// URL, not {Q_BROKER!r}.")
+
+# --- Cache: shared by every process (the attempt limits below count in it) ---
+# A table in the public schema (created by `migrate`) unless Redis is configured: REDIS_URL,
+# else a redis:// Q_BROKER.
+REDIS_URL = env("REDIS_URL") or (Q_BROKER if Q_BROKER.startswith(("redis://", "rediss://", "unix://")) else None)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "closo",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "closo_cache",
+            "KEY_PREFIX": "closo",
+            # Past MAX_ENTRIES Django culls a third of the rows, live counters included: keep
+            # it far above the expected number of live keys.
+            "OPTIONS": {"MAX_ENTRIES": int(env("CACHE_MAX_ENTRIES", "100000"))},
+        }
+    }
+
+
+# --- Brute-force protection (closo/attempts.py): attempts per window of seconds ---
+def env_limit(name: str, default: str) -> tuple[int, int]:
+    """`LIMIT_<NAME>=<attempts>/<seconds>`, e.g. LIMIT_SIGN_IN_ACCOUNT=5/900."""
+    value = env(f"LIMIT_{name.upper()}", default)
+    attempts, _, seconds = value.partition("/")
+    try:
+        limit = (int(attempts), int(seconds))
+    except ValueError:
+        limit = (0, 0)
+    if min(limit) < 1:
+        raise ImproperlyConfigured(f"LIMIT_{name.upper()} must be <attempts>/<seconds>, not {value!r}.")
+    return limit
+
+
+ATTEMPT_LIMITS = {
+    name: env_limit(name, default)
+    for name, default in {
+        "sign_in_account": "5/900",  # failed sign-ins (pages, hub API Basic) per e-mail
+        "sign_in_ip": "20/900",  # … per client IP
+        "email_address": "3/3600",  # e-mails sent on request (password reset, hub application) per address
+        "email_ip": "10/3600",  # … per client IP
+        "hub_code": "10/600",  # wrong drop-off codes per hub member
+        "api_key_ip": "20/600",  # bad API keys per client IP
+    }.items()
+}
+# Proxies in front of the web processes that append to X-Forwarded-For: the client IP is
+# the address the outermost one saw. 0: REMOTE_ADDR (no proxy, or one that hides clients).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # --- REST API ---
 REST_FRAMEWORK = {

@@ -6,6 +6,7 @@ from hubs.views import registry
 
 urlpatterns = [
     path("hubs/apply/", registry.hub_apply, name="hub_apply"),
+    path("hubs/apply/sent/", registry.hub_apply_sent, name="hub_apply_sent"),
     path("staff/hubs/", registry.staff_hub_list, name="staff_hub_list"),
     path("staff/hubs/<int:pk>/", registry.staff_hub_detail, name="staff_hub_detail"),
     path("staff/hubs/<int:pk>/check/", registry.staff_hub_check, name="staff_hub_check"),

@@ -209,6 +209,10 @@ def committed(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         for cleanup in reversed(cleanups):
             cleanup()
+        # Attempt counts (closo.attempts) in the database cache were committed too.
+        from django.core.cache import cache
+
+        cache.clear()
         # Services record configuration changes as they go (SKUs a race test creates…):
         # the audit trail of the committed run goes too, so later tests start clean.
         for brand in Brand.objects.exclude(schema_name=connection.schema_name):
@@ -329,6 +333,25 @@ def api_client(host_client):
         return client
 
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The attempt limiter's clock (closo.attempts.now): `clock.advance(seconds)` moves it
+    on, so a lock or a window runs out without sleeping."""
+    import time
+
+    from closo import attempts
+
+    class Clock:
+        offset = 0.0
+
+        def advance(self, seconds: float) -> None:
+            self.offset += seconds
+
+    moved = Clock()
+    monkeypatch.setattr(attempts, "now", lambda: time.time() + moved.offset)
+    return moved
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from brands.selectors.brands import brand_of_connection
+from closo import attempts
 from closo.actors import Actor
 from closo.exceptions import DomainError, HubNotActive, Invalid, InvalidTransition, WrongHub
 from closo.locks import lock_one, lock_rows
@@ -342,15 +343,40 @@ def _code_taken(exc: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) in _CODE_INDEXES
 
 
-@transaction.atomic
 def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, ReturnItem]:
-    """A hub receives a return by its drop-off code: routed → dropped_off, a custody event
-    at `hub`, the drop-off task done and an inspection task opened, all in one
-    transaction, whatever schema the connection is on. The code is checked in this order:
-    unknown, already received (or cancelled), expired, for another hub (which one is not
-    said), then the receiving hub must be active. Locks the drop-off task (the only way in
-    from a code), then the return (LOCK_ORDER: HubTask → ReturnItem), so of two concurrent
-    receipts one wins and the other is told the code was used."""
+    """A hub receives a return by its drop-off code (see _receive_dropoff). Wrong codes —
+    unknown, or another hub's — count against the member who typed them
+    (closo.attempts.HUB_CODE): the one that reaches the limit, and every code while locked,
+    get `too_many_attempts` (429) before any lookup. Counted after the transaction ended,
+    so call this outside a transaction (pages and APIs do)."""
+    who = (attempts.HUB_CODE, f"{hub.pk}:{actor.user.pk if actor.user is not None else actor.label}")
+    refusal = attempts.check(who)
+    if refusal is not None:
+        raise refusal.error()
+    try:
+        return _receive_dropoff(code=code, hub=hub, actor=actor)
+    except (UnknownCode, WrongHub):
+        refusal = attempts.record(*who)
+        if refusal is not None:
+            raise refusal.error() from None
+        raise
+
+
+@transaction.atomic
+def _receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, ReturnItem]:
+    """routed → dropped_off, a custody event at `hub`, the drop-off task done and an
+    inspection task opened, all in one transaction, whatever schema the connection is on.
+    The receiving hub must be active, checked before the code is looked up (a hub that is
+    not yet vetted cannot probe codes); then the code: unknown, already received (or
+    cancelled), expired, for another hub (which one is not said). Locks the drop-off task
+    (the only way in from a code), then the return (LOCK_ORDER: HubTask → ReturnItem), so
+    of two concurrent receipts one wins and the other is told the code was used."""
+    hub = Hub.objects.get(pk=hub.pk)  # its status now, not as the caller read it
+    if hub.status != HubStatus.ACTIVE:
+        raise HubNotActive(
+            f"{hub.name} is {hub.get_status_display().lower()}: it cannot receive returns.",
+            fields={"code": ["Your hub is not active."]},
+        )
     code = dropoff_code_normalize(code)
     task = None
     if _CODE_RE.match(code):
@@ -388,12 +414,6 @@ def return_receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand,
             "This code is for another hub, not yours. Don't take the item: the customer's "
             "drop-off instructions name the hub to bring it to.",
             fields={"code": ["For another hub."]},
-        )
-    hub = Hub.objects.get(pk=hub.pk)  # its status now, not as the caller read it
-    if hub.status != HubStatus.ACTIVE:
-        raise HubNotActive(
-            f"{hub.name} is {hub.get_status_display().lower()}: it cannot receive returns.",
-            fields={"code": ["Your hub is not active."]},
         )
     brand = task.brand
     with schema_context(brand.schema_name):

@@ -6,6 +6,8 @@ and password (scanner apps). Session first, so a signed-in browser is never held
 stray Basic credentials. Refusals use the API's error shape: 401 with a Basic challenge
 for a client that sent Basic credentials or is not a browser; a browser that sent none
 gets 403 `not_authenticated` without a challenge, so it never pops a password dialog.
+Basic is under the sign-in limits (closo.attempts): 429 `too_many_attempts` with
+Retry-After once the account or the client IP has failed too often.
 Permission: a member of a hub (403 `permission_denied` otherwise)."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.conf import settings
 from rest_framework import authentication, permissions
 from rest_framework.views import APIView
 
+from closo.authentication import BasicAuthentication
 from hubs.models import HubMember
 from hubs.selectors.members import hub_for_member
 
@@ -33,7 +36,7 @@ def _from_a_browser(request) -> bool:
 
 
 class HubApi(APIView):
-    authentication_classes = [authentication.SessionAuthentication, authentication.BasicAuthentication]
+    authentication_classes = [authentication.SessionAuthentication, BasicAuthentication]
     permission_classes = [IsHubMember]
 
     def get_authenticate_header(self, request) -> str | None:

@@ -80,12 +80,9 @@ class HubApplicationForm(forms.Form):
         return phone_clean(self.cleaned_data["phone"])
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "That e-mail already has an account: sign in first, then apply.", code="email_taken"
-            )
-        return email
+        # Whether the address has an account is never said here (anyone can type any
+        # address): hubs.services.registry.hub_apply_with_email e-mails its owner instead.
+        return self.cleaned_data["email"].lower()
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,9 @@ Status moves are one `StateMachine` table (`HUBS`); only Closo staff make them, 
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from closo.actors import Actor, Party
@@ -69,6 +71,30 @@ def hub_apply(
     HubEvent.objects.create(
         hub=hub, kind=HubEvent.Kind.APPLIED, actor=applicant, to_status=HubStatus.APPLIED, detail="Application received"
     )
+    return hub
+
+
+@transaction.atomic
+def hub_apply_with_email(*, email: str, password: str, sign_in_url: str, name: str, **details) -> Hub | None:
+    """Someone not signed in applies with an e-mail and a password. The answer must not
+    tell whether the address has an account, so both cases end the same for the caller
+    (no sign-in; "check your e-mail") and differ only in the e-mail, sent after commit:
+    - a new address gets its account, the application (it owns the hub) and an e-mail
+      saying to sign in at `sign_in_url` to follow it;
+    - an address with an account gets nothing created (a stranger cannot attach a hub to
+      someone's account) and an e-mail asking its holder to sign in and apply from there.
+    Both hash the password, so the time taken does not tell either. Returns the new hub,
+    or None."""
+    try:
+        with transaction.atomic():
+            applicant = User.objects.create_user(email, password)  # hashes first
+    except IntegrityError:  # the address has an account (e-mails are unique in any case)
+        applicant = None
+    hub = hub_apply(applicant=applicant, name=name, **details) if applicant is not None else None
+    template = "hubs/emails/application_received.txt" if hub else "hubs/emails/application_existing_account.txt"
+    body = render_to_string(template, {"hub_name": name.strip(), "email": email, "sign_in_url": sign_in_url})
+    subject = "Your Closo hub application" if hub else "Apply to be a Closo hub from your account"
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return hub
 
 

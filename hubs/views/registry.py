@@ -1,17 +1,17 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from closo import attempts
 from closo.actors import Actor, Party
 from closo.exceptions import DomainError
-from closo.models import User
+from closo.views import too_many_attempts
 from hubs.forms.registry import HubApplicationForm, SuspendForm
 from hubs.models import Hub, HubStatus
 from hubs.services import registry as services
@@ -33,27 +33,46 @@ def _staff(request) -> Actor:
 
 
 def hub_apply(request):
+    """Apply to be a hub. Signed in: the application is theirs at once. Not signed in: the
+    same answer whether or not the e-mail has an account (hubs.services.registry.
+    hub_apply_with_email e-mails the difference), under the e-mail limits."""
     form = HubApplicationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            applicant = form.user or User.objects.create_user(data["email"], data["password"])
-            services.hub_apply(
-                applicant=applicant,
-                name=data["name"],
-                kind=data["kind"],
-                address=data["address"],
-                zip_code=data["zip_code"],
-                phone=data["phone"],
-                opening_hours=data["opening_hours"],
-                daily_capacity=data["daily_capacity"],
-                service_radius_miles=data["service_radius_miles"],
+        details = {
+            key: data[key]
+            for key in (
+                "name",
+                "kind",
+                "address",
+                "zip_code",
+                "phone",
+                "opening_hours",
+                "daily_capacity",
+                "service_radius_miles",
             )
-        if form.user is None:
-            login(request, applicant, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Thanks — your application is in. We will e-mail you about the next steps.")
-        return redirect("hub_home")
+        }
+        if form.user is not None:
+            services.hub_apply(applicant=form.user, **details)
+            messages.success(request, "Thanks — your application is in. We will e-mail you about the next steps.")
+            return redirect("hub_home")
+        keys = attempts.email_keys(request, data["email"])
+        refusal = attempts.check(*keys)
+        if refusal is not None:
+            return too_many_attempts(request, refusal, title="Become a Closo hub")
+        attempts.record_all(*keys)
+        services.hub_apply_with_email(
+            email=data["email"],
+            password=data["password"],
+            sign_in_url=request.build_absolute_uri(reverse("login")),
+            **details,
+        )
+        return redirect("hub_apply_sent")
     return render(request, "hubs/apply.html", {"form": form})
+
+
+def hub_apply_sent(request):
+    return render(request, "hubs/apply_sent.html")
 
 
 # What the hub does next with a return in each state (the page and the API say the same).

@@ -157,9 +157,11 @@ def _return_data(*, brand, hub, item, unit: StockUnit | None) -> dict:
 class HubReceiveApi(HubApi):
     """Receive a drop-off by the code the customer brings (spaces and dashes ignored):
     the return becomes `dropped_off` at your hub and waits for inspection. Errors:
+    `hub_not_active` (409: your hub is suspended or not yet active; no code is looked up),
     `unknown_code` (404), `code_used` (409: already received — a retry after a lost answer
     gets this too), `code_cancelled` (409), `code_expired` (410), `wrong_hub` (409: the code
-    is for another hub), `hub_not_active` (409: your hub is suspended or not yet active)."""
+    is for another hub), `too_many_attempts` (429, with Retry-After: too many unknown or
+    other hubs' codes from you in a short time)."""
 
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=20)

@@ -64,7 +64,7 @@ def hub_receive(request, *, members, member):
     """Receive a drop-off: the hub types (or scans) the customer's code."""
     hub = member.hub
     form = ReceiveForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
         try:
             brand, item = return_services.return_receive_dropoff(
@@ -73,17 +73,21 @@ def hub_receive(request, *, members, member):
         except DomainError as exc:
             form.add_error("code", exc.message)
             status = exc.status
+            retry_after = getattr(exc, "retry_after", None)  # too many wrong codes
         else:
             messages.success(request, f"Received {item.rma_ref} for {brand.name}: {item.sku.title}. Next: inspect it.")
             return redirect(hub_return_url(brand_slug=brand.slug, return_item_id=item.pk))
     elif request.method == "POST":
         status = 400
-    return render(
+    response = render(
         request,
         "hubs/receive.html",
         {"hub": hub, "member": member, "members": members, "statuses": HubStatus, "form": form},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def next_action(item, unit: StockUnit | None = None) -> str:

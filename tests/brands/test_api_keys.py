@@ -75,6 +75,30 @@ def test_revoked_key_is_refused(host_client, brand_a, alice, key_a):
     assert response.json()["error"]["code"] == "revoked_api_key"
 
 
+def test_the_twentieth_bad_key_from_one_ip_locks_that_ip_even_for_a_good_key(host_client, brand_a, key_a, clock):
+    key, full = key_a
+    client = host_client(brand_a.host)
+    bad = [f"closo_{key.key_id}.wrong-secret-{n}" for n in range(10)] + ["closo_nope"] * 5 + ["garbage"] * 4
+    statuses = [client.get("/api/v1/brand", **auth(k)).status_code for k in bad]
+    assert statuses == [401] * 19
+    twentieth = client.get("/api/v1/brand", **auth("closo_still.wrong"))
+    assert (twentieth.status_code, twentieth["Retry-After"]) == (429, "600")
+    error = twentieth.json()["error"]
+    assert (error["code"], error["fields"]) == ("too_many_attempts", {})
+    assert error["message"].startswith("Too many bad API keys from your network. Try again in 10 minutes")
+    assert client.get("/api/v1/brand", **auth(full)).status_code == 429
+    # Another address is not held to it; the lock ends after its window.
+    assert host_client(brand_a.host).get("/api/v1/brand", REMOTE_ADDR="203.0.113.9", **auth(full)).status_code == 200
+    clock.advance(10 * 60)
+    assert client.get("/api/v1/brand", **auth(full)).status_code == 200
+
+
+def test_good_keys_do_not_count_towards_the_ip_limit(host_client, brand_a, key_a):
+    _, full = key_a
+    client = host_client(brand_a.host)
+    assert {client.get("/api/v1/brand", **auth(full)).status_code for _ in range(25)} == {200}
+
+
 def test_revoking_twice_keeps_the_first_revocation(brand_a, alice, bob, key_a):
     key, _ = key_a
     first = api_key_services.api_key_revoke(key=key, actor=alice).revoked_at

@@ -32,6 +32,41 @@ def test_hub_inspector_signs_in_and_sees_the_hub_portal(page, server, sign_in, s
     screenshot(page, "hub-portal-phone.png")
 
 
+def test_a_locked_account_is_told_on_the_phone_when_to_try_again(page, server, sign_in, screenshot):
+    for _ in range(4):
+        sign_in(page, server.url(SIGN_IN), EMAILS["ivan"], "not-the-password")
+        expect(page.get_by_role("alert")).to_have_text(re.compile("E-mail and password do not match"))
+    page.get_by_label("Password").fill("not-the-password")
+    with page.expect_response(lambda r: r.request.method == "POST") as fifth:
+        page.get_by_role("button", name="Sign in").click()
+    assert fifth.value.status == 429
+    locked = re.compile(r"Too many failed sign-ins for this account\. Try again in 15 minutes \(at \d\d:\d\d UTC\)\.")
+    expect(page.get_by_role("alert")).to_have_text(locked)
+
+    sign_in(page, server.url(SIGN_IN), EMAILS["ivan"], PASSWORD)  # the right password, while locked
+    expect(page).to_have_url(server.url(SIGN_IN))
+    expect(page.get_by_role("alert")).to_have_text(locked)
+    expect(page.get_by_label("E-mail")).to_have_value(EMAILS["ivan"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "sign-in-locked-phone.png")
+
+
+def test_a_fourth_reset_email_within_the_hour_is_refused_with_when_to_try_again(page, server, screenshot):
+    for _ in range(3):
+        page.goto(server.url("/accounts/password-reset/"))
+        page.get_by_label("Email").fill(EMAILS["ivan"])
+        page.get_by_role("button", name="Send the link").click()
+        expect(heading(page)).to_have_text("Check your e-mail")
+    page.goto(server.url("/accounts/password-reset/"))
+    page.get_by_label("Email").fill(EMAILS["ivan"])
+    page.get_by_role("button", name="Send the link").click()
+    expect(heading(page)).to_have_text("Reset your password")
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(r"We have already sent several e-mails to this address\. Try again in (60|59) minutes")
+    )
+    screenshot(page, "password-reset-refused-phone.png")
+
+
 def test_brand_admin_signs_in_on_the_brand_host_and_sees_the_portal(page, server, sign_in, screenshot):
     sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["alice"], PASSWORD)
 
@@ -133,7 +168,7 @@ def test_public_pages_fit_a_360px_phone(page, server, screenshot, path, title, s
     screenshot(page, shot)
 
 
-def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server, screenshot):
+def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server, sign_in, screenshot):
     page.goto(server.url("/hubs/apply/"))
     page.get_by_label("Hub name").fill("Southside Stoop")
     page.get_by_label("Small business").check()
@@ -162,8 +197,13 @@ def test_applicant_applies_to_be_a_hub_and_follows_the_application(page, server,
     page.get_by_label("Choose a password").fill("a-long-passphrase-9")  # never sent back to the browser
     page.get_by_role("button", name="Send application").click()
 
+    # Not signed in: the same answer as for an address that already has an account.
+    expect(page).to_have_url(server.url("/hubs/apply/sent/"))
+    expect(heading(page)).to_have_text("Check your e-mail")
+    screenshot(page, "hub-apply-sent-phone.png")
+    page.get_by_role("link", name="Sign in", exact=True).last.click()
+    sign_in(page, page.url, "sam@stoop.test", "a-long-passphrase-9")
     expect(page).to_have_url(server.url("/hub/"))
-    expect(page.get_by_role("status")).to_contain_text("your application is in")
     expect(heading(page)).to_have_text("Southside Stoop")
     expect(page.locator("main")).to_contain_text("4500 S 1st St, Austin, TX 78745 · you are owner")
     expect(page.locator("main")).not_to_contain_text("TX 78745, Austin")

@@ -147,3 +147,24 @@ def test_demo_api_key_works_as_printed(db, host_client):
 def test_load_postal_codes_command_reloads_all_zips(db, capsys):
     call_command("load_postal_codes")
     assert "Loaded 4" in capsys.readouterr().out
+
+
+def test_the_cache_is_a_database_table_unless_redis_is_configured():
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    show = "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    redis = "django.core.cache.backends.redis.RedisCache"
+    result = run_manage("shell", "-c", show, env_overrides={"REDIS_URL": "redis://127.0.0.1:6379/4"})
+    assert result.stdout.split()[-2:] == [redis, "redis://127.0.0.1:6379/4"], result.stderr
+    result = run_manage("shell", "-c", show, env_overrides={"Q_BROKER": "redis://127.0.0.1:6379/3"})
+    assert result.stdout.split()[-2:] == [redis, "redis://127.0.0.1:6379/3"], result.stderr
+
+
+def test_migrate_creates_the_cache_table(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE public.closo_cache")
+    call_command("migrate_schemas", shared=True, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('public.closo_cache') IS NOT NULL")
+        assert cursor.fetchone()[0]

@@ -147,7 +147,11 @@ def test_an_inspection_with_photos_reaches_like_new_on_a_production_shaped_deplo
         http.post(
             public,
             form["submit_url"],
-            json={"answers": {check["key"]: True for check in form["checklist"]}, "version": form["version"]},
+            json={
+                "answers": {check["key"]: True for check in form["checklist"]},
+                "version": form["version"],
+                "started_token": form["started_token"],
+            },
             **hub_api,
         ),
         201,

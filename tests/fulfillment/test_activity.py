@@ -186,7 +186,7 @@ def test_api_queries_stay_flat_from_10_to_100_rows(api, brand_a, in_brand, alice
     with in_brand(brand_a):
         bulk_changes(10, alice)
     api.get("/api/v1/activity/")
-    with django_assert_max_num_queries(6) as ten:  # search_path ×2, host → brand, the key, count, page
+    with django_assert_max_num_queries(7) as ten:  # search_path ×2, host → brand, IP lock, the key, count, page
         api.get("/api/v1/activity/")
     with in_brand(brand_a):
         bulk_changes(90, alice)

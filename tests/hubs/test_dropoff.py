@@ -235,7 +235,7 @@ def test_a_suspended_hub_cannot_receive(brand_a, in_brand, sku_a, active_hub, ro
     assert refused.value.message == "Eastside Porch is suspended: it cannot receive returns."
 
 
-def test_checks_run_in_order_used_before_expired_before_wrong_hub_before_inactive(
+def test_an_inactive_hub_is_refused_before_any_code_is_looked_up_then_used_expired_wrong_hub_in_order(
     brand_a, in_brand, sku_a, active_hub, other_hub, route, stan
 ):
     used = route(brand_a, in_brand, other_hub, rma="R-used")
@@ -243,8 +243,15 @@ def test_checks_run_in_order_used_before_expired_before_wrong_hub_before_inactiv
     expired = route(brand_a, in_brand, other_hub, rma="R-expired")
     HubTask.objects.filter(code=expired.dropoff_code).update(due_at=timezone.now() - timedelta(days=2))
     theirs = route(brand_a, in_brand, other_hub, rma="R-theirs")
-    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=as_staff(stan), reason="Audit")
-    # Eastside is suspended and none of these codes is its own: each gets its own first failure.
+    own = route(brand_a, in_brand, active_hub, rma="R-own")
+    staff = as_staff(stan)
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.SUSPENDED, actor=staff, reason="Audit")
+    # Suspended: the same answer for every code, live or made up, so nothing can be probed.
+    for code in (used.dropoff_code, expired.dropoff_code, theirs.dropoff_code, own.dropoff_code, "ZZZZZZZZ"):
+        with pytest.raises(services.HubNotActive):
+            receive(code, active_hub)
+    hub_services.hub_set_status(hub=active_hub, status=HubStatus.ACTIVE, actor=staff)
+    # Active, and none of these codes is its own: each gets its own first failure.
     for code, error in [
         (used.dropoff_code, services.CodeUsed),
         (expired.dropoff_code, services.CodeExpired),
@@ -482,3 +489,92 @@ def test_a_return_created_with_a_hub_through_the_api_is_received_by_code_on_the_
         "dropped_off",
         {"id": active_hub.pk, "name": "Eastside Porch"},
     )
+
+
+# --- wrong codes: the limit per hub member (closo.attempts.HUB_CODE) ---
+
+
+def made_up(n: int) -> str:
+    return f"ZZZZZZ{'23456789ABCDEFGHJKMNPQRSTUVWXY'[n]}Z"
+
+
+def api_receive(client, code):
+    return post_json(client, "/api/v1/hub/receive", {"code": code})
+
+
+def test_the_tenth_wrong_code_locks_the_member_and_even_a_live_code_is_refused(
+    host_client, public_host, brand_a, in_brand, sku_a, active_hub, other_hub, route, ivan
+):
+    live = route(brand_a, in_brand, active_hub, rma="R-live")
+    theirs = route(brand_a, in_brand, other_hub, rma="R-theirs")
+    client = host_client(public_host, ivan)
+    answers = [api_receive(client, theirs.dropoff_code if n % 3 == 0 else made_up(n)) for n in range(9)]
+    assert {r.json()["error"]["code"] for r in answers} == {"unknown_code", "wrong_hub"}
+    tenth = api_receive(client, made_up(9))
+    assert (tenth.status_code, tenth["Retry-After"]) == (429, "600")
+    error = tenth.json()["error"]
+    assert (error["code"], error["fields"]) == ("too_many_attempts", {})
+    assert error["message"].startswith("Too many wrong codes were entered at your hub. Try again in 10 minutes (at ")
+    refused = api_receive(client, live.dropoff_code)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "too_many_attempts"
+    with in_brand(brand_a):
+        assert ReturnItem.objects.get(pk=live.pk).status == "routed"
+
+
+def test_the_code_lock_is_per_member_and_ends_after_ten_minutes(
+    host_client, public_host, brand_a, in_brand, sku_a, active_hub, other_hub, route, ivan, wes, clock
+):
+    from closo.models import User
+
+    live = route(brand_a, in_brand, active_hub, rma="R-live")
+    ivans = host_client(public_host, ivan)
+    for n in range(10):
+        api_receive(ivans, made_up(n))
+    assert api_receive(ivans, live.dropoff_code).status_code == 429
+    # The hub's owner at the same hub, and another hub's inspector, are not held to ivan's lock.
+    owner = host_client(public_host, User.objects.get(email="owner@hub.test"))
+    assert api_receive(owner, made_up(0)).json()["error"]["code"] == "unknown_code"
+    assert api_receive(host_client(public_host, wes), made_up(0)).json()["error"]["code"] == "unknown_code"
+    clock.advance(10 * 60)
+    assert api_receive(ivans, live.dropoff_code).status_code == 200
+
+
+def test_the_receive_page_and_the_api_share_the_count_and_the_page_says_when_to_try_again(
+    host_client, public_host, brand_a, in_brand, sku_a, active_hub, route, ivan
+):
+    live = route(brand_a, in_brand, active_hub, rma="R-live")
+    client = host_client(public_host, ivan)
+    for n in range(5):
+        assert api_receive(client, made_up(n)).status_code == 404
+    for n in range(5, 9):
+        assert client.post("/hub/receive/", {"code": made_up(n)}).status_code == 404
+    tenth = client.post("/hub/receive/", {"code": made_up(9)})
+    assert (tenth.status_code, tenth["Retry-After"]) == (429, "600")
+    assert b"Too many wrong codes were entered at your hub. Try again in 10 minutes" in tenth.content
+    assert client.post("/hub/receive/", {"code": live.dropoff_code}).status_code == 429
+    with in_brand(brand_a):
+        assert ReturnItem.objects.get(pk=live.pk).status == "routed"
+
+
+def test_a_used_code_retried_never_locks(host_client, public_host, brand_a, in_brand, sku_a, active_hub, route, ivan):
+    item = route(brand_a, in_brand, active_hub)
+    client = host_client(public_host, ivan)
+    assert api_receive(client, item.dropoff_code).status_code == 200
+    codes = {api_receive(client, item.dropoff_code).json()["error"]["code"] for _ in range(12)}
+    assert codes == {"code_used"}
+
+
+def test_a_hub_not_yet_active_cannot_tell_a_live_code_from_a_made_up_one(
+    host_client, public_host, brand_a, in_brand, sku_a, other_hub, route
+):
+    from closo.models import User
+
+    applied = applied_hub("Probe Porch")
+    prober = host_client(public_host, User.objects.get(email="probeporch@hub.test"))
+    live = route(brand_a, in_brand, other_hub, rma="R-live")
+    answers = [api_receive(prober, code) for code in [live.dropoff_code, made_up(0)] * 8]
+    assert {(r.status_code, r.json()["error"]["code"], r.json()["error"]["message"]) for r in answers} == {
+        (409, "hub_not_active", "Probe Porch is applied: it cannot receive returns.")
+    }
+    assert applied.status == HubStatus.APPLIED

@@ -1,9 +1,10 @@
 import pytest
+from django.core import mail
 
 from closo.models import User
 from hubs.models import Hub, HubKind, HubStatus
 from hubs.services import registry as services
-from tests.factories import applied_hub, as_staff
+from tests.factories import PASSWORD, applied_hub, as_staff
 
 APPLICATION = {
     "name": "Zilker Porch",
@@ -31,10 +32,13 @@ def test_landing_explains_closo_to_brands_and_hubs(public, db):
         assert text in response.content
 
 
-def test_application_creates_an_applied_hub_an_owner_and_signs_them_in(public, db):
+def test_application_creates_an_applied_hub_and_its_owner_and_emails_how_to_sign_in(
+    public, db, django_capture_on_commit_callbacks
+):
     client = public()
-    response = client.post("/hubs/apply/", APPLICATION)
-    assert response["Location"] == "/hub/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/hubs/apply/", APPLICATION)
+    assert response["Location"] == "/hubs/apply/sent/"
     hub = Hub.objects.get(name="Zilker Porch")
     assert (hub.status, hub.zip_code, hub.service_radius_miles, hub.daily_capacity) == (
         HubStatus.APPLIED,
@@ -43,6 +47,13 @@ def test_application_creates_an_applied_hub_an_owner_and_signs_them_in(public, d
         15,
     )
     assert hub.members.get().user.email == "zilker@hub.test"
+    assert "_auth_user_id" not in client.session  # signing in would tell the address was new
+    [sent] = mail.outbox
+    assert sent.to == ["zilker@hub.test"]
+    assert "your application for Zilker Porch is in" in sent.body
+    assert "http://localhost/accounts/sign-in/" in sent.body
+    assert b"Check your e-mail" in client.get("/hubs/apply/sent/").content
+    client.post("/accounts/sign-in/", {"username": "zilker@hub.test", "password": APPLICATION["password"]})
     page = client.get("/hub/")
     assert b"Your application" in page.content
     assert b"not taking returns yet" in page.content
@@ -71,6 +82,7 @@ def test_a_whole_address_typed_as_the_street_is_shown_once(public, db, typed):
     hub = Hub.objects.get(name="Zilker Porch")
     assert hub.address == "2100 Barton Springs Rd"
     assert hub.full_address == "2100 Barton Springs Rd, Austin, TX 78704"
+    client.force_login(hub.members.get().user)  # applicants sign in from the e-mail they get
     assert client.get("/hub/").content.decode().count("Austin, TX") == 1
 
 
@@ -80,6 +92,43 @@ def test_a_hub_stored_with_its_city_in_the_street_shows_its_address_once(db):
     assert hub.full_address == "1600 S Lamar Blvd, Austin, TX 78704"
     hub.address = "1 Austin Ave, Suite 5"  # a street named like the city stays as it is
     assert hub.full_address == "1 Austin Ave, Suite 5, Austin, TX 78704"
+
+
+def test_an_email_with_an_account_gets_the_same_answer_nothing_is_created_and_its_holder_is_emailed(
+    public, alice, django_capture_on_commit_callbacks
+):
+    new = public().post("/hubs/apply/", {**APPLICATION, "email": "new@hub.test"}, follow=True)
+    client = public()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(
+            "/hubs/apply/", {**APPLICATION, "name": "Sneaky Porch", "email": "ALICE@acme.test"}, follow=True
+        )
+    assert (taken.status_code, taken.redirect_chain, taken.content) == (
+        new.status_code,
+        new.redirect_chain,
+        new.content,
+    )
+    assert not Hub.objects.filter(name="Sneaky Porch").exists()
+    assert not alice.hub_memberships.exists()
+    assert "_auth_user_id" not in client.session
+    sent = mail.outbox[-1]
+    assert sent.to == ["alice@acme.test"]
+    assert "You already have a Closo account, so we did not create the application" in sent.body
+    assert "http://localhost/accounts/sign-in/?next=/hubs/apply/" in sent.body
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)  # the password typed in the form changed nothing
+
+
+def test_applications_are_held_to_the_email_limits(public, db, django_capture_on_commit_callbacks):
+    client = public()
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/hubs/apply/", {**APPLICATION, "name": f"Porch {n}"})
+    response = client.post("/hubs/apply/", {**APPLICATION, "name": "Porch 3"})
+    assert response.status_code == 429
+    assert b"We have already sent several e-mails to this address" in response.content
+    assert len(mail.outbox) == 3
+    assert not Hub.objects.filter(name="Porch 3").exists()
 
 
 @pytest.mark.parametrize(
@@ -92,7 +141,6 @@ def test_a_hub_stored_with_its_city_in_the_street_shows_its_address_once(db):
         ("phone", "555-01", b"Enter a phone number: 7 to 15 digits"),
         ("phone", "+1 512 555 0100 555 0100", b"Enter a phone number: 7 to 15 digits"),
         ("email", "not-an-email", b"Enter a valid email address"),
-        ("email", "alice@acme.test", b"already has an account"),
         ("daily_capacity", "0", b"greater than or equal to 1"),
         ("daily_capacity", "100000", b"less than or equal to 500"),
         ("service_radius_miles", "80", b"less than or equal to 50"),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
 from django_tenants.postgresql_backend.base import _check_schema_name
@@ -9,7 +10,8 @@ class Command(MigrateSchemasCommand):
     help = (
         "Migrate the public schema, every brand schema and the brand template schema "
         "(settings.TENANT_BASE_SCHEMA) that new brands are cloned from, then (re)install the "
-        "SQL clone functions and the public host's row. Keeping the template in step here "
+        "SQL clone functions, the public host's row and the cache table (settings.CACHES, "
+        "when it is the database's). Keeping the template in step here "
         "means a cloned brand never lacks a table."
     )
 
@@ -29,6 +31,9 @@ class Command(MigrateSchemasCommand):
             connection.set_schema_to_public()
             clone_functions_install()
             public_tenant_ensure()
+            # The attempt limits count in the cache: its table lives in public, which
+            # every brand's search_path includes. A no-op for Redis.
+            call_command("createcachetable", database=options["database"], verbosity=0)
 
 
 def ensure_schema(name: str) -> None:
