@@ -12,8 +12,9 @@ The error responses are derived, never listed by hand per view, from two sources
    (validation, malformed JSON) and 415 (a body type it does not read); authentication
    classes → 401; a permission some caller fails (anything but AllowAny: outsiders,
    read-only keys and viewers on writes, non-members of a hub), or a session-authenticated
-   write (CSRF) → 403; a path parameter or a paginated list (`?page=` past the end) → 404;
-   a multipart upload → 413 and 415; `throttle_classes` → 429 with `Retry-After`.
+   write (CSRF) → 403; a path parameter, a paginated list (`?page=` past the end) or a
+   `?format=` choice (one no renderer has) → 404; an upload (a multipart-only body) → 413;
+   `throttle_classes` → 429 with `Retry-After`.
 
 2. The code the operation runs (`raised_errors`): a walk of the operation's handler
    (`get`, `post`… and DRF's `create`, `list`… they lead to, `get_queryset`; for writes
@@ -30,6 +31,11 @@ The error responses are derived, never listed by hand per view, from two sources
    an error raised by a method of a local object — a view adds with
    `errors = (SomeError, …)`; `extend_schema(responses={status: …})` on a view wins over
    the generated response for that status.
+
+Why derive rather than declare (`errors = (…)` on every view): a hand-kept list is a second
+copy of what the services already say, and it goes stale the day a service learns a new
+refusal; the fuzz over the schemas (schemathesis) would then fail on an undocumented status.
+The walk reads the one copy, and the declaration stays for the rare case it cannot see.
 
 tests/closo/test_openapi.py checks the walk on a synthetic view, that every operation
 documents its errors in the one shape, and that real error responses of the main
@@ -296,7 +302,8 @@ def _rule_statuses(view, operation: dict, method: str) -> dict[int, set[str]]:
             statuses[403].add("not_authenticated")  # no challenge to send (hubs.apis.base)
     if method not in permissions.SAFE_METHODS and any(issubclass(a, SessionAuthentication) for a in auth):
         statuses.setdefault(403, set()).add("permission_denied")  # CSRF
-    if any(p["in"] == "path" for p in parameters) or "page" in query:
+    # DRF answers 404 to `?page=` past the end and to a `?format=` no renderer has.
+    if any(p["in"] == "path" for p in parameters) or query & {"page", "format"}:
         statuses[404] = {"not_found"}
     if body_types == {"multipart/form-data"}:  # an upload
         statuses[413] = set()
