@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.plumbing import _load_enum_name_overrides
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.validation import validate_schema
 from rest_framework.throttling import AnonRateThrottle
@@ -104,6 +105,17 @@ def test_both_schemas_are_valid_openapi_and_generated_without_warnings(public, b
     schema = client.get(url).json()
     assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache
     validate_schema(schema)
+
+
+def test_the_hub_schema_names_its_grade_enums_right_after_the_brand_schema(public, brand_host):
+    """drf-spectacular caches ENUM_NAME_OVERRIDES per process, not per schema: with a table of
+    its own, the hub schema generated after the brand's named its 3-grade enum GradeEnum."""
+    _load_enum_name_overrides.cache_clear()
+    brand_host.get("/api/schema/?format=json")
+    schemas = public.get("/api/v1/hub/schema/?format=json").json()["components"]["schemas"]
+    assert schemas["GradeEnum"]["enum"] == ["like_new", "good", "fair", "unsellable"]
+    assert schemas["LowerGradeEnum"]["enum"] == ["good", "fair", "unsellable"]
+    assert schemas["InspectionOutput"]["properties"]["computed_grade"] == {"$ref": "#/components/schemas/GradeEnum"}
 
 
 # --- error responses: every operation documents the errors it can answer, in one shape ---
