@@ -282,7 +282,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a `status`; give each enum its own name in the schema.
+    # Several models have a `status`; give each enum its own name in the schema. One table for
+    # both schemas (the hub API's too): drf-spectacular caches it per process, not per schema,
+    # so whichever schema is generated first would otherwise name the other's enums.
     "ENUM_NAME_OVERRIDES": {
         "BackorderStatusEnum": "fulfillment.models.BackorderStatus",
         "ReturnStatusEnum": "fulfillment.models.ReturnStatus",
@@ -296,6 +298,8 @@ SPECTACULAR_SETTINGS = {
         "ConfigChangeAreaEnum": "fulfillment.models.ConfigChange.Area",
         "ConfigChangeActionEnum": "fulfillment.models.ConfigChange.Action",
         "EventKindEnum": "fulfillment.models.EventKind",
+        "LowerGradeEnum": "portals.apis.hub_inspections.LOWER_GRADES",
+        "PhotoStatusEnum": "inspections.models.InspectionPhoto.Status",
     },
 }
 

@@ -2,7 +2,6 @@
 what its schema says about itself (the brand API's settings with another title, auth
 and tags)."""
 
-from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [path("api/v1/hub/", include("portals.api_urls"))]
@@ -19,9 +18,4 @@ SPECTACULAR_SETTINGS = {
     "a photo re-sent for a slot replaces it).",
     # Tag operations by what follows /api/v1/hub/ (and a brand's /b/{brand_slug}/).
     "SCHEMA_PATH_PREFIX": r"/api/v1/hub(/b/\{brand_slug\})?",
-    "ENUM_NAME_OVERRIDES": {
-        **settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
-        "LowerGradeEnum": "portals.apis.hub_inspections.LOWER_GRADES",
-        "PhotoStatusEnum": "inspections.models.InspectionPhoto.Status",
-    },
 }

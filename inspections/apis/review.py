@@ -33,7 +33,9 @@ class InspectedReturnSerializer(serializers.Serializer):
 
 
 class AuditSummarySerializer(serializers.ModelSerializer):
-    auditor = serializers.SlugRelatedField(slug_field="email", read_only=True, help_text="Blank: decided by a key.")
+    auditor = serializers.SlugRelatedField(
+        slug_field="email", read_only=True, allow_null=True, help_text="null: not decided yet, or decided by a key."
+    )
 
     class Meta:
         model = Audit

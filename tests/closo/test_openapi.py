@@ -2,9 +2,23 @@
 host. Each lists only its own API, is valid OpenAPI 3 and is generated without warnings;
 each has its Swagger UI, served offline."""
 
+import json
+import re
+from contextlib import contextmanager
+
 import pytest
+from django.http import Http404
+from django.urls import path
 from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.plumbing import _load_enum_name_overrides
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.validation import validate_schema
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from closo import openapi
+from closo.exceptions import DomainError
 
 HUB_PATHS = {
     "/api/v1/hub/hubs",
@@ -91,3 +105,189 @@ def test_both_schemas_are_valid_openapi_and_generated_without_warnings(public, b
     schema = client.get(url).json()
     assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache
     validate_schema(schema)
+
+
+def test_the_hub_schema_names_its_grade_enums_right_after_the_brand_schema(public, brand_host):
+    """drf-spectacular caches ENUM_NAME_OVERRIDES per process, not per schema: with a table of
+    its own, the hub schema generated after the brand's named its 3-grade enum GradeEnum."""
+    _load_enum_name_overrides.cache_clear()
+    brand_host.get("/api/schema/?format=json")
+    schemas = public.get("/api/v1/hub/schema/?format=json").json()["components"]["schemas"]
+    assert schemas["GradeEnum"]["enum"] == ["like_new", "good", "fair", "unsellable"]
+    assert schemas["LowerGradeEnum"]["enum"] == ["good", "fair", "unsellable"]
+    assert schemas["InspectionOutput"]["properties"]["computed_grade"] == {"$ref": "#/components/schemas/GradeEnum"}
+
+
+# --- error responses: every operation documents the errors it can answer, in one shape ---
+
+
+def _operations(schema: dict) -> dict[str, dict]:
+    return {op["operationId"]: op for methods in schema["paths"].values() for op in methods.values()}
+
+
+def _codes(response: dict) -> set[str]:
+    """The codes an error response names in its description."""
+    return set(re.findall(r"`([a-z_]+)`", response["description"].partition("Codes:")[2]))
+
+
+def _enum(response: dict) -> set[str]:
+    schema = response["content"]["application/json"]["schema"]
+    return set(schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]) if "allOf" in schema else set()
+
+
+@pytest.fixture
+def both_schemas(public, brand_host) -> dict[str, dict]:
+    return {
+        "brand": brand_host.get("/api/schema/?format=json").json(),
+        "hub": public.get("/api/v1/hub/schema/?format=json").json(),
+    }
+
+
+def test_every_operation_documents_its_errors_in_the_one_error_shape(both_schemas):
+    for schema in both_schemas.values():
+        error = schema["components"]["schemas"]["Error"]
+        assert error["required"] == ["error"]
+        assert error["properties"]["error"] == {"$ref": "#/components/schemas/ErrorDetail"}
+        assert set(schema["components"]["schemas"]["ErrorDetail"]["required"]) == {"code", "message", "fields"}
+        for operation_id, operation in _operations(schema).items():
+            errors = {int(s): r for s, r in operation["responses"].items() if int(s) >= 400}
+            assert {401, 403} <= set(errors), operation_id
+            for status, response in errors.items():
+                refs = json.dumps(response["content"]["application/json"]["schema"])
+                assert '"#/components/schemas/Error"' in refs, (operation_id, status)
+                assert response["description"], (operation_id, status)
+            if any(p["in"] == "path" for p in operation.get("parameters", [])):
+                assert 404 in errors, operation_id
+            if "requestBody" in operation:
+                assert {400, 415} <= set(errors), operation_id
+
+
+@pytest.mark.parametrize(
+    "schema, operation_id, status, codes",
+    [
+        ("brand", "backorder_create", 409, {"backorder_exists", "region_cap_reached", "idempotency_key_reused"}),
+        ("brand", "backorder_create", 400, {"unknown_sku", "invalid_zip", "invalid_idempotency_key", "parse_error"}),
+        ("brand", "backorder_cancel", 409, {"invalid_transition", "idempotency_key_reused"}),
+        ("brand", "sku_create", 409, {"sku_exists", "idempotency_key_reused"}),
+        ("brand", "sku_import", 413, {"file_too_large"}),
+        ("brand", "version_discard", 409, {"version_published"}),
+        ("brand", "audit_decide", 409, {"audit_decided", "idempotency_key_reused"}),
+        ("brand", "backorders_list", 404, {"not_found"}),  # ?page= past the end
+        ("brand", "brand_retrieve", 401, {"not_authenticated", "invalid_api_key", "revoked_api_key"}),
+        ("hub", "hub_receive", 404, {"not_found", "unknown_code"}),
+        ("hub", "hub_receive", 409, {"code_used", "code_cancelled", "wrong_hub", "hub_not_active"}),
+        ("hub", "hub_receive", 410, {"code_expired"}),
+        ("hub", "hub_return_photo_upload", 413, {"file_too_large", "too_many_pixels"}),
+        ("hub", "hub_return_photo_upload", 415, {"not_an_image", "unsupported_type", "unsupported_media_type"}),
+        ("hub", "hub_inspection_submit", 409, {"already_inspected", "not_dropped_off", "standard_changed"}),
+        ("hub", "hub_queue", 403, {"permission_denied", "not_authenticated"}),
+        ("hub", "hub_list", 401, {"not_authenticated", "authentication_failed"}),
+    ],
+)
+def test_error_responses_list_the_codes_the_code_behind_them_raises(both_schemas, schema, operation_id, status, codes):
+    response = _operations(both_schemas[schema])[operation_id]["responses"][str(status)]
+    assert codes <= _codes(response)
+    if status in openapi.CLOSED:
+        assert _enum(response) == _codes(response)
+
+
+def test_statuses_that_cannot_happen_are_not_documented(both_schemas):
+    brand, hub = (_operations(both_schemas[name]) for name in ("brand", "hub"))
+    assert "404" not in brand["sku_create"]["responses"]  # no path parameter, no page
+    assert "409" not in brand["backorder_retrieve"]["responses"]
+    assert "400" not in brand["backorder_retrieve"]["responses"]  # nothing to validate
+    assert "413" not in brand["sku_create"]["responses"]  # only uploads are too large
+    assert "400" not in hub["hub_list"]["responses"]
+
+
+# --- the walk behind the codes, on a view of its own ---
+
+
+class _Conflicted(DomainError):
+    code = "test_conflicted"
+    status = 409
+
+
+class _InTable(DomainError):
+    code = "test_in_table"
+
+
+class _Caught(DomainError):
+    code = "test_caught"
+
+
+class _Declared(DomainError):
+    code = "test_declared"
+    status = 410
+
+
+TABLE = {"a": _InTable}
+
+
+def _helper(kind):
+    if kind in TABLE:
+        raise TABLE[kind]("from the table")
+    raise Http404
+
+
+@contextmanager
+def _opened(kind):
+    _helper(kind)
+    yield
+
+
+class _Machine:
+    def move(self):
+        raise _Conflicted("conflict")
+
+
+MACHINE = _Machine()
+
+
+class _Base(APIView):
+    def post(self, request):
+        return self.create(request)
+
+    def get(self, request):
+        return None
+
+
+class _View(_Base):
+    errors = (_Declared,)
+
+    def post(self, request):
+        return super().post(request)
+
+    def create(self, request):
+        try:
+            MACHINE.move()
+        except _Caught:
+            return None
+        with _opened("a"):
+            return None
+
+
+def test_the_walk_follows_self_super_module_objects_tables_and_context_managers(monkeypatch):
+    monkeypatch.setattr(openapi, "_project_packages", lambda: frozenset({"closo", "tests"}))
+    assert openapi.raised_errors(_View, "POST") == {
+        (409, "test_conflicted"),
+        (400, "test_in_table"),
+        (404, "not_found"),
+        (410, "test_declared"),
+    }
+    assert openapi.raised_errors(_View, "GET") == {(410, "test_declared")}
+
+
+class _Throttled(APIView):
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(responses={200: None}, operation_id="throttled")
+    def get(self, request):
+        return None
+
+
+def test_a_throttled_operation_documents_429_with_retry_after(db):
+    schema = SchemaGenerator(patterns=[path("throttled", _Throttled.as_view())]).get_schema(request=None, public=True)
+    response = schema["paths"]["/throttled"]["get"]["responses"]["429"]
+    assert _codes(response) == _enum(response) == {"throttled"}
+    assert "Retry-After" in response["headers"]
