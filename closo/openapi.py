@@ -58,7 +58,7 @@ from django_filters.utils import translate_validation
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, serializers
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 
 from closo.exceptions import DomainError
 
@@ -276,8 +276,8 @@ def _authentication_failures(classes) -> set[str]:
     for cls in classes:
         if _is_ours(cls):
             codes |= {code for status, code in raised_errors(cls, "authenticate") if status == 401}
-        elif not issubclass(cls, SessionAuthentication):
-            codes.add("authentication_failed")
+        if issubclass(cls, BasicAuthentication) or not (_is_ours(cls) or issubclass(cls, SessionAuthentication)):
+            codes.add("authentication_failed")  # DRF's, also raised by our subclasses of its Basic
     return codes
 
 

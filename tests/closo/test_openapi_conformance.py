@@ -227,9 +227,10 @@ def test_hub_api_answers_match_its_schema(host_client, public_host, brand_a, act
     hub.get(f"{base}/inspection", expect=404)
     form = hub.get(f"{base}/inspection/form").json()
     answers = {check["key"]: True for check in form["checklist"]}
-    hub.post(f"{base}/inspection", {"answers": answers, "version": form["version"]}, expect=201)
+    token = form["started_token"]
+    hub.post(f"{base}/inspection", {"answers": answers, "version": form["version"], "started_token": token}, expect=201)
     hub.get(f"{base}/inspection", expect=200)
-    hub.post(f"{base}/inspection", {"answers": answers}, expect=409)
+    hub.post(f"{base}/inspection", {"answers": answers, "started_token": token}, expect=409)
     hub.post("/api/v1/hub/receive", {"code": routed.dropoff_code}, expect=200)
     hub.post("/api/v1/hub/receive", {"code": routed.dropoff_code}, expect=409)
     hub.post("/api/v1/hub/receive", {"code": "NOPE-NOPE"}, expect=404)
