@@ -47,8 +47,8 @@ class VersionSerializer(serializers.ModelSerializer):
     dispositions = serializers.DictField(
         child=serializers.ChoiceField(choices=Disposition.choices), read_only=True, help_text="Grade → disposition."
     )
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
+    published_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     photos = PhotoSlotSerializer(many=True, read_only=True)
 
@@ -71,7 +71,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
-    sku = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sku = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     current_version = serializers.IntegerField(
         source="current_number", read_only=True, allow_null=True, help_text="Latest published version number."
     )
@@ -151,7 +151,7 @@ class StandardListApi(IdempotentPostMixin, generics.ListCreateAPIView):
 
 class VersionSummarySerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=StandardVersion.Status.choices, read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     item_count = serializers.IntegerField(read_only=True)
     photo_count = serializers.IntegerField(read_only=True)
 
