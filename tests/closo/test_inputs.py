@@ -277,3 +277,58 @@ def test_an_unknown_host_keeps_its_page_under_debug(host_client, settings, db):
     response = host_client("nobody.localhost").get("/api/v1/skus/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- every integer a request body takes is bounded ---
+
+
+def _unbounded_integers(schema: dict) -> list[str]:
+    """Every integer that a request body of `schema` takes without both a minimum and a
+    maximum, as `operation: path.to.field`."""
+    components = schema.get("components", {}).get("schemas", {})
+    found = []
+
+    def walk(node, where, seen):
+        ref = node.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                walk(components[name], where, seen | {name})
+            return
+        if node.get("readOnly"):
+            return
+        for key in ("allOf", "oneOf", "anyOf"):
+            for part in node.get(key, []):
+                walk(part, where, seen)
+        if node.get("type") == "integer" and ("minimum" not in node or "maximum" not in node):
+            found.append(where)
+        for name, child in node.get("properties", {}).items():
+            walk(child, f"{where}.{name}", seen)
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], f"{where}[]", seen)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                walk(media.get("schema", {}), f"{method.upper()} {path}: body", frozenset())
+    return found
+
+
+def test_every_integer_a_request_body_takes_is_bounded(host_client, brand_a, public_host):
+    brand = host_client(brand_a.host).get("/api/schema/?format=json").json()
+    hub = host_client(public_host).get("/api/v1/hub/schema/?format=json").json()
+    assert _unbounded_integers(brand) + _unbounded_integers(hub) == []
+    assert _unbounded_integers(
+        {
+            "paths": {
+                "/x": {
+                    "post": {
+                        "requestBody": {
+                            "content": {"j": {"schema": {"properties": {"n": {"type": "integer", "minimum": 0}}}}}
+                        }
+                    }
+                }
+            }
+        }
+    ) == ["POST /x: body.n"]
