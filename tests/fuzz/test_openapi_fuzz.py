@@ -21,6 +21,7 @@ ivan's hub), and path parameters point at those objects in half the cases.
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import os
 import random
@@ -247,9 +248,15 @@ def test_no_operation_of_either_api_answers_5xx_or_off_its_schema(request, targe
     run = Run()
     started = time.monotonic()
     with _wsgi_requests_in_this_transaction():
-        for target, operation in operations:
-            for mode in MODES:
-                _fuzz_operation(target, operation, mode, examples, checks, run, seed)
+        for round_ in itertools.count():
+            round_seed = None if seed is None else seed + round_
+            for target, operation in operations:
+                for mode in MODES:
+                    _fuzz_operation(target, operation, mode, examples, checks, run, round_seed)
+            # Some operations have fewer distinct cases than asked for: top up to the total.
+            if total is None or run.cases >= total:
+                break
+            examples = max(1, math.ceil((total - run.cases) / (len(operations) * len(MODES))))
     elapsed = time.monotonic() - started
     summary = (
         f"fuzz: {run.cases} cases over {len(operations)} operations in {elapsed:.0f} s "
