@@ -7,5 +7,5 @@ from brands.views import workspace
 urlpatterns = [
     path("team/", workspace.team, name="brand_team"),
     path("api-keys/", workspace.api_keys, name="brand_api_keys"),
-    path("api-keys/<int:pk>/revoke/", workspace.api_key_revoke, name="brand_api_key_revoke"),
+    path("api-keys/<id:pk>/revoke/", workspace.api_key_revoke, name="brand_api_key_revoke"),
 ]

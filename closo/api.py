@@ -2,7 +2,8 @@
 
 import abc
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
@@ -10,7 +11,8 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from closo.actors import Actor
-from closo.exceptions import DomainError, TooManyAttempts
+from closo.exceptions import DomainError, RequestTooLarge, TooManyAttempts
+from closo.inputs import max_body_bytes
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -41,8 +43,19 @@ def error_response(code: str, message: str, status_code: int, fields: dict | Non
     )
 
 
+_TOO_LARGE = {
+    RequestDataTooBig: lambda: f"The request body is larger than {max_body_bytes()} bytes.",
+    TooManyFieldsSent: lambda: f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.",
+    TooManyFilesSent: lambda: f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.",
+}
+
+
 def exception_handler(exc, context):
     """Render every error as {"error": {"code", "message", "fields"}}."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django's limits on what a request may hold in memory: a body read whole (e.g. for
+        # an Idempotency-Key fingerprint), too many form fields or files.
+        exc = RequestTooLarge(_TOO_LARGE[type(exc)]())
     if isinstance(exc, DomainError):
         retry_after = exc.retry_after if isinstance(exc, TooManyAttempts) else None
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None

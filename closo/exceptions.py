@@ -44,6 +44,24 @@ class ReasonRequired(DomainError):
     code = "reason_required"
 
 
+# Requests refused by the input layer (closo.inputs) before a view reads them.
+class InvalidJson(DomainError):
+    code = "invalid_json"
+
+
+class ExpectedObject(DomainError):
+    code = "expected_object"
+
+
+class InvalidCharacters(DomainError):
+    code = "invalid_characters"
+
+
+class RequestTooLarge(DomainError):
+    code = "request_too_large"
+    status = 413
+
+
 # Uploaded files (CSV imports, inspection photos).
 class EmptyFile(DomainError):
     code = "empty_file"

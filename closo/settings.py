@@ -93,6 +93,9 @@ MIDDLEWARE = [
     # First, so it also covers errors in the middleware below: under DEBUG only signed-in
     # staff see Django's technical 500 page (closo/errors.py).
     "closo.errors.ServerErrorMiddleware",
+    # Refuses NUL bytes and lone surrogates in paths, query strings and headers before the
+    # brand lookup queries with them; the JSON 404 under /api/ with DEBUG (closo/inputs.py).
+    "closo.inputs.InputMiddleware",
     "closo.middleware.BrandHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -269,6 +272,12 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON with a size, depth, character and shape check; forms with the character check.
+    "DEFAULT_PARSER_CLASSES": [
+        "closo.inputs.JSONParser",
+        "closo.inputs.FormParser",
+        "closo.inputs.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "closo.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "closo.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -282,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `<id:pk>` (closo.inputs.IdConverter): what an id column holds.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     # Several models have a `status`; give each enum its own name in the schema. One table for
     # both schemas (the hub API's too): drf-spectacular caches it per process, not per schema,
     # so whichever schema is generated first would otherwise name the other's enums.

@@ -15,27 +15,27 @@ urlpatterns = [
     # regions
     path("regions/", regions.RegionCollectionApi.as_view(), name="api_region_list"),
     path("regions/check", regions.RegionCheckApi.as_view(), name="api_region_check"),
-    path("regions/<int:pk>", regions.RegionItemApi.as_view(), name="api_region_detail"),
+    path("regions/<id:pk>", regions.RegionItemApi.as_view(), name="api_region_detail"),
     # backorders
     path("backorders/", backorders.BackorderCollectionApi.as_view(), name="api_backorder_list"),
     path("backorders/import", backorders.BackorderImportApi.as_view(), name="api_backorder_import"),
-    path("backorders/<int:pk>", backorders.BackorderDetailApi.as_view(), name="api_backorder_detail"),
-    path("backorders/<int:pk>/cancel", backorders.BackorderCancelApi.as_view(), name="api_backorder_cancel"),
+    path("backorders/<id:pk>", backorders.BackorderDetailApi.as_view(), name="api_backorder_detail"),
+    path("backorders/<id:pk>/cancel", backorders.BackorderCancelApi.as_view(), name="api_backorder_cancel"),
     # returns
     path("returns/", returns.ReturnListCreateApi.as_view(), name="api_return_list"),
-    path("returns/<int:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),
-    path("returns/<int:pk>/events", returns.ReturnEventListApi.as_view(), name="api_return_events"),
-    path("returns/<int:pk>/route", returns.ReturnRouteApi.as_view(), name="api_return_route"),
-    path("returns/<int:pk>/received", returns.ReturnReceivedApi.as_view(), name="api_return_received"),
-    path("returns/<int:pk>/cancel", returns.ReturnCancelApi.as_view(), name="api_return_cancel"),
-    path("returns/<int:pk>/refund", returns.ReturnRefundApi.as_view(), name="api_return_refund"),
+    path("returns/<id:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),
+    path("returns/<id:pk>/events", returns.ReturnEventListApi.as_view(), name="api_return_events"),
+    path("returns/<id:pk>/route", returns.ReturnRouteApi.as_view(), name="api_return_route"),
+    path("returns/<id:pk>/received", returns.ReturnReceivedApi.as_view(), name="api_return_received"),
+    path("returns/<id:pk>/cancel", returns.ReturnCancelApi.as_view(), name="api_return_cancel"),
+    path("returns/<id:pk>/refund", returns.ReturnRefundApi.as_view(), name="api_return_refund"),
     # supply
     path("supply/", supply.SupplyListApi.as_view(), name="api_supply_list"),
-    path("supply/<int:pk>", supply.SupplyDetailApi.as_view(), name="api_supply_detail"),
-    path("supply/<int:pk>/receive", supply.SupplyReceiveApi.as_view(), name="api_supply_receive"),
-    path("supply/<int:pk>/cancel", supply.SupplyCancelApi.as_view(), name="api_supply_cancel"),
+    path("supply/<id:pk>", supply.SupplyDetailApi.as_view(), name="api_supply_detail"),
+    path("supply/<id:pk>/receive", supply.SupplyReceiveApi.as_view(), name="api_supply_receive"),
+    path("supply/<id:pk>/cancel", supply.SupplyCancelApi.as_view(), name="api_supply_cancel"),
     # imports
-    path("imports/<int:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
+    path("imports/<id:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
 ]

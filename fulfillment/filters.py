@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 
+from closo import inputs
 from fulfillment.models import (
     Backorder,
     BackorderStatus,
@@ -23,7 +24,7 @@ from fulfillment.models import (
 from fulfillment.selectors.skus import sku_search
 
 
-class ReturnFilterSet(django_filters.FilterSet):
+class ReturnFilterSet(inputs.FilterSet):
     """`status`, `sku` (code), `route`, `refund_status`, `created_after`, `created_before`
     (ISO date or date-time)."""
 
@@ -44,7 +45,11 @@ class _DaysFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class BackorderFilter(django_filters.FilterSet):
+# A century: `now - days` must stay a date Python and PostgreSQL can hold.
+MAX_AGE_DAYS = 100 * 365
+
+
+class BackorderFilter(inputs.FilterSet):
     """The filters of the backorder list page and of GET /api/v1/backorders/.
 
     Age is whole days since `placed_at`: `min_age_days=8&max_age_days=14` is
@@ -61,8 +66,12 @@ class BackorderFilter(django_filters.FilterSet):
     )
     placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
     placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
-    min_age_days = _DaysFilter(method="filter_min_age", min_value=0, label="Waiting at least (days)")
-    max_age_days = _DaysFilter(method="filter_max_age", min_value=0, label="Waiting at most (days)")
+    min_age_days = _DaysFilter(
+        method="filter_min_age", min_value=0, max_value=MAX_AGE_DAYS, label="Waiting at least (days)"
+    )
+    max_age_days = _DaysFilter(
+        method="filter_max_age", min_value=0, max_value=MAX_AGE_DAYS, label="Waiting at most (days)"
+    )
 
     class Meta:
         model = Backorder
@@ -78,7 +87,7 @@ class BackorderFilter(django_filters.FilterSet):
         return queryset.filter(placed_at__gt=timezone.now() - dt.timedelta(days=value + 1))
 
 
-class SupplyFilter(django_filters.FilterSet):
+class SupplyFilter(inputs.FilterSet):
     sku = django_filters.CharFilter(field_name="sku__code", label="SKU code")
     status = django_filters.ChoiceFilter(choices=InboundSupply.Status.choices)
     expected_after = django_filters.DateFilter(
@@ -93,7 +102,7 @@ class SupplyFilter(django_filters.FilterSet):
         fields = ["sku", "status", "expected_after", "expected_before"]
 
 
-class SkuFilter(django_filters.FilterSet):
+class SkuFilter(inputs.FilterSet):
     q = django_filters.CharFilter(method="search", label="Code or title contains")
     category = django_filters.CharFilter()
     local_returns_enabled = django_filters.BooleanFilter()
@@ -106,7 +115,7 @@ class SkuFilter(django_filters.FilterSet):
         return sku_search(queryset, q=value)
 
 
-class ConfigChangeFilter(django_filters.FilterSet):
+class ConfigChangeFilter(inputs.FilterSet):
     """The filters of the Activity page and of GET /api/v1/activity/: `area`, `actor` (the
     e-mail of the person who made the change) and `since` (ISO date-time, inclusive).
     Given `people` (e-mails), the person filter is a menu of them."""

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import django_filters
 
+from closo import inputs
 from fulfillment.models import StockUnit
 from inspections.forms.review import AUDITED_CHOICES
-from inspections.models import Audit, Grade
+from inspections.models import Audit, Grade, Inspection
 from inspections.selectors import review as review_selectors
 
 
-class InspectionFilterSet(django_filters.FilterSet):
+class InspectionFilterSet(inputs.FilterSet):
     """`hub` (id), `grade` (final grade), `audited` (pending | yes | no), `verdict`
     (agree | disagree), `sku` (code), `submitted_after`, `submitted_before`."""
 
@@ -25,6 +26,7 @@ class InspectionFilterSet(django_filters.FilterSet):
     submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
 
     class Meta:
+        model = Inspection
         fields = ["hub", "grade", "audited", "verdict", "sku", "submitted_after", "submitted_before"]
 
     def filter_audited(self, queryset, name, value):
@@ -35,7 +37,7 @@ class InspectionFilterSet(django_filters.FilterSet):
         return queryset.filter(audit__isnull=True)
 
 
-class AuditFilterSet(django_filters.FilterSet):
+class AuditFilterSet(inputs.FilterSet):
     """`status` (pending | decided), `verdict`, `hub` (id)."""
 
     status = django_filters.ChoiceFilter(
@@ -45,13 +47,14 @@ class AuditFilterSet(django_filters.FilterSet):
     hub = django_filters.NumberFilter(field_name="inspection__hub_id")
 
     class Meta:
+        model = Audit
         fields = ["status", "verdict", "hub"]
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(verdict="") if value == "pending" else queryset.exclude(verdict="")
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class UnitFilterSet(inputs.FilterSet):
     """`status`, `hub` (id), `sku` (code)."""
 
     status = django_filters.ChoiceFilter(choices=StockUnit.Status.choices, empty_label="Any status")
@@ -59,4 +62,5 @@ class UnitFilterSet(django_filters.FilterSet):
     sku = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact")
 
     class Meta:
+        model = StockUnit
         fields = ["status", "hub", "sku"]

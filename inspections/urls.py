@@ -6,14 +6,14 @@ from django.urls import path
 from inspections.apis import photos
 from inspections.views import review, standard_rows, standards
 
-VERSION = "standards/<int:pk>/versions/<int:number>/"
+VERSION = "standards/<id:pk>/versions/<id:number>/"
 
 urlpatterns = [
     # grading standards
     path("standards/", standards.standard_list, name="standard_list"),
-    path("standards/<int:pk>/", standards.standard_detail, name="standard_detail"),
-    path("standards/<int:pk>/history/", standards.standard_history, name="standard_history"),
-    path("standards/<int:pk>/drafts/", standards.draft_create, name="standard_draft_create"),
+    path("standards/<id:pk>/", standards.standard_detail, name="standard_detail"),
+    path("standards/<id:pk>/history/", standards.standard_history, name="standard_history"),
+    path("standards/<id:pk>/drafts/", standards.draft_create, name="standard_draft_create"),
     path(VERSION, standards.version_detail, name="standard_version"),
     path(f"{VERSION}preview/", standards.version_preview, name="standard_preview"),
     path(f"{VERSION}discard/", standards.draft_discard, name="standard_draft_discard"),
@@ -29,13 +29,13 @@ urlpatterns = [
     path(f"{VERSION}photos/<slug:slot>/move/", standard_rows.photo_move, name="standard_photo_move"),
     # review: inspections, audits, held units, trust settings
     path("inspections/", review.inspection_list, name="inspection_list"),
-    path("inspections/<int:pk>/", review.inspection_detail, name="inspection_review"),
+    path("inspections/<id:pk>/", review.inspection_detail, name="inspection_review"),
     path("audits/", review.audit_list, name="audit_list"),
-    path("audits/<int:pk>/decide/", review.audit_decide, name="audit_decide"),
+    path("audits/<id:pk>/decide/", review.audit_decide, name="audit_decide"),
     path("units/held/", review.unit_held_list, name="unit_held_list"),
-    path("units/<int:pk>/approve/", review.unit_approve, name="unit_approve"),
-    path("units/<int:pk>/reject/", review.unit_reject, name="unit_reject"),
+    path("units/<id:pk>/approve/", review.unit_approve, name="unit_approve"),
+    path("units/<id:pk>/reject/", review.unit_reject, name="unit_reject"),
     path("settings/trust/", review.trust_settings, name="trust_settings"),
     # photo files (brand side)
-    path("photos/<int:pk>/<slug:rendition>", photos.BrandPhotoApi.as_view(), name="brand_photo"),
+    path("photos/<id:pk>/<slug:rendition>", photos.BrandPhotoApi.as_view(), name="brand_photo"),
 ]

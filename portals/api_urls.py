@@ -4,7 +4,7 @@ from django.urls import path
 
 from portals.apis import hub, hub_inspections, photos
 
-RETURN = "b/<slug:brand_slug>/returns/<int:pk>"
+RETURN = "b/<slug:brand_slug>/returns/<id:pk>"
 
 urlpatterns = [
     path("hubs", hub.HubListApi.as_view(), name="hub_api_hubs"),

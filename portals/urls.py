@@ -9,7 +9,7 @@ from django.urls import path
 from portals.apis import photos
 from portals.views import brand_overview, hub, hub_inspect
 
-RETURN = "hub/b/<slug:brand_slug>/returns/<int:pk>/"
+RETURN = "hub/b/<slug:brand_slug>/returns/<id:pk>/"
 
 hub_urlpatterns = [
     path("hub/", hub.hub_home, name="hub_home"),
@@ -18,7 +18,7 @@ hub_urlpatterns = [
     path(f"{RETURN}inspect/", hub_inspect.hub_inspect, name="hub_inspect"),
     path(f"{RETURN}inspection/", hub_inspect.hub_inspection_result, name="hub_inspection_result"),
     path(f"{RETURN}photos/", photos.HubReturnPhotosApi.as_view(), name="hub_photo_upload"),
-    path("hub/b/<slug:brand_slug>/photos/<int:pk>/<slug:rendition>", photos.HubPhotoApi.as_view(), name="hub_photo"),
+    path("hub/b/<slug:brand_slug>/photos/<id:pk>/<slug:rendition>", photos.HubPhotoApi.as_view(), name="hub_photo"),
 ]
 
 brand_urlpatterns = [

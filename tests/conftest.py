@@ -376,3 +376,17 @@ def _media_in_a_temporary_folder(tmp_path_factory):
     override.enable()
     yield media
     override.disable()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("closo fuzz", "the OpenAPI fuzz (tests/fuzz)")
+    group.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="The long fuzz profile: 20,000 generated cases (or CLOSO_FUZZ_EXAMPLES), a fresh seed.",
+    )
+    group.addoption(
+        "--fuzz-status-codes",
+        action="store_true",
+        help="Also check that every status the fuzz gets is documented (or CLOSO_FUZZ_STATUS_CODES=1).",
+    )

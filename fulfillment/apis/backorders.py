@@ -5,10 +5,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from closo.openapi import described_by
@@ -95,7 +95,8 @@ class BackorderCreateApi(IdempotentPostMixin, generics.CreateAPIView):
     """Take a backorder, if the brand's region limits allow it at the customer's ZIP.
     Send `Idempotency-Key` to retry safely."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = Backorder
         order_ref = serializers.CharField(max_length=120, help_text="e.g. the Shopify order id and line.")
         sku = serializers.CharField(max_length=64, help_text="The SKU's code.")
         customer_zip = serializers.CharField(max_length=10)
@@ -179,7 +180,7 @@ class BackorderImportApi(IdempotentPostMixin, APIView):
     order_ref exists already are skipped, so re-sending a file is safe; with an
     Idempotency-Key a re-send answers with the first job instead of queueing another."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [inputs.MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from closo.openapi import described_by
@@ -23,8 +24,10 @@ class RegionOutputSerializer(serializers.ModelSerializer):
         fields = ["id", *services.REGION_FIELDS, "created_at", "updated_at"]
 
 
-class _RegionInput(serializers.Serializer):
+class _RegionInput(inputs.Input):
     """Field shapes only; the service checks the rules (ZIPs known, at least one rule)."""
+
+    model = RegionLimit
 
     name = serializers.CharField(max_length=80)
     zip_prefixes = serializers.ListField(

@@ -9,6 +9,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
@@ -78,7 +79,8 @@ class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
     `status`). POST: create a return (`initiated`, or `routed` to `hub` with its drop-off
     code when you name one); send `Idempotency-Key` to retry safely."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = ReturnItem
         rma_ref = serializers.CharField(max_length=120, help_text="Your RMA reference; unique per brand.")
         sku = serializers.CharField(max_length=64, help_text="SKU code.")
         customer_zip = serializers.CharField(max_length=10, help_text="US ZIP code (5 digits, or ZIP+4).")
@@ -180,7 +182,8 @@ class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
     a local `hub` (send its id in `hub`: an active hub that serves the customer's ZIP), which
     issues the drop-off code (valid 14 days) and puts it on the hub's queue."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = ReturnItem
         route = serializers.ChoiceField(
             choices=ReturnItem.Route.choices,
             error_messages={"invalid_choice": "“{input}” is not a route: choose “hub” or “warehouse”."},

@@ -10,10 +10,10 @@ from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, renderers, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
@@ -57,7 +57,8 @@ class AttributesInput(serializers.JSONField):
         return data
 
 
-class SkuCreateInput(serializers.Serializer):
+class SkuCreateInput(inputs.Input):
+    model = Sku
     code = serializers.RegexField(
         r"^[^\s/]+$",
         max_length=64,
@@ -138,7 +139,8 @@ class SkuStockApi(IdempotentPostMixin, APIView):
     """Your WMS reports what it holds of a SKU: an absolute quantity, so a retry changes
     nothing and the latest report wins."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = Sku
         available_qty = serializers.IntegerField(min_value=0)
 
     @extend_schema(request=InputSerializer, responses=SkuOutputSerializer, operation_id="sku_stock_set")
@@ -173,7 +175,7 @@ class SkuImportApi(IdempotentPostMixin, generics.CreateAPIView):
     rows are imported in the background: poll the job at `Location` until `status` is
     `done`. Good rows are kept; bad rows are listed in `errors` with their line number."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [inputs.MultiPartParser]
     serializer_class = SkuImportInput
 
     def create(self, request, *args, **kwargs):

@@ -5,6 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
@@ -56,7 +57,8 @@ class SupplyDetailOutputSerializer(SupplyOutputSerializer):
         fields = [*SupplyOutputSerializer.Meta.fields, "events"]
 
 
-class SupplyCreateInput(serializers.Serializer):
+class SupplyCreateInput(inputs.Input):
+    model = InboundSupply
     po_ref = serializers.CharField(max_length=120, help_text="Your purchase order reference; unique.")
     sku = serializers.CharField(max_length=64, help_text="SKU code")
     qty = serializers.IntegerField(min_value=1, max_value=MAX_QTY)

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from closo import inputs
 from closo.actors import Actor
 from closo.idempotency import IdempotentPostMixin
 from inspections.apis.standards import (
@@ -85,7 +86,8 @@ class ChecklistItemApi(APIView):
 class PhotoCreateApi(IdempotentPostMixin, CreateApi):
     """Append a photo slot to a draft (slots are unique in a version: 409 `duplicate_key`)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = PhotoRequirement
         slot = serializers.CharField(max_length=40, help_text="Lowercase letters, digits, - and _.")
         label = serializers.CharField(max_length=80)
         required = serializers.BooleanField(required=False, default=True)
@@ -111,7 +113,8 @@ class PhotoSlotApi(APIView):
     """One photo slot of a version. PATCH changes any of slot, label, required,
     min_long_edge_px; DELETE removes it (drafts only)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = PhotoRequirement
         slot = serializers.CharField(max_length=40, required=False)
         label = serializers.CharField(max_length=80, required=False)
         required = serializers.BooleanField(required=False)

@@ -21,6 +21,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
+from closo import locks
 from closo.actors import Actor
 from closo.exceptions import HubNotActive, InvalidTransition
 from fulfillment.models import EventKind, ReturnItem, ReturnStatus
@@ -118,7 +119,7 @@ def photo_upload(*, item: ReturnItem, slot: str, upload, hub: Hub, actor: Actor)
     name = storage.save(_new_name(checked.kind.ext), upload, max_length=200)
     try:
         with transaction.atomic(durable=True):
-            item = ReturnItem.objects.select_for_update(of=("self",)).select_related("sku").get(pk=item.pk)
+            item = locks.lock_one(ReturnItem.objects.select_related("sku"), pk=item.pk)
             hub = Hub.objects.get(pk=hub.pk)
             requirement = _check_can_upload(item=item, hub=hub, slot=slot)
             replaced = list(
@@ -174,7 +175,8 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
     random names, record dimensions and the SHA-256 of the cleaned original, then delete
     the uploaded file. Run it in the photo's brand schema (inspections.tasks does).
 
-    The result is written by PHOTOS.transition, a conditional UPDATE on the photo still
+    The result is written (after locking the return, as an upload does) by
+    PHOTOS.transition, a conditional UPDATE on the photo still
     being pending (a retake deletes the row and makes a new one, so the same pending row
     is the same upload): a duplicate or retried task writes once and a photo retaken
     meanwhile is left alone (the files this run wrote are deleted). Never raises for a bad image or a storage
@@ -214,6 +216,7 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
 
     original, display, thumbnail = written
     with transaction.atomic():
+        _lock_return(photo)
         updated = _settle(
             photo,
             Status.READY,
@@ -247,6 +250,13 @@ def photo_process(photo_id: int) -> InspectionPhoto | None:
     return InspectionPhoto.objects.filter(pk=photo.pk).first()
 
 
+def _lock_return(photo: InspectionPhoto) -> None:
+    # The return before the photo (closo.locks.LOCK_ORDER), as an upload does: the event
+    # written after the photo's UPDATE references the return (a key-share lock on it), and
+    # a retake holding the return while it deletes this photo would otherwise deadlock.
+    locks.lock_one(ReturnItem, pk=photo.return_item_id)
+
+
 def _settle(photo: InspectionPhoto, to: str, **changes) -> bool:
     """Move a pending photo to `to`; False when it is not pending any more (another run
     finished it, or a retake replaced it)."""
@@ -259,6 +269,7 @@ def _settle(photo: InspectionPhoto, to: str, **changes) -> bool:
 
 def _fail(photo: InspectionPhoto, source: str, message: str) -> InspectionPhoto | None:
     with transaction.atomic():
+        _lock_return(photo)
         updated = _settle(photo, Status.FAILED, error=message[:300])
         if updated:
             event_record(

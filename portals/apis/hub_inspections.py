@@ -23,6 +23,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from closo import inputs
 from closo.actors import Actor, Party
 from hubs.apis.base import HubApi
 from inspections.engine import GRADE_LABELS
@@ -206,7 +207,8 @@ class HubInspectionApi(HubApi):
     inspection; the server checks the hub, the return's state, the photos uploaded and
     the answers, grades with the brand's standard and says what to do next."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(inputs.Input):
+        model = Inspection
         answers = serializers.DictField(
             child=serializers.BooleanField(allow_null=True),
             help_text="Checklist key → true (passed), false (failed) or null (optional item skipped).",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from closo import inputs
 from closo.actors import Actor, Party
 from hubs.apis.base import HubApi
 from inspections import imaging
@@ -23,7 +23,7 @@ class HubReturnPhotosApi(HubApi):
     """A return's inspection photos at the hub holding it: list, or upload one. Mounted in
     the hub API and for the portal's inspection wizard (same view, same rules)."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [inputs.MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
         slot = serializers.SlugField(max_length=40, help_text="A photo slot of the standard that applies.")
