@@ -283,13 +283,15 @@ def _authentication_failures(classes) -> set[str]:
 
 def _rule_statuses(view, operation: dict, method: str) -> dict[int, set[str]]:
     """Statuses the operation can answer because of what it is (module docstring, 1)."""
-    statuses: dict[int, set[str]] = {}
+    # closo.inputs refuses a NUL or a lone surrogate in any path, query or header, whatever
+    # the operation: every operation can answer 400 `invalid_characters`.
+    statuses: dict[int, set[str]] = {400: {"invalid_characters"}}
     parameters = operation.get("parameters", [])
     query = {p["name"] for p in parameters if p["in"] == "query"}
     body_types = set(operation.get("requestBody", {}).get("content", {}))
     has_filters = bool(getattr(view, "filterset_class", None) or getattr(view, "filterset_fields", None))
     if body_types:
-        statuses[400] = {"parse_error"}
+        statuses[400].add("parse_error")
         statuses[415] = {"unsupported_media_type"}
     if has_filters and method == "GET":
         statuses.setdefault(400, set()).add("invalid")
