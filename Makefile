@@ -51,6 +51,7 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/brand_creation.py
 	$(PY) bench/photo_processing.py
+	$(PY) bench/tenants.py
 
 db-stop: $(VENV)/.installed
 	$(PY) manage.py db stop
