@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/brand_creation.py
 	$(PY) bench/photo_processing.py
 	$(PY) bench/dev_server_load.py
+	$(PY) bench/tenants.py
 
 db-stop: $(VENV)/.installed
 	$(PY) manage.py db stop
