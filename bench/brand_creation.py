@@ -36,34 +36,11 @@ sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "closo.settings"
 
 import django  # noqa: E402
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 SCRATCH_DB = "closo_bench"
 BUDGET_MS = 1000.0  # "a new brand must be live in well under a second"
-# Django-only OPTIONS keys that psycopg.connect() does not take.
-DJANGO_ONLY_OPTIONS = {"isolation_level", "server_side_binding", "assume_role", "pool"}
-
-
-def server_connect_params() -> dict:
-    """psycopg.connect() arguments for the configured server's maintenance database."""
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": "postgres",
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-        **{k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS},
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def scratch_database(*, create: bool) -> None:
-    with psycopg.connect(**server_connect_params(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
 
 
 def ms(seconds: float) -> float:
@@ -174,7 +151,7 @@ def main() -> int:
     if settings.DATABASES["default"]["NAME"] == SCRATCH_DB:
         sys.exit(f"The configured database is {SCRATCH_DB}, the benchmark's scratch name: refusing to drop it.")
     server = "DATABASE_URL" if settings.DATABASE_URL else "embedded PostgreSQL (.closo/pgdata)"
-    scratch_database(create=True)
+    scratch_database(SCRATCH_DB, create=True)
     settings.DATABASES["default"]["NAME"] = SCRATCH_DB
     try:
         django.setup()
@@ -183,7 +160,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        scratch_database(create=False)
+        scratch_database(SCRATCH_DB, create=False)
 
 
 def run(runs: int, same_connection: int, server: str) -> int:

@@ -46,6 +46,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "closo.settings"
 import django  # noqa: E402
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
+from scratch import DJANGO_ONLY_OPTIONS, scratch_database, server_connect_params  # noqa: E402
 
 django.setup()
 
@@ -60,8 +61,6 @@ from portals.management.commands.load_demo import (  # noqa: E402
 SCRATCH_DB = "closo_bench_load"
 LOOPBACK = "127.0.0.1"
 REQUEST_TIMEOUT = 30.0
-# Django-only OPTIONS keys that psycopg.connect() does not take.
-DJANGO_ONLY_OPTIONS = {"isolation_level", "server_side_binding", "assume_role", "pool"}
 OK = (200,)
 REDIRECT = (301, 302)
 
@@ -103,27 +102,6 @@ IDENTITIES = {"inspector": ("public", DEMO_INSPECTOR), "staff": ("public", DEMO_
 
 
 # --- the database -------------------------------------------------------------------------
-
-
-def server_connect_params(dbname: str = "postgres") -> dict:
-    """psycopg.connect() arguments for a database on the configured server."""
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": dbname,
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-        **{k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS},
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def scratch_database(*, create: bool) -> None:
-    with psycopg.connect(**server_connect_params(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
 
 
 def scratch_database_url() -> str:
@@ -361,7 +339,7 @@ def main() -> int:
     server_kind = "DATABASE_URL" if settings.DATABASE_URL else "embedded PostgreSQL (.closo/pgdata)"
     env = {**os.environ, "DATABASE_URL": scratch_database_url()}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    scratch_database(create=True)
+    scratch_database(SCRATCH_DB, create=True)
     log = tempfile.NamedTemporaryFile("w+", prefix="closo-dev-server-load-", suffix=".log", delete=False)  # noqa: SIM115
     server = None
     try:
@@ -397,7 +375,7 @@ def main() -> int:
     finally:
         if server is not None:
             stop_server(server)
-        scratch_database(create=False)
+        scratch_database(SCRATCH_DB, create=False)
         log.flush()
         log.seek(0)
         server_log = log.read()

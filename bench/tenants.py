@@ -65,6 +65,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "closo.settings"
 import django  # noqa: E402
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
+from scratch import scratch_database, server_connect_params  # noqa: E402
 
 SCRATCH_DB = "closo_bench_tenants"
 BUDGET_MS = 1000.0  # "a new brand must be live in well under a second"
@@ -75,8 +76,6 @@ SMALL_COUNT, SMALL_RUNS = 100, 3
 QUICK_COUNTS = (10, 50)
 EXECUTORS = ("standard", "multiprocessing")
 MIGRATIONS_PACKAGE = "closo_bench_fulfillment_migrations"
-# Django-only OPTIONS keys that psycopg.connect() does not take.
-DJANGO_ONLY_OPTIONS = {"isolation_level", "server_side_binding", "assume_role", "pool"}
 
 MIGRATION_SOURCE = """from django.db import migrations
 
@@ -87,27 +86,6 @@ class Migration(migrations.Migration):
         migrations.RunSQL('CREATE INDEX "{index}" ON "fulfillment_sku" ("updated_at")', 'DROP INDEX "{index}"'),
     ]
 """
-
-
-def server_connect_params() -> dict:
-    """psycopg.connect() arguments for the configured server's maintenance database."""
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": "postgres",
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-        **{k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS},
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def scratch_database(*, create: bool) -> None:
-    with psycopg.connect(**server_connect_params(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
 
 
 def ms(seconds: float) -> float:
@@ -402,7 +380,7 @@ def main() -> int:
     settings.MIGRATION_MODULES = {**getattr(settings, "MIGRATION_MODULES", {}), "fulfillment": MIGRATIONS_PACKAGE}
     settings.TENANT_MULTIPROCESSING_MAX_PROCESSES = os.cpu_count() or 2
     try:
-        scratch_database(create=True)
+        scratch_database(SCRATCH_DB, create=True)
         settings.DATABASES["default"]["NAME"] = SCRATCH_DB
         settings.DEBUG = False  # no query log: timings as in production
         django.setup()
@@ -412,7 +390,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        scratch_database(create=False)
+        scratch_database(SCRATCH_DB, create=False)
         migrations.remove()
 
 
