@@ -11,6 +11,8 @@ Why this order (each flow below locks left to right in it):
 
 - ImportJob first: a CSV import step locks its job row, then runs each row's service
   (which locks regions, SKUs, …) in the same transaction.
+- Brand before every row of the brand: its own settings (trust settings) are locked
+  alone, and nothing of the brand may be held while waiting for its row.
 - Hub → HubTask → ReturnItem: suspending a hub locks the hub, then its open tasks, then
   the returns they index; receiving a drop-off finds the drop-off task by its code (a
   public row, the only way in from a code) before it moves the return; cancelling a
@@ -45,6 +47,7 @@ from django.db import connections, models, transaction
 
 LOCK_ORDER: tuple[str, ...] = (
     "fulfillment.ImportJob",
+    "brands.Brand",
     "hubs.Hub",
     "hubs.HubTask",
     "fulfillment.RegionLimit",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib
 import textwrap
+from pathlib import Path
 
 import pytest
 from django.urls import get_resolver, include, path
@@ -473,3 +474,39 @@ def test_status_checker_catches_writes_outside_a_machine():
         "app/services/x.py:12 standard.versions.create(…, status=…) not born in one of its initial statuses",
         'app/services/x.py:13 .update_or_create(defaults={"status": …})',
     ]
+
+
+# --- every row lock goes through closo.locks ---
+
+
+def select_for_update_calls(source: str, rel: str) -> list[str]:
+    """`.select_for_update(` calls in a module's source, as `file:line` (closo/locks.py is
+    the one module allowed to make them)."""
+    tree = ast.parse(source)
+    return [
+        f"{rel}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "select_for_update"
+    ]
+
+
+def test_select_for_update_checker_finds_a_direct_lock():
+    source = "def f(qs):\n    return list(qs.select_for_update().filter(pk=1))\n"
+    assert select_for_update_calls(source, "x.py") == ["x.py:2"]
+    assert select_for_update_calls("def f(qs):\n    return lock_one(qs, pk=1)\n", "x.py") == []
+
+
+def test_rows_are_locked_only_through_closo_locks():
+    """LOCK_ORDER only holds if nobody locks around it: a direct select_for_update() would
+    lock in an order the module never sees."""
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for package in ("closo", "brands", "hubs", "fulfillment", "inspections", "portals"):
+        for module in sorted((root / package).rglob("*.py")):
+            rel = module.relative_to(root).as_posix()
+            if "/migrations/" in rel or rel == "closo/locks.py":
+                continue
+            found += select_for_update_calls(module.read_text(), rel)
+    assert not found, "Lock through closo.locks (lock_rows / lock_one / lock_first), not select_for_update():\n  " + (
+        "\n  ".join(found)
+    )

@@ -36,6 +36,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from closo.actors import Actor
 from closo.exceptions import DomainError, Invalid
+from closo.locks import lock_one
 from fulfillment.exceptions import (
     BackorderExists,
     ConsentRequired,
@@ -204,7 +205,7 @@ def _check_cap(*, region: RegionLimit, sku: Sku) -> None:
     """Raise region_cap_reached if `sku` has as many open backorders (rows, whatever
     their qty) in `region` as its cap allows. Locks the region row until the caller's transaction ends: the count and
     the insert that follows are one step for every other create in this region."""
-    locked = RegionLimit.objects.select_for_update().filter(pk=region.pk).first()
+    locked = lock_one(RegionLimit, pk=region.pk)
     if locked is None:
         raise RegionChanged(f"Region “{region.name}” was deleted just now; send the backorder again.")
     # The cap is read again under the lock: an edit may have committed since zip_check.

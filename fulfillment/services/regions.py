@@ -17,6 +17,7 @@ from django.db.models.functions import Left
 
 from closo.actors import Actor
 from closo.exceptions import DomainError, Invalid
+from closo.locks import lock_one
 from fulfillment.exceptions import InvalidZip, NoRule, RegionNameTaken
 from fulfillment.models import ConfigChange, RegionLimit
 from fulfillment.services.config import config_change_record, config_diff
@@ -175,7 +176,9 @@ def region_update(*, region: RegionLimit, changes: Mapping[str, Any], actor: Act
     update and a backorder counting against the region's cap run one after the other.
     Records the settings that differ in the brand's activity; a change to nothing writes
     nothing."""
-    region = RegionLimit.objects.select_for_update().get(pk=region.pk)
+    region = lock_one(RegionLimit, pk=region.pk)
+    if region is None:
+        raise RegionLimit.DoesNotExist("No such region.")
     data = _clean(changes, instance=region)
     diff = config_diff(_settings(region), data)
     if not diff:
@@ -192,7 +195,7 @@ def region_delete(*, region: RegionLimit, actor: Actor) -> None:
     """Remove a region. Backorders placed in it keep going (their region becomes empty);
     if it was the last active region, backorders are offered everywhere again. Records
     the settings it had in the brand's activity (nothing when it was already gone)."""
-    region = RegionLimit.objects.select_for_update().filter(pk=region.pk).first()
+    region = lock_one(RegionLimit, pk=region.pk)
     if region is None:
         return
     _record(region, ConfigChange.Action.DELETED, _settings(region), actor=actor)

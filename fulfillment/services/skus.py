@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from closo.actors import Actor
 from closo.exceptions import Invalid
+from closo.locks import lock_one
 from fulfillment.exceptions import Immutable, MinValue, RowError, SkuExists
 from fulfillment.forms.skus import SkuImportRowForm
 from fulfillment.models import ConfigChange, Sku
@@ -111,7 +112,7 @@ def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
     )
     if changes.get("price") is not None:
         changes["price"] = Decimal(changes["price"]).quantize(CENT)
-    sku = Sku.objects.select_for_update().get(pk=sku.pk)
+    sku = lock_one(Sku, pk=sku.pk)
     before = {name: getattr(sku, name) for name in changes}
     for name, value in changes.items():
         setattr(sku, name, {} if name == "attributes" and value is None else value)
@@ -138,7 +139,7 @@ def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor) -> Sku:
     recorded as the old one in the brand's activity is the one replaced; a push that
     changes nothing writes nothing."""
     _check(available_qty=available_qty)
-    old = Sku.objects.select_for_update().values_list("available_qty", flat=True).get(pk=sku.pk)
+    old = lock_one(Sku.objects.only("available_qty"), pk=sku.pk).available_qty
     if old != available_qty:
         Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
         config_change_record(
@@ -170,7 +171,7 @@ def sku_import_row(values: dict[str, str], *, actor: Actor) -> str:
         for name in UPDATABLE_FIELDS
         if name in values and not (name in KEEP_WHEN_EMPTY and data[name] is None)
     }
-    sku = Sku.objects.select_for_update().filter(code=data["code"]).first()
+    sku = lock_one(Sku, code=data["code"])
     if sku is None:
         sku_create(code=data["code"], actor=actor, **given)
         return "created"

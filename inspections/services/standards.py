@@ -15,6 +15,7 @@ from django.db.models import Max
 
 from closo.actors import Actor
 from closo.exceptions import Invalid, Required
+from closo.locks import lock_one
 from fulfillment.models import ConfigChange, Sku
 from fulfillment.services.config import config_change_record, config_diff
 from inspections.engine import DISPOSITION_LABELS, GRADE_RANK
@@ -207,7 +208,7 @@ def version_draft_create(*, standard: GradingStandard, actor: Actor) -> Standard
     """A new draft numbered after the highest version, copying the latest published
     version's items, photo slots and dispositions. Locks the standard row, so two
     concurrent calls make one draft (the other gets `draft_exists`)."""
-    standard = GradingStandard.objects.select_for_update().get(pk=standard.pk)
+    standard = lock_one(GradingStandard, pk=standard.pk)
     draft = standard.versions.filter(status=StandardVersion.Status.DRAFT).first()
     if draft is not None:
         raise DraftExists(f"Version {draft.number} is already a draft: edit it, or discard it first.")
@@ -255,7 +256,7 @@ def version_draft_create(*, standard: GradingStandard, actor: Actor) -> Standard
 
 def _draft_for_update(version: StandardVersion) -> StandardVersion:
     """Lock `version` and check, under the lock, that it is still a draft."""
-    locked = StandardVersion.objects.select_for_update().select_related("standard").get(pk=version.pk)
+    locked = lock_one(StandardVersion.objects.select_related("standard"), pk=version.pk)
     if locked.status == StandardVersion.Status.PUBLISHED:
         raise VersionPublished(
             f"Version {locked.number} of “{locked.standard.name}” is published and cannot change. "

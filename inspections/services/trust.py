@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from closo.actors import Actor
 from closo.exceptions import ReasonRequired
+from closo.locks import lock_one
 from fulfillment.models import ConfigChange, EventKind
 from fulfillment.services.config import config_change_record, config_diff
 from fulfillment.services.events import event_record
@@ -109,7 +110,7 @@ def trust_settings_update(
     if problems:
         raise InvalidTrustSettings("Both settings are numbers from 0 to 1.", fields=problems)
     # The stored row, locked: the old values recorded are the ones replaced.
-    stored = Brand.objects.select_for_update().only("reputation_threshold", "audit_sample_rate").get(pk=brand.pk)
+    stored = lock_one(Brand.objects.only("reputation_threshold", "audit_sample_rate"), pk=brand.pk)
     diff = config_diff(
         {"reputation_threshold": stored.reputation_threshold, "audit_sample_rate": stored.audit_sample_rate},
         {"reputation_threshold": reputation_threshold, "audit_sample_rate": audit_sample_rate},
