@@ -1,10 +1,17 @@
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
+
+
+class RefundReadyAt(models.TextChoices):
+    DROPOFF = "dropoff", "When the hub receives it"
+    INSPECTION = "inspection", "When it has been inspected"
+    WAREHOUSE = "warehouse", "When the warehouse has it"
 
 
 class Brand(TenantMixin):
@@ -27,6 +34,58 @@ class Brand(TenantMixin):
         help_text="Share of submitted inspections picked at random for your audit (0–1).",
     )
 
+    # The local loop (issue 9): what each route costs, how long a hand-off and a shelf
+    # wait, when a return is refund-ready, and how often a hub must count its shelf.
+    cost_warehouse_shipping = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(0)],
+        help_text="Shipping a return to your warehouse ($).",
+    )
+    cost_warehouse_touch = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("7.00"),
+        validators=[MinValueValidator(0)],
+        help_text="Receiving it at the warehouse ($).",
+    )
+    cost_warehouse_processing = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text="Processing it there ($).",
+    )
+    cost_hub_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text="A hub's fee per return ($); local returns ship nothing.",
+    )
+    handoff_due_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days a hub has to hand an allocated unit to its customer before the allocation expires.",
+    )
+    shelf_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days an unmatched unit waits on a hub's shelf before it goes to your warehouse.",
+    )
+    refund_ready_at = models.CharField(
+        max_length=12,
+        choices=RefundReadyAt.choices,
+        default=RefundReadyAt.INSPECTION,
+        help_text="When a return becomes ready for its refund.",
+    )
+    count_verify_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A unit no shelf count has confirmed for this many days is flagged unverified.",
+    )
+
     auto_create_schema = True
     auto_drop_schema = False  # a schema is dropped only on purpose (delete(force_drop=True))
 
@@ -35,6 +94,16 @@ class Brand(TenantMixin):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def cost_warehouse_route(self) -> Decimal:
+        """What a return costs on the warehouse route: shipping + touch + processing."""
+        return self.cost_warehouse_shipping + self.cost_warehouse_touch + self.cost_warehouse_processing
+
+    @property
+    def cost_local_route(self) -> Decimal:
+        """What a return costs at a hub: the hub's fee (nothing ships)."""
+        return self.cost_hub_fee
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Brands are cloned from the template schema in one SQL call (brands/schema.py);

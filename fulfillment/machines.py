@@ -21,8 +21,11 @@ Backorders::
 
 Stock units::
 
-    held ─(approve)─→ available ─→ reserved ─→ handed_off
-      └─(reject)─→ to_warehouse ←─(hold timer)─┘    └─→ missing ←─ (available)
+    held ─(approve)─→ available ⇄ reserved ─→ handed_off
+      └─(reject)─→ to_warehouse ←─(shelf timer)─┘  └─→ missing ─(found in a count)─→ available
+
+Allocations: active ─→ handed_off | expired | cancelled. Refunds (a return's
+refund_status): pending ─→ ready ─→ refunded | denied (or decided straight from pending).
 
 Purchase orders: expected ─→ received | cancelled. Imports: pending ─→ running ─→ done.
 """
@@ -34,6 +37,7 @@ from django.utils import timezone
 from closo.actors import Party
 from closo.statemachine import Move, StateMachine
 from fulfillment.models import (
+    Allocation,
     Backorder,
     BackorderStatus,
     EventKind,
@@ -65,15 +69,35 @@ RETURNS = StateMachine(
     moves=(
         # Routing and cancelling are the brand's decisions; SYSTEM too, because the
         # fulfillment engine routes new returns and a returns platform's webhook cancels.
-        Move(S.INITIATED, S.ROUTED, K.ROUTED, by={BRAND, SYSTEM}, when={"route": Route.WAREHOUSE}, takes={"route"}),
+        Move(
+            S.INITIATED,
+            S.ROUTED,
+            K.ROUTED,
+            by={BRAND, SYSTEM},
+            when={"route": Route.WAREHOUSE},
+            takes={"route", "route_reason", "cost_local", "cost_warehouse"},
+            sets={"routed_at": timezone.now},
+        ),
         Move(
             S.INITIATED,
             S.ROUTED,
             K.ROUTED,
             by={BRAND, SYSTEM},
             when={"route": Route.HUB},
-            takes={"route", "hub", "dropoff_code"},
+            takes={"route", "hub", "dropoff_code", "route_reason", "cost_local", "cost_warehouse"},
+            sets={"routed_at": timezone.now},
             opens=(T.DROPOFF,),
+        ),
+        # A route withdrawn before the item was handed in (its hub was suspended, or the
+        # brand routes it again by hand): the drop-off code dies with its task.
+        Move(
+            S.ROUTED,
+            S.INITIATED,
+            K.UNROUTED,
+            by={BRAND, SYSTEM},
+            needs_reason=True,
+            sets={"route": "", "hub": None, "dropoff_code": None},
+            cancels=(T.DROPOFF,),
         ),
         Move(S.INITIATED, S.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True),
         Move(S.ROUTED, S.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, cancels=(T.DROPOFF,)),
@@ -94,6 +118,7 @@ RETURNS = StateMachine(
             K.DROPPED_OFF,
             by={HUB},
             when={"route": Route.HUB},
+            sets={"dropped_off_at": timezone.now},
             closes=(T.DROPOFF,),
             opens=(T.INSPECT,),
         ),
@@ -114,6 +139,9 @@ BACKORDERS = StateMachine(
         # Matching allocates (SYSTEM), or the brand does by hand; the hub hands the unit
         # over; the brand's store (or Closo, on the customer's confirmation) closes it.
         Move(B.WAITING, B.ALLOCATED, K.ALLOCATED, by={BRAND, SYSTEM}, takes={"fill_source"}),
+        # An allocation that ends without a hand-off (expired, its unit missing, or the
+        # brand took it back) returns the backorder to the queue, to be matched again.
+        Move(B.ALLOCATED, B.WAITING, K.ALLOCATION_ENDED, by={BRAND, SYSTEM}, takes={"fill_source"}),
         Move(B.ALLOCATED, B.HANDED_OFF, K.HANDED_OFF, by={HUB}),
         Move(B.HANDED_OFF, B.FULFILLED, K.FULFILLED, by={BRAND, SYSTEM}),
         # A cancel or refund comes from the brand or its store's webhooks, never a hub.
@@ -151,15 +179,62 @@ UNITS = StateMachine(
     moves=(
         # A held unit waits for the brand's review; only the brand approves or rejects it.
         Move(U.HELD, U.AVAILABLE, K.APPROVED, by={BRAND}),
-        Move(U.HELD, U.TO_WAREHOUSE, K.REJECTED, by={BRAND}, needs_reason=True, closes=(T.SHELF,)),
+        Move(U.HELD, U.TO_WAREHOUSE, K.REJECTED, by={BRAND}, needs_reason=True, closes=(T.SHELF,), opens=(T.PACK,)),
         # Matching reserves (SYSTEM) or the brand does by hand: the shelf task becomes a
-        # hand-off task. Handing over is custody: the hub's alone.
+        # hand-off task carrying the pickup code. Handing over is custody: the hub's alone.
         Move(U.AVAILABLE, U.RESERVED, K.RESERVED, by={BRAND, SYSTEM}, closes=(T.SHELF,), opens=(T.HANDOFF,)),
+        # The allocation ended without a hand-off: the unit is back on the shelf. (Closo's
+        # or the brand's consequence of an expiry or a cancel; a hub only attests custody.)
+        Move(U.RESERVED, U.AVAILABLE, K.UNRESERVED, by={BRAND, SYSTEM}, cancels=(T.HANDOFF,), opens=(T.SHELF,)),
         Move(U.RESERVED, U.HANDED_OFF, K.HANDED_OFF, by={HUB}, closes=(T.HANDOFF,)),
-        # The hold timer is Closo's sweep; a cycle count that cannot find a unit is the hub's.
-        Move(U.AVAILABLE, U.TO_WAREHOUSE, K.EXPIRED, by={SYSTEM}, closes=(T.SHELF,)),
+        # The hold timer is Closo's sweep: the hub packs the unit for the warehouse.
+        Move(U.AVAILABLE, U.TO_WAREHOUSE, K.EXPIRED, by={SYSTEM}, closes=(T.SHELF,), opens=(T.PACK,)),
+        # A cycle count that cannot find a unit is the hub's word; so is finding it again.
         Move(U.AVAILABLE, U.MISSING, K.MISSING, by={HUB}, closes=(T.SHELF,)),
-        Move(U.RESERVED, U.MISSING, K.MISSING, by={HUB}, closes=(T.HANDOFF,)),
+        Move(U.HELD, U.MISSING, K.MISSING, by={HUB}, closes=(T.SHELF,)),
+        Move(U.RESERVED, U.MISSING, K.MISSING, by={HUB}, cancels=(T.HANDOFF,)),
+        Move(U.MISSING, U.AVAILABLE, K.FOUND, by={HUB}, opens=(T.SHELF,)),
+    ),
+)
+
+A = Allocation.Status
+
+ALLOCATIONS = StateMachine(
+    model=Allocation,
+    noun="allocation",
+    status_labels=Allocation.Status,
+    events=None,  # its sides' moves (the backorder's and the unit's) write the events
+    moves=(
+        Move(
+            A.ACTIVE,
+            A.HANDED_OFF,
+            "handed_off",
+            by={HUB},
+            takes={"method", "tracking"},
+            sets={"handed_off_at": timezone.now},
+        ),
+        Move(A.ACTIVE, A.EXPIRED, "expired", by={SYSTEM}, sets={"closed_at": timezone.now}),
+        # The brand cancels the backorder, or Closo, when a count cannot find the unit.
+        Move(A.ACTIVE, A.CANCELLED, "cancelled", by={BRAND, SYSTEM}, sets={"closed_at": timezone.now}),
+    ),
+)
+
+RF = ReturnItem.RefundStatus
+
+REFUNDS = StateMachine(
+    model=ReturnItem,
+    field="refund_status",
+    noun="refund",
+    status_labels=ReturnItem.RefundStatus,
+    event_kinds=EventKind,
+    events=event_record,
+    moves=(
+        # The brand's rule (Brand.refund_ready_at) met: drop-off, inspection or warehouse.
+        Move(RF.PENDING, RF.READY, K.REFUND_READY, by={BRAND, HUB, SYSTEM}, sets={"refund_ready_at": timezone.now}),
+        Move(RF.PENDING, RF.REFUNDED, K.REFUND, by={BRAND, SYSTEM}),
+        Move(RF.PENDING, RF.DENIED, K.REFUND, by={BRAND, SYSTEM}),
+        Move(RF.READY, RF.REFUNDED, K.REFUND, by={BRAND, SYSTEM}),
+        Move(RF.READY, RF.DENIED, K.REFUND, by={BRAND, SYSTEM}),
     ),
 )
 

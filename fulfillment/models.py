@@ -120,6 +120,9 @@ class Backorder(models.Model):
             models.Index(fields=["status", "sku"], name="backorder_status_sku"),
             models.Index(fields=["customer_zip"], name="backorder_zip"),
             models.Index(fields=["placed_at"], name="backorder_placed_at"),
+            # Matching: the waiting backorders of one SKU in a latitude band (the box
+            # around a hub), longitude checked in the index, only waiting rows indexed.
+            models.Index(fields=["sku", "lat", "lon"], name="backorder_waiting_sku_geo", condition=Q(status="waiting")),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +157,7 @@ class ReturnItem(models.Model):
 
     class RefundStatus(models.TextChoices):
         PENDING = "pending", "Pending"
+        READY = "ready", "Ready to refund"
         REFUNDED = "refunded", "Refunded"
         DENIED = "denied", "Denied"
 
@@ -172,12 +176,23 @@ class ReturnItem(models.Model):
     dropoff_code = models.CharField(max_length=12, null=True, blank=True, unique=True)
     disposition = models.CharField(max_length=16, choices=Disposition.choices, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    # The routing decision (fulfillment.services.routing): why, and what each route costs
+    # (the brand's settings when it was made), for the savings ledger.
+    route_reason = models.CharField(max_length=300, blank=True)
+    cost_local = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    cost_warehouse = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    dropped_off_at = models.DateTimeField(null=True, blank=True)
+    refund_ready_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status"], name="return_status")]
+        indexes = [
+            models.Index(fields=["status"], name="return_status"),
+            models.Index(fields=["refund_status"], name="return_refund_status"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(route="hub") | Q(hub__isnull=True), name="return_hub_only_on_hub_route"),
         ]
@@ -232,6 +247,7 @@ class StockUnit(models.Model):
     condition = models.CharField(max_length=12, help_text="Final grade of its inspection.")
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.AVAILABLE)
     hold_until = models.DateTimeField(null=True, blank=True, help_text="Unmatched by then → warehouse.")
+    verified_at = models.DateTimeField(null=True, blank=True, help_text="Last found by a shelf count.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -241,6 +257,54 @@ class StockUnit(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class Allocation(models.Model):
+    """One stock unit promised to one backorder: where, how it is handed over, by when.
+    A unit and a backorder have at most one active allocation each (the database says so)."""
+
+    class Method(models.TextChoices):
+        PICKUP = "pickup", "Customer pickup at the hub"
+        COURIER = "courier", "Local courier"
+        SHIP = "ship", "Hub ships it"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Awaiting hand-off"
+        HANDED_OFF = "handed_off", "Handed off"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    unit = models.ForeignKey(StockUnit, on_delete=models.PROTECT, related_name="allocations")
+    backorder = models.ForeignKey(Backorder, on_delete=models.PROTECT, related_name="allocations")
+    hub = shared_fk("hubs.Hub", null=False, blank=False)
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.PICKUP)
+    pickup_code = models.CharField(max_length=12, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    distance_miles = models.FloatField(help_text="From the hub to the customer's ZIP.")
+    due_at = models.DateTimeField(help_text="Not handed off by then → expires, both sides matched again.")
+    tracking = models.CharField(max_length=120, blank=True, help_text="Courier or carrier tracking number.")
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it expired or was cancelled.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="allocation_status_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="active"), name="allocation_one_active_per_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["backorder"], condition=Q(status="active"), name="allocation_one_active_per_backorder"
+            ),
+            models.UniqueConstraint(
+                fields=["backorder"], condition=Q(status="handed_off"), name="allocation_one_handoff_per_backorder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} → {self.backorder_id} ({self.status})"
 
 
 class EventKind(models.TextChoices):
@@ -264,11 +328,17 @@ class EventKind(models.TextChoices):
     APPROVED = "approved", "Approved by the brand"
     REJECTED = "rejected", "Rejected by the brand"
     RESERVED = "reserved", "Reserved for a backorder"
+    UNRESERVED = "unreserved", "Back on the shelf"
     EXPIRED = "expired", "Hold expired"
     MISSING = "missing", "Reported missing"
+    FOUND = "found", "Found in a shelf count"
     HANDED_OFF = "handed_off", "Handed off"
+    # Returns
+    UNROUTED = "unrouted", "Route withdrawn"
+    REFUND_READY = "refund_ready", "Ready to refund"
     # Backorders
     ALLOCATED = "allocated", "Allocated"
+    ALLOCATION_ENDED = "allocation_ended", "Allocation ended"
     FULFILLED = "fulfilled", "Fulfilled"
     REFUNDED = "refunded", "Refunded"
 
@@ -314,7 +384,8 @@ class Event(models.Model):
         if self.backorder_id:
             labels = BackorderStatus
         elif self.return_item_id:
-            labels = ReturnStatus
+            # A refund's moves (pending → ready → refunded) are on the return's timeline too.
+            labels = ReturnItem.RefundStatus if value in ReturnItem.RefundStatus.values else ReturnStatus
         elif self.supply_id:
             labels = InboundSupply.Status
         else:

@@ -214,6 +214,7 @@ class HubTask(models.Model):
         INSPECT = "inspect", "Awaiting inspection"
         SHELF = "shelf", "On the shelf"
         HANDOFF = "handoff", "Hand-off due"
+        PACK = "pack", "Pack for the warehouse"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -254,3 +255,33 @@ class HubTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reference}"
+
+
+class ShelfCount(models.Model):
+    """One cycle count of a hub's shelf, across brands: what should have been there, what
+    was found, what was not. Written by hubs' shelf-count service (portals); each unit's
+    result also moves the unit in its brand's schema (found → verified, not found → missing)."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="counts")
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expected = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    found_again = models.PositiveIntegerField(
+        default=0, help_text="Units reported missing before, found in this count."
+    )
+    lines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"brand": id, "label": "NOR2-0042", "result": "found|missing|found_again"}]',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["hub", "-created_at"], name="shelfcount_hub_created")]
+
+    def __str__(self) -> str:
+        return f"{self.hub} count {self.created_at:%Y-%m-%d}: {self.found}/{self.expected}"

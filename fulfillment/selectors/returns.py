@@ -91,7 +91,9 @@ def _path(route: str) -> list[str]:
         following = [
             m.target
             for m in RETURNS.moves
-            if m.source == path[-1] and m.target != S.CANCELLED and m.when.get("route", route) == route
+            if m.source == path[-1]
+            and m.target not in (S.CANCELLED, *path)  # forward only: a route withdrawn is no step
+            and m.when.get("route", route) == route
         ]
         if not following:
             return path

@@ -49,9 +49,19 @@ from fulfillment.exceptions import (
     UnknownSku,
 )
 from fulfillment.machines import BACKORDERS
-from fulfillment.models import OPEN_BACKORDER_STATUSES, Backorder, BackorderStatus, Channel, EventKind, RegionLimit, Sku
+from fulfillment.models import (
+    OPEN_BACKORDER_STATUSES,
+    Allocation,
+    Backorder,
+    BackorderStatus,
+    Channel,
+    EventKind,
+    RegionLimit,
+    Sku,
+)
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import event_record
+from fulfillment.services.matching import after_commit_in_brand, allocation_end, backorder_match
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE
 
 SMALLINT_MAX = 32767
@@ -198,6 +208,8 @@ def backorder_create(
         detail=f"{Channel(channel).label} — {decision.explanation}",
         data={"channel": channel, "region_id": region.pk if region else None},
     )
+    # A unit already on a shelf within reach is allocated as soon as the backorder exists.
+    after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
     return backorder
 
 
@@ -223,12 +235,30 @@ def _check_cap(*, region: RegionLimit, sku: Sku) -> None:
 @transaction.atomic
 def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Backorder:
     """Cancel an open (waiting or allocated) backorder, with a reason: one
-    `BACKORDERS.transition` from the status it was read with. Of two concurrent moves (two
-    cancels, or a cancel and an allocation) one wins; the other gets invalid_transition
-    (409) naming the status it found."""
+    `BACKORDERS.transition` from the status it was read with. An allocated backorder's
+    allocation is cancelled with it and its unit goes back on the shelf, to be matched
+    again (matching.allocation_end). Of two concurrent moves (two cancels, or a cancel and
+    an allocation) one wins; the other gets invalid_transition (409) naming the status it
+    found."""
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise Invalid("The reason is at most 300 characters.", fields={"reason": ["At most 300 characters."]})
+    allocation = (
+        backorder.allocations.filter(status=Allocation.Status.ACTIVE).first()
+        if backorder.status == BackorderStatus.ALLOCATED
+        else None
+    )
+    if allocation is not None and reason:
+        allocation_end(
+            allocation=allocation,
+            outcome=Allocation.Status.CANCELLED,
+            actor=actor,
+            detail=reason,
+            backorder_to=BackorderStatus.CANCELLED,
+            cancel_reason=reason,
+        )
+        backorder.refresh_from_db()
+        return backorder
     return BACKORDERS.transition(backorder, BackorderStatus.CANCELLED, actor=actor, detail=reason, cancel_reason=reason)
 
 

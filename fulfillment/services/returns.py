@@ -40,7 +40,7 @@ from fulfillment.exceptions import (
     UnknownHub,
     UnknownSku,
 )
-from fulfillment.machines import RETURNS
+from fulfillment.machines import REFUNDS, RETURNS
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus, Sku
 from fulfillment.services.events import event_record
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE, Hub, HubStatus, HubTask, PostalCode
@@ -185,11 +185,30 @@ class _Problems:
         raise kind(message, fields=self.fields)
 
 
+# What a routing move writes (re-read when a drawn code collides and the move rolled back).
+ROUTE_FIELDS = ("route", "hub", "dropoff_code", "route_reason", "cost_local", "cost_warehouse", "routed_at")
+
+
+def route_costs() -> dict:
+    """What each route costs this brand now (its settings), stored with every routing
+    decision for the savings ledger."""
+    brand = brand_of_connection()
+    return {"cost_local": brand.cost_local_route, "cost_warehouse": brand.cost_warehouse_route}
+
+
 @transaction.atomic
-def return_route_to_warehouse(*, item: ReturnItem, actor: Actor) -> ReturnItem:
-    """initiated → routed on the warehouse route: the customer ships it to the brand."""
+def return_route_to_warehouse(*, item: ReturnItem, actor: Actor, reason: str = "") -> ReturnItem:
+    """initiated → routed on the warehouse route: the customer ships it to the brand.
+    `reason`: why, in words (the automatic routing's explanation; by hand otherwise)."""
+    reason = reason or f"Routed to the warehouse by hand ({actor.label})."
     return RETURNS.transition(
-        item, S.ROUTED, actor=actor, detail="Routed to the brand's warehouse.", route=Route.WAREHOUSE
+        item,
+        S.ROUTED,
+        actor=actor,
+        detail=reason,
+        route=Route.WAREHOUSE,
+        route_reason=reason[:300],
+        **route_costs(),
     )
 
 
@@ -216,30 +235,28 @@ REFUND_DECISIONS = (RefundStatus.REFUNDED, RefundStatus.DENIED)
 
 @transaction.atomic
 def return_refund_update(*, item: ReturnItem, refund_status: str, actor: Actor) -> ReturnItem:
-    """Decide a pending refund (refunded or denied) once; the return's status is
-    unchanged. Conditional on `pending`, so two concurrent decisions record one."""
+    """Decide a refund (refunded or denied) once, pending or ready; the return's status is
+    unchanged. One REFUNDS.transition, so of two concurrent decisions one is recorded."""
     if refund_status not in REFUND_DECISIONS:
         raise ValueError(f"{refund_status!r} is not a refund decision.")
-    now = timezone.now()
-    updated = ReturnItem.objects.filter(pk=item.pk, refund_status=RefundStatus.PENDING).update(
-        refund_status=refund_status, updated_at=now
-    )
-    if updated != 1:
+    previous = item.refund_status
+    try:
+        if previous in REFUND_DECISIONS:
+            raise InvalidTransition("decided")
+        return REFUNDS.transition(
+            item,
+            refund_status,
+            actor=actor,
+            detail=f"Refund {RefundStatus(refund_status).label.lower()}.",
+            event_data={"refund_status": refund_status, "previous": previous},
+        )
+    except InvalidTransition:
         current = ReturnItem.objects.filter(pk=item.pk).values_list("refund_status", flat=True).first()
         raise InvalidTransition(
-            f"The refund is already {RefundStatus(current or item.refund_status).label.lower()}: "
+            f"The refund is already {RefundStatus(current or previous).label.lower()}: "
             f"it cannot become {RefundStatus(refund_status).label.lower()}.",
             fields={"from_refund_status": current, "to_refund_status": refund_status},
-        )
-    previous, item.refund_status, item.updated_at = item.refund_status, refund_status, now
-    event_record(
-        subject=item,
-        kind=EventKind.REFUND,
-        actor=actor,
-        detail=f"Refund {RefundStatus(refund_status).label.lower()}.",
-        data={"refund_status": refund_status, "previous": previous},
-    )
-    return item
+        ) from None
 
 
 # --- hub routing and drop-off ---
@@ -295,7 +312,7 @@ def _hub_refusal(
 
 
 @transaction.atomic
-def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnItem:
+def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor, reason: str = "") -> ReturnItem:
     """initiated → routed to `hub`: the one service that assigns a return to a hub (the
     portal, the API and the fulfillment engine call it). The hub must be active and serve
     the customer's ZIP, and the SKU must be eligible for local returns. Issues a unique
@@ -307,6 +324,8 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
     refusal = _hub_refusal(hub=hub, sku=item.sku, lat=item.lat, lon=item.lon, customer_zip=item.customer_zip)
     if refusal is not None:
         raise refusal
+    reason = reason or f"Routed to {hub.name} by hand ({actor.label})."
+    costs = route_costs()
     for _ in range(DROPOFF_CODE_ATTEMPTS):
         code = dropoff_code_new()
         try:
@@ -318,16 +337,18 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor) -> ReturnI
                     item,
                     S.ROUTED,
                     actor=actor,
-                    detail=f"Routed to {hub.name}; drop-off code issued.",
+                    detail=f"{reason} Drop-off code issued.",
                     task_args={"due_at": timezone.now() + DROPOFF_CODE_VALID},
                     route=Route.HUB,
                     hub=hub,
                     dropoff_code=code,
+                    route_reason=reason[:300],
+                    **costs,
                 )
         except IntegrityError as exc:
             if not _code_taken(exc):
                 raise  # not the code: a real error
-            item.refresh_from_db(fields=["status", "route", "hub", "dropoff_code", "updated_at"])
+            item.refresh_from_db(fields=[*ROUTE_FIELDS, "status", "updated_at"])
             continue
         return item
     raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")

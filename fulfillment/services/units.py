@@ -23,11 +23,9 @@ from fulfillment.machines import UNITS
 from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors.units import hold_required
 from fulfillment.services.events import event_record
+from fulfillment.services.matching import after_commit_in_brand, unit_match
 from hubs.models import Hub, HubTask
 from hubs.services.tasks import BRAND_ROW_TASKS
-
-# An unmatched unit waits this long on the shelf before it goes to the warehouse.
-SHELF_DAYS = 14
 
 
 def unit_label(brand, unit_id: int) -> str:
@@ -70,7 +68,7 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         label=unit_label(brand, unit_id),
         condition=inspection.final_grade,
         status=StockUnit.Status.HELD if held else StockUnit.Status.AVAILABLE,
-        hold_until=now + datetime.timedelta(days=SHELF_DAYS),
+        hold_until=now + datetime.timedelta(days=brand.shelf_days),
     )
     if held:
         detail = (
@@ -96,6 +94,8 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
         hub=hub,
     )
     BRAND_ROW_TASKS.open(unit, HubTask.Kind.SHELF)
+    if unit.status == StockUnit.Status.AVAILABLE:
+        after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
     return unit
 
 
@@ -104,13 +104,15 @@ def unit_approve(*, unit: StockUnit, actor: Actor) -> StockUnit:
     """held → available: the brand accepts the hub's Like-New grade, so the unit joins
     local stock. One UNITS.transition from `held`: two approvals, or an approval racing a
     rejection, change it once; the other gets invalid_transition (409)."""
-    return UNITS.transition(
+    unit = UNITS.transition(
         unit,
         StockUnit.Status.AVAILABLE,
         actor=actor,
         detail=f"{unit.label} is local stock.",
         event_data={"inspection": unit.inspection_id},
     )
+    after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
+    return unit
 
 
 @transaction.atomic

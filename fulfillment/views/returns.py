@@ -145,7 +145,7 @@ def _detail(
             "hub_form": hub_form,
             "can_receive": any(m.event == EventKind.RECEIVED for m in moves),
             "can_cancel": any(m.target == ReturnStatus.CANCELLED for m in moves),
-            "can_refund": item.refund_status == ReturnItem.RefundStatus.PENDING,
+            "can_refund": item.refund_status in (ReturnItem.RefundStatus.PENDING, ReturnItem.RefundStatus.READY),
             "cancel_form": cancel_form or CancelForm(),
             "section": "returns",
         },

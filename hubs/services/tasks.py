@@ -107,7 +107,7 @@ class BrandRowTasks:
     fulfillment and never imports its models."""
 
     kinds = tuple(Kind.values)
-    TASK_ARGS = frozenset({"due_at"})
+    TASK_ARGS = frozenset({"due_at", "code"})
 
     @staticmethod
     def _rows(obj: models.Model) -> tuple[Any, Any]:
@@ -127,7 +127,7 @@ class BrandRowTasks:
             kind=kind,
             return_item=item,
             stock_unit=unit,
-            code=(item.dropoff_code or "") if kind == Kind.DROPOFF else "",
+            code=task_args.get("code", (item.dropoff_code or "") if kind == Kind.DROPOFF else ""),
             due_at=task_args.get("due_at", default_due),
         )
 

@@ -270,7 +270,7 @@ def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
         ("created", "", "initiated"),
         ("routed", "initiated", "routed"),
         ("received", "routed", "disposed"),
-        ("refund", "", ""),
+        ("refund", "pending", "refunded"),
     ]
     assert set(rows[0]) == {
         "id",
@@ -286,7 +286,8 @@ def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
     }
     assert [e["kind_label"] for e in rows] == ["Created", "Routed", "Received", "Refund decided"]
     assert all(e["actor"].startswith("API key “tests (admin)”") for e in rows)
-    assert rows[1]["data"] == {"route": "warehouse"}
+    assert rows[1]["data"]["route"] == "warehouse"
+    assert (rows[1]["data"]["cost_warehouse"], rows[1]["data"]["cost_local"]) == ("27.00", "5.00")
     assert rows[2]["data"] == {"disposition": "to_warehouse"}
     assert rows[2]["detail"] == "Received at the brand's warehouse."
     assert rows[3]["data"] == {"refund_status": "refunded", "previous": "pending"}

@@ -237,7 +237,7 @@ def test_detail_shows_fields_steps_and_timeline(as_alice, brand_a, in_brand):
     timeline = html[html.index('class="timeline"') :]
     assert timeline.index("Created") < timeline.index("Routed")
     assert "Initiated → Routed" in timeline
-    assert "Routed to the brand&#x27;s warehouse." in timeline
+    assert "Routed to the warehouse by hand" in timeline
 
 
 def test_viewer_sees_the_return_but_no_action_buttons(as_vera, brand_a, in_brand):

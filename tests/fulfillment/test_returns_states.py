@@ -51,6 +51,9 @@ ALLOWED = {
     ((S.INITIATED, ""), (S.CANCELLED, None)): ("cancelled", {BRAND, SYSTEM}),
     ((S.ROUTED, HUB), (S.DROPPED_OFF, None)): ("dropped_off", {HUB_PARTY}),
     ((S.ROUTED, HUB), (S.CANCELLED, None)): ("cancelled", {BRAND, SYSTEM}),
+    # A route withdrawn before drop-off (a suspended hub, or the brand routing again).
+    ((S.ROUTED, HUB), (S.INITIATED, None)): ("unrouted", {BRAND, SYSTEM}),
+    ((S.ROUTED, WAREHOUSE), (S.INITIATED, None)): ("unrouted", {BRAND, SYSTEM}),
     ((S.ROUTED, WAREHOUSE), (S.DISPOSED, None)): ("received", {BRAND}),
     ((S.ROUTED, WAREHOUSE), (S.CANCELLED, None)): ("cancelled", {BRAND, SYSTEM}),
     ((S.DROPPED_OFF, HUB), (S.INSPECTED, None)): ("inspected", {HUB_PARTY}),
@@ -96,10 +99,11 @@ def build(sku, status: str, route: str = "", hub=None, n: int = 1) -> ReturnItem
 
 def changes_for(target, route: str, hub) -> dict:
     status, sets_route = target
+    decision = {"route_reason": "Because.", "cost_local": 5, "cost_warehouse": 27}
     if status == S.ROUTED and sets_route == HUB:
-        return {"route": HUB, "hub": hub, "dropoff_code": "DROP42"}
+        return {"route": HUB, "hub": hub, "dropoff_code": "DROP42", **decision}
     if status == S.ROUTED:
-        return {"route": WAREHOUSE}
+        return {"route": WAREHOUSE, **decision}
     if status == S.DISPOSED and route == HUB:
         return {"disposition": D.RECYCLED}
     return {}
@@ -123,7 +127,12 @@ def test_transition_table_allows_exactly_the_designed_moves(brand_a, in_brand, s
             assert (event.actor, event.actor_label, event.detail) == (actor.user, actor.label, "Because.")
             if target == (S.ROUTED, HUB):
                 assert (row.route, row.hub_id, row.dropoff_code) == (HUB, active_hub.pk, "DROP42")
-                assert event.data == {"route": HUB, "hub": active_hub.pk, "dropoff_code": "DROP42"}
+                assert {k: event.data[k] for k in ("route", "hub", "dropoff_code")} == {
+                    "route": HUB,
+                    "hub": active_hub.pk,
+                    "dropoff_code": "DROP42",
+                }
+                assert row.route_reason == "Because." and row.routed_at is not None
             if target == (S.ROUTED, WAREHOUSE):
                 assert (row.route, row.hub_id) == (WAREHOUSE, None)
             if target[0] == S.DISPOSED:
@@ -296,7 +305,7 @@ def test_refund_is_decided_once_without_moving_the_return(brand_a, in_brand, sku
         (event,) = Event.objects.filter(return_item=item)
     assert refused.value.message == "The refund is already refunded: it cannot become denied."
     assert (row.refund_status, row.status) == ("refunded", S.ROUTED)
-    assert (event.kind, event.from_status, event.to_status) == ("refund", "", "")
+    assert (event.kind, event.from_status, event.to_status) == ("refund", "pending", "refunded")
     assert event.data == {"refund_status": "refunded", "previous": "pending"}
 
 
@@ -355,6 +364,6 @@ def test_next_moves_are_read_from_the_table(brand_a, in_brand, sku, active_hub):
             }
 
         assert moves(S.INITIATED, "") == {(S.ROUTED, HUB), (S.ROUTED, WAREHOUSE), (S.CANCELLED, None)}
-        assert moves(S.ROUTED, WAREHOUSE) == {(S.DISPOSED, WAREHOUSE), (S.CANCELLED, None)}
-        assert moves(S.ROUTED, HUB) == {(S.DROPPED_OFF, HUB), (S.CANCELLED, None)}
+        assert moves(S.ROUTED, WAREHOUSE) == {(S.DISPOSED, WAREHOUSE), (S.CANCELLED, None), (S.INITIATED, None)}
+        assert moves(S.ROUTED, HUB) == {(S.DROPPED_OFF, HUB), (S.CANCELLED, None), (S.INITIATED, None)}
         assert moves(S.DISPOSED, WAREHOUSE) == set()

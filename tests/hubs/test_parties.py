@@ -91,7 +91,9 @@ def test_the_tables_keep_custody_with_the_hub_and_decisions_with_the_brand():
         ("backorder", "allocated", "handed_off"),
         ("stock unit", "reserved", "handed_off"),
         ("stock unit", "available", "missing"),
+        ("stock unit", "held", "missing"),
         ("stock unit", "reserved", "missing"),
+        ("stock unit", "missing", "available"),
     }
     assert all(
         move.by == {Party.HUB}

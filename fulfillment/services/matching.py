@@ -1,0 +1,262 @@
+"""Matching: a Like-New unit on a hub's shelf ↔ the best backorder waiting within reach
+(DESIGN.md §5, "Release and match").
+
+Two entry points, one rule. `unit_match` starts from a unit that became available (a
+Like-New release, a held unit approved, an allocation that ended, a unit found again in a
+count) and claims the best waiting backorder; `backorder_match` starts from a backorder
+that started waiting (created, or its allocation ended) and claims the nearest available
+unit. A backorder is within reach of a unit when it waits for the same SKU, its customer
+lives within the unit's hub's service radius, the hub is active, and its region (if any)
+is active and has the customer's consent where it requires it. Among those, the best is
+
+    earliest promised ship-by date (none last) → highest priority → placed first → id.
+
+Locks (closo.locks order StockUnit → Backorder → Allocation): the unit first, then the
+backorder, both claimed with SKIP LOCKED so concurrent matchers never wait on each other —
+each takes a different row, or none. The moves are the machines' conditional UPDATEs, and
+the database allows one active allocation per unit and per backorder, so a bug here could
+only fail, never allocate twice.
+
+The allocation reserves the unit (its shelf task becomes a hand-off task carrying the
+pickup code), allocates the backorder, and tells the customer after commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from brands.selectors.brands import brand_of_connection
+from closo.actors import Actor, Party
+from closo.exceptions import InvalidTransition
+from closo.locks import lock_first, lock_one
+from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
+from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
+from fulfillment.services import notify
+from fulfillment.services.returns import dropoff_code_new
+from hubs.geo import bounding_box, distance_miles_expression
+from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, HubStatus
+
+MATCHER = Actor.system("matching")
+CODE_ATTEMPTS = 10
+# The unique indexes a drawn pickup code can collide with: the hub task index's (across
+# brands) and the allocation's own.
+_CODE_INDEXES = frozenset({"hubtask_code_unique", f"{Allocation._meta.db_table}_pickup_code_key"})
+
+# Best first: the order the issue and DESIGN.md §5 give.
+BACKORDER_ORDER = (F("promised_ship_by").asc(nulls_last=True), F("priority").desc(), F("placed_at").asc())
+
+
+def _between_claims(unit: StockUnit, backorder: Backorder) -> None:
+    """Called after both rows are claimed and before anything is written. A no-op; the
+    race tests replace it to force another matcher in between (tests/fulfillment)."""
+
+
+# --- reads (the candidate queries; also what bench/allocation.py times) ---
+
+
+def eligible_backorders() -> Q:
+    """Waiting backorders a local unit may go to: no region, or an active region whose
+    consent rule the customer meets."""
+    region_ok = Q(region__is_active=True) & (Q(region__requires_consent=False) | Q(consent_local_return=True))
+    return Q(status=BackorderStatus.WAITING) & (Q(region__isnull=True) | region_ok)
+
+
+def backorders_within_reach(*, sku_id: int, hub: Hub) -> QuerySet[Backorder]:
+    """The waiting backorders of `sku_id` a unit at `hub` may fill, with `distance_miles`
+    from the hub: a latitude band the partial index `backorder_waiting_sku_geo` serves,
+    then the exact haversine distance against the hub's radius."""
+    radius = hub.service_radius_miles
+    return (
+        Backorder.objects.filter(
+            eligible_backorders(), sku_id=sku_id, **bounding_box(hub.lat, hub.lon, radius).as_filter()
+        )
+        .annotate(distance_miles=distance_miles_expression(hub.lat, hub.lon))
+        .filter(distance_miles__lte=radius)
+    )
+
+
+def units_within_reach(backorder: Backorder) -> QuerySet[StockUnit]:
+    """Available units of the backorder's SKU at active hubs whose radius covers the
+    customer, with `distance_miles`; nearest first is the caller's order."""
+    box = bounding_box(backorder.lat, backorder.lon, MAX_SERVICE_RADIUS_MILES)
+    return (
+        StockUnit.objects.filter(
+            status=StockUnit.Status.AVAILABLE,
+            sku_id=backorder.sku_id,
+            hub__status=HubStatus.ACTIVE,
+            **box.as_filter("hub__lat", "hub__lon"),
+        )
+        .annotate(distance_miles=distance_miles_expression(backorder.lat, backorder.lon, "hub__lat", "hub__lon"))
+        .filter(distance_miles__lte=F("hub__service_radius_miles"))
+    )
+
+
+def _region_allows(backorder: Backorder) -> bool:
+    region = backorder.region
+    return region is None or (region.is_active and (not region.requires_consent or backorder.consent_local_return))
+
+
+# --- writes ---
+
+
+@transaction.atomic
+def unit_match(*, unit_id: int, actor: Actor = MATCHER) -> Allocation | None:
+    """Allocate the available unit `unit_id` to the best backorder within reach, or leave
+    it on the shelf (None): it is not available (any more), its hub is not active, nobody
+    within reach waits, or every candidate is being claimed by another matcher right now."""
+    unit = lock_first(StockUnit.objects.filter(pk=unit_id, status=StockUnit.Status.AVAILABLE), order_by="pk")
+    if unit is None:
+        return None  # taken meanwhile, or another matcher holds it and decides
+    hub = Hub.objects.get(pk=unit.hub_id)
+    if hub.status != HubStatus.ACTIVE:
+        return None  # a suspended hub's shelf is not matched
+    backorder = lock_first(backorders_within_reach(sku_id=unit.sku_id, hub=hub), order_by=BACKORDER_ORDER)
+    if backorder is None:
+        return None
+    return _allocate(unit=unit, backorder=backorder, hub=hub, distance=backorder.distance_miles, actor=actor)
+
+
+@transaction.atomic
+def backorder_match(*, backorder_id: int, actor: Actor = MATCHER) -> Allocation | None:
+    """Allocate the nearest available unit within reach to the waiting backorder
+    `backorder_id` (oldest unit first among equals), or None."""
+    backorder = Backorder.objects.select_related("region").filter(pk=backorder_id).first()
+    if backorder is None or backorder.status != BackorderStatus.WAITING or backorder.lat is None:
+        return None
+    if not _region_allows(backorder):
+        return None
+    unit = lock_first(units_within_reach(backorder), order_by=["distance_miles", "created_at"])
+    if unit is None:
+        return None
+    claimed = lock_first(Backorder.objects.filter(pk=backorder_id, status=BackorderStatus.WAITING), order_by="pk")
+    if claimed is None:
+        return None  # allocated or cancelled meanwhile, or another matcher is on it
+    hub = Hub.objects.get(pk=unit.hub_id)
+    return _allocate(unit=unit, backorder=claimed, hub=hub, distance=unit.distance_miles, actor=actor)
+
+
+def _allocate(*, unit: StockUnit, backorder: Backorder, hub: Hub, distance: float, actor: Actor) -> Allocation:
+    """Both rows are claimed: reserve the unit (shelf task → hand-off task with the pickup
+    code), record the allocation, allocate the backorder; tell the customer after commit."""
+    _between_claims(unit, backorder)
+    brand = brand_of_connection()
+    due = timezone.now() + datetime.timedelta(days=brand.handoff_due_days)
+    miles = round(distance, 1)
+    for _ in range(CODE_ATTEMPTS):
+        code = dropoff_code_new()
+        try:
+            with transaction.atomic():
+                UNITS.transition(
+                    unit,
+                    StockUnit.Status.RESERVED,
+                    actor=actor,
+                    detail=f"Reserved for {backorder.order_ref}, {miles} mi away; hand-off due by {due:%b %d}.",
+                    at_hub=hub,
+                    task_args={"code": code, "due_at": due},
+                    event_data={"backorder": backorder.pk, "order_ref": backorder.order_ref},
+                )
+                allocation = Allocation.objects.create(
+                    unit=unit, backorder=backorder, hub=hub, pickup_code=code, distance_miles=miles, due_at=due
+                )
+        except IntegrityError as exc:
+            if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) not in _CODE_INDEXES:
+                raise
+            unit.refresh_from_db(fields=["status", "updated_at"])  # the savepoint rolled the move back
+            continue
+        break
+    else:
+        raise RuntimeError(f"No unique pickup code in {CODE_ATTEMPTS} draws.")
+    BACKORDERS.transition(
+        backorder,
+        BackorderStatus.ALLOCATED,
+        actor=actor,
+        detail=f"Unit {unit.label} at {hub.name}, {miles} mi from the customer; hand-off due by {due:%b %d}.",
+        at_hub=hub,
+        fill_source=Backorder.FillSource.LOCAL_RETURN,
+        event_data={"allocation": allocation.pk, "unit": unit.label, "hub": hub.pk, "distance_miles": miles},
+    )
+    after_commit_in_brand(lambda: notify.unit_found(allocation_id=allocation.pk))
+    return allocation
+
+
+class Outcome:
+    """How an allocation ends without a hand-off, and what becomes of its two sides."""
+
+    EXPIRED = Allocation.Status.EXPIRED
+    CANCELLED = Allocation.Status.CANCELLED
+
+
+def allocation_end(
+    *,
+    allocation: Allocation,
+    outcome: str,
+    actor: Actor,
+    detail: str,
+    unit_to: str = StockUnit.Status.AVAILABLE,
+    backorder_to: str = BackorderStatus.WAITING,
+    cancel_reason: str = "",
+) -> Allocation:
+    """End an active allocation without a hand-off: `outcome` expired (the timer) or
+    cancelled; the unit goes to `unit_to` (back on the shelf, or missing) and the backorder
+    to `backorder_to` (back to waiting, or cancelled / refunded by the brand). Whatever is
+    left available or waiting is matched again after commit. Runs in the caller's
+    transaction; locks unit → backorder → allocation (closo.locks order). An allocation no
+    longer active raises InvalidTransition (409) — the sweep treats it as done already."""
+    unit = lock_one(StockUnit, pk=allocation.unit_id)
+    backorder = lock_one(Backorder, pk=allocation.backorder_id)
+    allocation = lock_one(Allocation, pk=allocation.pk)
+    if allocation.status != Allocation.Status.ACTIVE:
+        raise InvalidTransition(
+            f"The allocation is {ALLOCATIONS.label(allocation.status).lower()} already.",
+            fields={"from_status": allocation.status, "to_status": outcome},
+        )
+    hub = Hub.objects.get(pk=allocation.hub_id)
+    # The hub attests custody (the unit is missing); what follows from it — the allocation
+    # ended, the customer back in the queue — is Closo's doing, recorded as such.
+    follow = actor if actor.party != Party.HUB else Actor.system(f"matching, after {actor.label}")
+    UNITS.transition(unit, unit_to, actor=actor, detail=detail, at_hub=hub, event_data={"allocation": allocation.pk})
+    actor = follow
+    ALLOCATIONS.transition(allocation, outcome, actor=actor)
+    if backorder_to == BackorderStatus.WAITING:
+        BACKORDERS.transition(
+            backorder,
+            backorder_to,
+            actor=actor,
+            detail=detail,
+            fill_source="",
+            event_data={"allocation": allocation.pk},
+        )
+    else:
+        BACKORDERS.transition(
+            backorder,
+            backorder_to,
+            actor=actor,
+            detail=detail,
+            event_data={"allocation": allocation.pk},
+            **({"cancel_reason": cancel_reason} if backorder_to == BackorderStatus.CANCELLED else {}),
+        )
+    if unit_to == StockUnit.Status.AVAILABLE:
+        after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
+    if backorder_to == BackorderStatus.WAITING:
+        after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
+    return allocation
+
+
+def after_commit_in_brand(fn: Callable[[], object]) -> None:
+    """Run `fn` after the current transaction commits, on the brand schema the connection
+    is on now (the callback may run after a `schema_context` block has exited). A matching
+    failure after commit leaves a unit available or a backorder waiting, which the engine
+    sweep matches again: it is logged, never raised into the request that committed."""
+    schema = connection.schema_name
+
+    def run() -> None:
+        with schema_context(schema):
+            fn()
+
+    transaction.on_commit(run, robust=True)
