@@ -182,3 +182,28 @@ def sign_in():
         page.get_by_role("button", name="Sign in").click()
 
     return fill
+
+
+class CommitHooks:
+    """Runs the `transaction.on_commit` callbacks each request registered once the request
+    has finished, as a real commit would. The live server shares the test's transaction,
+    which never commits, so without this the work Closo does after a commit (matching a
+    released unit, sending e-mails) would never happen in a browser test. Callbacks that
+    register more callbacks (a match that sends an e-mail) run too, in order."""
+
+    def __call__(self, **kwargs) -> None:
+        conn = connections["default"]
+        while conn.run_on_commit:
+            pending, conn.run_on_commit = conn.run_on_commit, []
+            for _sids, func, _robust in pending:
+                func()
+
+
+@pytest.fixture
+def commit_hooks():
+    from django.core.signals import request_finished
+
+    hooks = CommitHooks()
+    request_finished.connect(hooks, dispatch_uid="test-commit-hooks")
+    yield hooks
+    request_finished.disconnect(dispatch_uid="test-commit-hooks")
