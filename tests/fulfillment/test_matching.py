@@ -255,7 +255,9 @@ def test_cancelling_an_allocated_backorder_puts_its_unit_back_and_matches_it_to_
         old = unit_match(unit_id=unit.pk)
         assert old.backorder_id == first.pk
         with django_capture_on_commit_callbacks(execute=True):
-            backorder_cancel(backorder=Backorder.objects.get(pk=first.pk), reason="Customer bought elsewhere", actor=BRAND)
+            backorder_cancel(
+                backorder=Backorder.objects.get(pk=first.pk), reason="Customer bought elsewhere", actor=BRAND
+            )
         old.refresh_from_db()
         assert (old.status, status_of(first)) == ("cancelled", "cancelled")
         assert old.closed_at is not None
