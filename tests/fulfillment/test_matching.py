@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fulfillment.models import Allocation, Backorder, Channel, Event, RegionLimit, ReturnItem, Sku, StockUnit
 from fulfillment.services.backorders import backorder_cancel, backorder_create
-from fulfillment.services.matching import backorder_match, unit_match
+from fulfillment.services.matching import _CODE_INDEXES, backorder_match, unit_match
 from fulfillment.services.units import unit_approve
 from hubs.geo import haversine_miles
 from hubs.models import HubStatus, HubTask, PostalCode
@@ -326,3 +326,32 @@ def test_a_unit_of_one_brand_never_matches_a_backorder_of_another_at_the_same_hu
     with in_brand(brand_b):
         assert backorder_match(backorder_id=theirs.pk) is None
         assert status_of(theirs) == "waiting"
+
+
+def test_a_pickup_code_another_task_or_allocation_holds_is_drawn_again(
+    brand_a, in_brand, active_hub, sage, monkeypatch
+):
+    """Codes are random: a draw that collides with a code in use (any brand's hub task, or
+    an allocation) is rolled back to its savepoint and drawn again; nothing is left half
+    written."""
+    with in_brand(brand_a):
+        order("#1", days_ago=2)
+        order("#2", days_ago=1)
+        first = unit_match(unit_id=shelve(active_hub, sage, 1).pk)
+        draws = iter([first.pickup_code, "FRESHCD2"])
+        monkeypatch.setattr("fulfillment.services.matching.dropoff_code_new", lambda: next(draws))
+        unit = shelve(active_hub, sage, 2)
+        second = unit_match(unit_id=unit.pk)
+        assert second.pickup_code == "FRESHCD2"
+        assert [e.kind for e in Event.objects.filter(unit=unit)] == ["reserved"]
+        tasks = HubTask.objects.filter(brand=brand_a, return_item_id=unit.return_item_id).order_by("pk")
+        assert [(t.kind, t.status, t.code) for t in tasks] == [("shelf", "done", ""), ("handoff", "open", "FRESHCD2")]
+        # The allocation's own unique index is one the retry knows, should a task's code
+        # ever be gone while its allocation's stays.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = 'fulfillment_allocation'::regclass AND contype = 'u'"
+            )
+            unique = {row[0] for row in cursor.fetchall()}
+        assert unique & _CODE_INDEXES, unique
