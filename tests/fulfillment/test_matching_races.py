@@ -14,6 +14,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -96,14 +97,15 @@ def shelf(committed):
             return [unit.pk for unit in made], [backorder.pk for backorder in waiting]
 
         def wipe(self) -> None:
+            """Every row fill() made and the matchers wrote (of this SKU only)."""
             with schema_context(brand.schema_name):
-                Allocation.objects.all().delete()
-                Event.objects.filter(unit__isnull=False).delete()
-                Event.objects.filter(backorder__isnull=False).delete()
-                HubTask.objects.filter(brand=brand).delete()
-                StockUnit.objects.all().delete()
-                ReturnItem.objects.all().delete()
-                Backorder.objects.all().delete()
+                items = list(ReturnItem.objects.filter(sku=self.sku).values_list("pk", flat=True))
+                Allocation.objects.filter(unit__sku=self.sku).delete()
+                Event.objects.filter(Q(unit__sku=self.sku) | Q(backorder__sku=self.sku)).delete()
+                HubTask.objects.filter(brand=brand, return_item_id__in=items).delete()
+                StockUnit.objects.filter(sku=self.sku).delete()
+                ReturnItem.objects.filter(pk__in=items).delete()
+                Backorder.objects.filter(sku=self.sku).delete()
 
     def cleanup() -> None:
         made.wipe()
