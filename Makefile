@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/photo_processing.py
 	$(PY) bench/dev_server_load.py
 	$(PY) bench/tenants.py
+	$(PY) bench/allocation.py
 
 db-stop: $(VENV)/.installed
 	$(PY) manage.py db stop
