@@ -170,6 +170,7 @@ def _confirm_pickup(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, Alloca
             at_hub=hub,
             event_data={"allocation": allocation.pk},
         )
+    allocation.unit, allocation.backorder = unit, backorder  # read on the public schema by callers
     return brand, allocation
 
 
@@ -193,7 +194,11 @@ def _hand_off(
 ) -> None:
     """The three moves of a hand-off (all three rows are locked), and the customer told after commit."""
     ALLOCATIONS.transition(
-        allocation, Allocation.Status.HANDED_OFF, actor=actor, method=method, **({"tracking": tracking} if tracking else {})
+        allocation,
+        Allocation.Status.HANDED_OFF,
+        actor=actor,
+        method=method,
+        **({"tracking": tracking} if tracking else {}),
     )
     data = {"allocation": allocation.pk, "method": method, **({"tracking": tracking} if tracking else {})}
     UNITS.transition(
@@ -232,9 +237,8 @@ def handoff_record(*, allocation: Allocation, method: str, tracking: str, hub: H
     tracking = (tracking or "").strip()
     if not tracking:
         what = "the courier's job or tracking number" if method == Method.COURIER else "the carrier's tracking number"
-        raise Required(f"Enter {what}: the customer follows the parcel with it.", fields={"tracking": [
-            "This field is required."
-        ]})
+        message = f"Enter {what}: the customer follows the parcel with it."
+        raise Required(message, fields={"tracking": [message]})
     if len(tracking) > TRACKING_MAX:
         raise Invalid(
             f"A tracking number is at most {TRACKING_MAX} characters.",
@@ -277,5 +281,7 @@ def backorder_fulfill(*, backorder: Backorder, actor: Actor) -> Backorder:
     allocation = locked.allocations.filter(status=Allocation.Status.HANDED_OFF).first()
     detail = "Delivered to the customer."
     if allocation is not None and allocation.tracking:
-        detail = f"Delivered to the customer ({allocation.get_method_display().lower()}, tracking {allocation.tracking})."
+        detail = (
+            f"Delivered to the customer ({allocation.get_method_display().lower()}, tracking {allocation.tracking})."
+        )
     return BACKORDERS.transition(locked, BackorderStatus.FULFILLED, actor=actor, detail=detail)

@@ -262,7 +262,9 @@ def test_recording_without_a_tracking_number_or_with_another_method_is_refused(
 ):
     allocation = allocate(brand_a, active_hub)
     with schema_context(brand_a.schema_name), pytest.raises(error) as refused:
-        services.handoff_record(allocation=allocation, method=method, tracking=tracking, hub=active_hub, actor=hub_actor())
+        services.handoff_record(
+            allocation=allocation, method=method, tracking=tracking, hub=active_hub, actor=hub_actor()
+        )
     assert refused.value.status == 400 and field in refused.value.fields
     assert states(brand_a, allocation) == ("active", "reserved", "allocated")
 
