@@ -61,7 +61,8 @@ def handoff_rows(tasks: list[HubTask], *, now: datetime | None = None) -> list[H
     now = now or timezone.now()
     by_brand: dict[int, list[HubTask]] = defaultdict(list)
     for task in tasks:
-        by_brand[task.brand_id].append(task)
+        if task.code:  # every hand-off task carries its pickup code
+            by_brand[task.brand_id].append(task)
     allocations: dict[tuple[int, str], Allocation] = {}
     for brand_tasks in by_brand.values():
         with schema_context(brand_tasks[0].brand.schema_name):
