@@ -197,7 +197,11 @@ def test_the_backorder_api_shows_its_allocation(api_client, brand_a, active_hub)
     assert got["due_at"] and got["handed_off_at"] is None and got["distance_miles"] >= 0
     with schema_context(brand_a.schema_name):
         other = Backorder.objects.create(
-            order_ref="#none", sku_id=allocation.backorder.sku_id, value=1, customer_zip="10001", placed_at=got["due_at"]
+            order_ref="#none",
+            sku_id=allocation.backorder.sku_id,
+            value=1,
+            customer_zip="10001",
+            placed_at=got["due_at"],
         )
     assert api.get(f"/api/v1/backorders/{other.pk}").json()["allocation"] is None
 
