@@ -96,7 +96,7 @@ def test_the_hub_confirms_a_pickup_on_a_phone_and_the_brand_sees_the_chain(phone
     page.goto(server.url(f"/backorders/{pickup.backorder_id}/", brand="acme"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Fulfilled")
     timeline = page.get_by_role("list", name="Timeline")
-    for step in ("Shelved", "Reserved for a backorder", "Allocated", "Handed off", "Fulfilled"):
+    for step in ("Reserved for a backorder", "Allocated", "Handed off", "Fulfilled"):
         expect(timeline).to_contain_text(step)
     expect(timeline).to_contain_text("at Eastside Porch")
     no_sideways_scroll(page)

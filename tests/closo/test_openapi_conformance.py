@@ -15,10 +15,10 @@ from django.utils import timezone
 from closo.actors import Actor
 from fulfillment.services import handoffs as handoff_services
 from fulfillment.services import returns as return_services
+from hubs.models import HubTask
 from inspections.models import Audit
 from tests.closo.openapi_support import Operations
 from tests.conftest import EMAILS
-from hubs.models import HubTask
 from tests.factories import PASSWORD
 from tests.fulfillment.test_handoffs import allocate
 from tests.hubs.conftest import SYSTEM
