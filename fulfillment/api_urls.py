@@ -21,6 +21,7 @@ urlpatterns = [
     path("backorders/import", backorders.BackorderImportApi.as_view(), name="api_backorder_import"),
     path("backorders/<id:pk>", backorders.BackorderDetailApi.as_view(), name="api_backorder_detail"),
     path("backorders/<id:pk>/cancel", backorders.BackorderCancelApi.as_view(), name="api_backorder_cancel"),
+    path("backorders/<id:pk>/fulfilled", backorders.BackorderFulfilledApi.as_view(), name="api_backorder_fulfilled"),
     # returns
     path("returns/", returns.ReturnListCreateApi.as_view(), name="api_return_list"),
     path("returns/<id:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),

@@ -205,13 +205,28 @@ ALLOCATIONS = StateMachine(
     status_labels=Allocation.Status,
     events=None,  # its sides' moves (the backorder's and the unit's) write the events
     moves=(
+        # Handing over is the hub's: a pickup by the customer's code has no tracking
+        # number; a courier or a parcel needs one.
         Move(
             A.ACTIVE,
             A.HANDED_OFF,
             "handed_off",
             by={HUB},
-            takes={"method", "tracking"},
+            when={"method": Allocation.Method.PICKUP},
+            takes={"method"},
             sets={"handed_off_at": timezone.now},
+        ),
+        *(
+            Move(
+                A.ACTIVE,
+                A.HANDED_OFF,
+                "handed_off",
+                by={HUB},
+                when={"method": method},
+                takes={"method", "tracking"},
+                sets={"handed_off_at": timezone.now},
+            )
+            for method in (Allocation.Method.COURIER, Allocation.Method.SHIP)
         ),
         Move(A.ACTIVE, A.EXPIRED, "expired", by={SYSTEM}, sets={"closed_at": timezone.now}),
         # The brand cancels the backorder, or Closo, when a count cannot find the unit.

@@ -132,6 +132,15 @@ class Backorder(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_BACKORDER_STATUSES
 
+    @property
+    def current_allocation(self) -> "Allocation | None":
+        """The active or handed-off allocation (at most one), from the `current_allocations`
+        prefetch of fulfillment.selectors.backorders.backorder_detail when there is one."""
+        found = getattr(self, "current_allocations", None)
+        if found is None:
+            found = list(self.allocations.filter(status__in=("active", "handed_off")).select_related("unit", "hub"))
+        return found[0] if found else None
+
 
 class ReturnStatus(models.TextChoices):
     INITIATED = "initiated", "Initiated"

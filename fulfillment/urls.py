@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.views import activity, backorders, imports, regions, returns, skus, supply
+from fulfillment.views import activity, backorders, imports, local_fills, regions, returns, skus, supply
 
 urlpatterns = [
     # skus
@@ -22,6 +22,9 @@ urlpatterns = [
     path("backorders/import/", backorders.backorder_import, name="backorder_import"),
     path("backorders/<id:pk>/", backorders.backorder_detail, name="backorder_detail"),
     path("backorders/<id:pk>/cancel/", backorders.backorder_cancel, name="backorder_cancel"),
+    path("backorders/<id:pk>/fulfilled/", backorders.backorder_fulfilled, name="backorder_fulfilled"),
+    # local fills: shelves, allocations, hand-offs
+    path("local-fills/", local_fills.local_fills, name="local_fills"),
     # returns
     path("returns/", returns.return_list, name="return_list"),
     path("returns/new/", returns.return_new, name="return_new"),

@@ -29,6 +29,10 @@ IDEMPOTENCY_EXEMPT: dict[str, str] = {
     "portals.apis.hub.HubReceiveApi": "a code is received once: the retry is a 409 code_used (task row locked)",
     "portals.apis.hub_inspections.HubInspectionApi": "one inspection per return: the retry is a 409 "
     "already_inspected naming the inspection",
+    "portals.apis.hub_handoffs.HubHandoffConfirmApi": "a pickup code is used once: the retry is a 409 "
+    "code_used (the unit row is locked first)",
+    "portals.apis.hub_handoffs.HubHandoffRecordApi": "a hand-off is recorded once: the retry is a 409 "
+    "invalid_transition (the allocation is handed off)",
     "portals.apis.photos.HubReturnPhotosApi": "a photo fills its slot: a re-sent upload replaces it, never adds one",
 }
 

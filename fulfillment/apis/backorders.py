@@ -14,9 +14,10 @@ from closo.idempotency import IdempotentPostMixin
 from closo.openapi import described_by
 from fulfillment import filters
 from fulfillment.apis.imports import ImportJobDetailApi, import_job_accepted
-from fulfillment.models import Backorder, Channel, Event, ImportJob
+from fulfillment.models import Allocation, Backorder, Channel, Event, ImportJob
 from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
+from fulfillment.services import handoffs as handoff_services
 
 
 class BackorderRegionSerializer(serializers.Serializer):
@@ -135,18 +136,54 @@ class BackorderCreateApi(IdempotentPostMixin, generics.CreateAPIView):
         )
 
 
+class BackorderAllocationSerializer(serializers.Serializer):
+    """The unit promised to this backorder, where and how it is handed over."""
+
+    class HubSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    unit_label = serializers.CharField(source="unit.label", help_text="The unit's shelf label at the hub.")
+    hub = HubSerializer()
+    method = serializers.ChoiceField(choices=Allocation.Method.choices)
+    pickup_code = serializers.CharField(help_text="What the customer shows at the hub to pick it up.")
+    due_at = serializers.DateTimeField(help_text="Not handed off by then: the allocation expires.")
+    tracking = serializers.CharField(help_text="Courier or carrier tracking number (courier / ship).")
+    status = serializers.ChoiceField(choices=Allocation.Status.choices)
+    distance_miles = serializers.FloatField(help_text="From the hub to the customer's ZIP.")
+    handed_off_at = serializers.DateTimeField(allow_null=True)
+
+
 class BackorderDetailApi(APIView):
-    """One backorder with its timeline (events, oldest first)."""
+    """One backorder with its timeline (events, oldest first) and its `allocation`: the
+    unit promised to it (active) or handed over (handed off), else null."""
 
     class OutputSerializer(BackorderOutputSerializer):
         events = BackorderEventSerializer(many=True)
+        allocation = BackorderAllocationSerializer(
+            source="current_allocation", allow_null=True, help_text="The active or handed-off allocation, if any."
+        )
 
         class Meta(BackorderOutputSerializer.Meta):
-            fields = [*BackorderOutputSerializer.Meta.fields, "events"]
+            fields = [*BackorderOutputSerializer.Meta.fields, "allocation", "events"]
 
     @extend_schema(responses=OutputSerializer, operation_id="backorder_retrieve")
     def get(self, request, pk: int):
-        backorder = get_object_or_404(backorder_selectors.backorders_list().prefetch_related("events"), pk=pk)
+        backorder = get_object_or_404(backorder_selectors.backorder_detail(), pk=pk)
+        return Response(BackorderDetailApi.OutputSerializer(backorder).data)
+
+
+class BackorderFulfilledApi(IdempotentPostMixin, APIView):
+    """The customer received the unit a courier took or the hub shipped: `handed_off` →
+    `fulfilled` (a pickup is fulfilled at the hub already). `invalid_transition` (409) for
+    a backorder that is not handed off; a retry with the same Idempotency-Key replays the
+    first 200."""
+
+    @extend_schema(request=None, responses=BackorderDetailApi.OutputSerializer, operation_id="backorder_fulfilled")
+    def post(self, request, pk: int):
+        backorder = get_object_or_404(Backorder, pk=pk)
+        handoff_services.backorder_fulfill(backorder=backorder, actor=Actor.from_request(request))
+        backorder = backorder_selectors.backorder_detail().get(pk=pk)
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 
@@ -170,7 +207,7 @@ class BackorderCancelApi(IdempotentPostMixin, APIView):
         services.backorder_cancel(
             backorder=backorder, reason=data.validated_data["reason"], actor=Actor.from_request(request)
         )
-        backorder = backorder_selectors.backorders_list().prefetch_related("events").get(pk=pk)
+        backorder = backorder_selectors.backorder_detail().get(pk=pk)
         return Response(BackorderDetailApi.OutputSerializer(backorder).data)
 
 

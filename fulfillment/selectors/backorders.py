@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fulfillment.models import Backorder, BackorderStatus
+from fulfillment.models import Allocation, Backorder, BackorderStatus, Event
 
 BACKORDER_ORDERINGS = ("placed_at", "value", "promised_ship_by", "priority")
 
@@ -16,6 +16,32 @@ AGE_BUCKETS = ((0, 3), (4, 7), (8, 14), (15, 30), (31, None))
 def backorders_list() -> QuerySet[Backorder]:
     """Backorders with their SKU and region: one query per page, whatever its size."""
     return Backorder.objects.select_related("sku", "region")
+
+
+CURRENT_ALLOCATION = (Allocation.Status.ACTIVE, Allocation.Status.HANDED_OFF)
+
+
+def backorder_detail() -> QuerySet[Backorder]:
+    """Backorders with their SKU, region, events and `current_allocations` (the active or
+    handed-off one, at most one by the database's constraints, with its unit and hub):
+    a fixed number of queries. `Backorder.current_allocation` reads it."""
+    current = Allocation.objects.filter(status__in=CURRENT_ALLOCATION).select_related("unit", "hub")
+    return backorders_list().prefetch_related(
+        "events", Prefetch("allocations", queryset=current, to_attr="current_allocations")
+    )
+
+
+def backorder_custody(*, backorder: Backorder) -> list[Event]:
+    """The whole chain of custody of a backorder, oldest first: its own events, and — once a
+    unit is promised to it — that unit's events and those of the return it came from
+    (routing, drop-off, the inspection, shelving, reservation, hand-off). One query."""
+    subjects = Q(backorder=backorder)
+    allocation = backorder.current_allocation
+    if allocation is not None:
+        subjects |= Q(unit_id=allocation.unit_id) | Q(return_item_id=allocation.unit.return_item_id)
+    return list(
+        Event.objects.filter(subjects).select_related("hub", "unit", "return_item").order_by("created_at", "pk")
+    )
 
 
 def backorder_age_histogram(*, queryset: QuerySet[Backorder] | None = None) -> list[dict]:

@@ -36,3 +36,23 @@ def unit_found(*, allocation_id: int) -> bool:
         template="unit_found",
         context={"allocation": allocation, "backorder": backorder, "hub": hub},
     )
+
+
+def handed_off(*, allocation_id: int) -> bool:
+    """ "Handed off": picked up at the hub, or on its way with a courier or a carrier (with
+    the tracking number)."""
+    allocation = Allocation.objects.select_related("backorder__sku", "unit").get(pk=allocation_id)
+    backorder = allocation.backorder
+    hub = Hub.objects.get(pk=allocation.hub_id)
+    picked_up = allocation.method == Allocation.Method.PICKUP
+    subject = (
+        f"you picked up your {backorder.sku.title}"
+        if picked_up
+        else f"your {backorder.sku.title} is on its way (tracking {allocation.tracking})"
+    )
+    return _send(
+        to=backorder.customer_email,
+        subject=subject,
+        template="handed_off",
+        context={"allocation": allocation, "backorder": backorder, "hub": hub, "picked_up": picked_up},
+    )

@@ -14,6 +14,7 @@ from fulfillment.forms.backorders import BackorderCancelForm, BackorderForm, Bac
 from fulfillment.models import Backorder, BackorderStatus, Channel, ImportJob, Sku
 from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
+from fulfillment.services import handoffs as handoff_services
 from fulfillment.views.imports import import_upload
 
 PAGE_SIZE = 50
@@ -126,17 +127,33 @@ def backorder_import(request):
 
 @brand_member_required
 def backorder_detail(request, pk):
-    backorder = get_object_or_404(backorder_selectors.backorders_list(), pk=pk)
+    backorder = get_object_or_404(backorder_selectors.backorder_detail(), pk=pk)
+    allocation = backorder.current_allocation
     return render(
         request,
         "fulfillment/backorder_detail.html",
         {
             "backorder": backorder,
-            "events": backorder.events.all(),
+            "allocation": allocation,
+            "custody": backorder_selectors.backorder_custody(backorder=backorder),
             "cancel_form": BackorderCancelForm(),
             "section": "backorders",
         },
     )
+
+
+@require_POST
+@brand_member_required(write=True)
+def backorder_fulfilled(request, pk):
+    """The customer received the unit a courier took or the hub shipped."""
+    backorder = get_object_or_404(Backorder, pk=pk)
+    try:
+        handoff_services.backorder_fulfill(backorder=backorder, actor=Actor.from_request(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Backorder {backorder.order_ref} fulfilled: the customer has it.")
+    return redirect("backorder_detail", pk=backorder.pk)
 
 
 @require_POST

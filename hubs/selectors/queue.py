@@ -122,6 +122,13 @@ def hub_return_url(*, brand_slug: str, return_item_id: int) -> str:
     )
 
 
+def _task_url(task: HubTask) -> str:
+    """Where a queue item leads: a hand-off to its hand-off page, anything else to its return."""
+    if task.kind == Kind.HANDOFF and task.code:
+        return reverse("hub_handoff_detail", kwargs={"pk": task.pk}, urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    return hub_return_url(brand_slug=task.brand.slug, return_item_id=task.return_item_id)
+
+
 def hub_queue(hub: Hub, *, now: datetime | None = None) -> Queue:
     """`hub`'s open work across every active brand, in four lanes (drop-offs expected,
     awaiting inspection, on the shelf, hand-offs due), most urgent first: earliest due
@@ -148,7 +155,7 @@ def hub_queue(hub: Hub, *, now: datetime | None = None) -> Queue:
             QueueItem(
                 task=task,
                 brand_name=task.brand.name,
-                url=hub_return_url(brand_slug=task.brand.slug, return_item_id=task.return_item_id),
+                url=_task_url(task),
                 due_at=task.due_at,
                 overdue=overdue,
                 due_text=due_text,

@@ -12,12 +12,13 @@ from closo.exceptions import DomainError
 from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as return_services
-from hubs.models import HubMember, HubStatus
+from hubs.models import HubMember, HubStatus, HubTask
 from hubs.selectors.members import hub_memberships
 from hubs.selectors.queue import hub_queue, hub_return_url
 from hubs.views.registry import DISPOSED_ACTION, NEXT_ACTION
 from portals.forms.hub import ReceiveForm
 from portals.selectors.hub_access import hub_return
+from portals.selectors.hub_handoffs import handoff_rows
 
 
 def _pick(members: list[HubMember], hub_id) -> HubMember:
@@ -52,11 +53,24 @@ def hub_home(request, *, members, member):
     their application's progress instead)."""
     hub = member.hub
     queue = hub_queue(hub) if hub.status in (HubStatus.ACTIVE, HubStatus.SUSPENDED) else None
+    if queue is not None:
+        _add_handoff_details(queue)
     return render(
         request,
         "hubs/home.html",
         {"hub": hub, "member": member, "members": members, "statuses": HubStatus, "queue": queue},
     )
+
+
+def _add_handoff_details(queue) -> None:
+    """The hand-offs lane shows each hand-off's shelf label, customer first name and method
+    (brand rows: one query per brand in the lane)."""
+    lane = next((lane for lane in queue.lanes if lane.kind == HubTask.Kind.HANDOFF), None)
+    if lane is None or not lane.items:
+        return
+    rows = {row.task.pk: row for row in handoff_rows([entry.task for entry in lane.items])}
+    for entry in lane.items:
+        entry.task.handoff = rows.get(entry.task.pk)
 
 
 @hub_member_required

@@ -13,11 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from closo.actors import Actor
+from fulfillment.services import handoffs as handoff_services
 from fulfillment.services import returns as return_services
+from hubs.models import HubTask
 from inspections.models import Audit
 from tests.closo.openapi_support import Operations
 from tests.conftest import EMAILS
 from tests.factories import PASSWORD
+from tests.fulfillment.test_handoffs import allocate
 from tests.hubs.conftest import SYSTEM
 from tests.inspections.inspect_builders import add_photos, publish_standard, received_return
 from tests.inspections.trust_builders import make_inspection
@@ -197,6 +200,19 @@ def test_brand_api_answers_match_its_schema(
     outsider = Checked(host_client(brand_a.host, user=None), brand_operations)
     outsider.client.login(email=EMAILS["olga"], password=PASSWORD)
     outsider.get("/api/v1/backorders/", expect=403)
+    # A backorder with its allocation, handed off by the hub and marked delivered.
+    allocation = allocate(brand_a, active_hub, n=1)
+    api.get(f"/api/v1/backorders/{allocation.backorder_id}", expect=200)
+    api.post(f"/api/v1/backorders/{allocation.backorder_id}/fulfilled", expect=409)
+    with in_brand(brand_a):
+        handoff_services.handoff_record(
+            allocation=allocation,
+            method="ship",
+            tracking="1Z9",
+            hub=active_hub,
+            actor=Actor.for_user(ivan, party="hub"),
+        )
+    api.post(f"/api/v1/backorders/{allocation.backorder_id}/fulfilled", expect=200)
 
     problems = api.problems + viewer.problems + anonymous.problems + outsider.problems
     assert not problems, "\n".join(problems)
@@ -235,6 +251,17 @@ def test_hub_api_answers_match_its_schema(host_client, public_host, brand_a, act
     hub.post("/api/v1/hub/receive", {"code": routed.dropoff_code}, expect=409)
     hub.post("/api/v1/hub/receive", {"code": "NOPE-NOPE"}, expect=404)
     hub.get("/api/v1/hub/queue?hub=999999", expect=404)
+    # Hand-offs: a unit on the shelf matched to a customer nearby, then picked up or shipped.
+    pickup, shipped = (allocate(brand_a, active_hub, n=n) for n in (1, 2))
+    hub.get("/api/v1/hub/handoffs", expect=200)
+    hub.post("/api/v1/hub/handoffs/confirm", {"code": pickup.pickup_code}, expect=200)
+    hub.post("/api/v1/hub/handoffs/confirm", {"code": pickup.pickup_code}, expect=409)
+    hub.post("/api/v1/hub/handoffs/confirm", {"code": "NOPE-NOPE"}, expect=404)
+    record = f"/api/v1/hub/handoffs/{HubTask.objects.get(code=shipped.pickup_code).pk}/record"
+    hub.post(record, {"method": "ship"}, expect=400)
+    hub.post(record, {"method": "ship", "tracking": "1Z999"}, expect=200)
+    hub.post(record, {"method": "ship", "tracking": "1Z999"}, expect=409)
+    hub.post("/api/v1/hub/handoffs/999999/record", {"method": "ship", "tracking": "1"}, expect=404)
     photos = f"/api/v1/hub/b/{brand_a.slug}/returns/{routed.pk}/photos"
     text = SimpleUploadedFile("front.jpg", b"not an image at all", content_type="image/jpeg")
     hub.post(photos, {"slot": "front", "file": text}, multipart=True, expect=415)

@@ -334,6 +334,7 @@ def test_the_schema_names_each_operation(host_client, brand_a):
         "backorder_create",
         "backorder_retrieve",
         "backorder_cancel",
+        "backorder_fulfilled",
         "backorder_import",
     }
     create = schema["paths"]["/api/v1/backorders/"]["post"]
