@@ -22,7 +22,7 @@ from hubs.models import HubStatus, HubTask
 from hubs.services import registry as hub_services
 from tests.conftest import run_concurrently
 from tests.factories import applied_hub, as_staff
-from tests.fulfillment.test_matching_smoke import shelve, waiting
+from tests.fulfillment.loop_builders import shelve, waiting
 from tests.hubs.conftest import activate
 
 SYSTEM = Actor.system("tests")

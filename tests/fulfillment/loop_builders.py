@@ -1,0 +1,46 @@
+"""Builders for local-loop tests: a unit on a hub's shelf, a backorder waiting nearby."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from closo.actors import Actor
+from fulfillment.models import Backorder, ReturnItem, StockUnit
+from hubs.models import HubTask
+from hubs.services.tasks import BRAND_ROW_TASKS
+
+SYSTEM = Actor.system("tests")
+
+
+def shelve(brand, sku, hub, n=1) -> StockUnit:
+    item = ReturnItem.objects.create(
+        rma_ref=f"RMA-S{n}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
+    )
+    with transaction.atomic():
+        unit = StockUnit.objects.create(
+            sku=sku,
+            hub=hub,
+            return_item=item,
+            inspection_id=1,
+            label=f"T{n}",
+            condition="like_new",
+            hold_until=timezone.now() + datetime.timedelta(days=14),
+        )
+        BRAND_ROW_TASKS.open(unit, HubTask.Kind.SHELF)
+    return unit
+
+
+def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, **values) -> Backorder:
+    return Backorder.objects.create(
+        order_ref=ref,
+        sku=sku,
+        value=120,
+        customer_zip=zip_code,
+        lat=lat,
+        lon=lon,
+        placed_at=timezone.now() - datetime.timedelta(days=21),
+        **values,
+    )
