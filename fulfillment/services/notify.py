@@ -36,3 +36,17 @@ def unit_found(*, allocation_id: int) -> bool:
         template="unit_found",
         context={"allocation": allocation, "backorder": backorder, "hub": hub},
     )
+
+
+def allocation_expired(*, allocation_id: int) -> bool:
+    """ "Your pickup window passed": the hold on the unit ended and the order is back in
+    the queue (the customer hears again when another unit is found)."""
+    allocation = Allocation.objects.select_related("backorder__sku", "unit").get(pk=allocation_id)
+    backorder = allocation.backorder
+    hub = Hub.objects.get(pk=allocation.hub_id)
+    return _send(
+        to=backorder.customer_email,
+        subject=f"your pickup window for {backorder.sku.title} passed",
+        template="allocation_expired",
+        context={"allocation": allocation, "backorder": backorder, "hub": hub},
+    )
