@@ -93,7 +93,8 @@ class HubDiscrepancies:
 def brand_discrepancies(*, brand: Brand, now: datetime.datetime | None = None) -> list[HubDiscrepancies]:
     """Per hub holding the brand's units (or having counted them): its missing units, its
     unverified units, how many are on its shelf and its count history — this brand's lines
-    only, never another brand's labels. Three queries, however many hubs and units."""
+    only, never another brand's labels. Three queries, however many hubs and units. Run on
+    `brand`'s schema (its host, or schema_context)."""
     now = now or timezone.now()
     units = list(
         StockUnit.objects.filter(status__in=(*ON_SHELF, U.MISSING))
