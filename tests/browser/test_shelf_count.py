@@ -41,7 +41,7 @@ def test_hub_counts_its_shelf_on_a_phone_and_the_brand_sees_the_discrepancy(brow
         sku = Sku.objects.create(code="WB-15-SAGE", title="Weighted blanket, sage", price=120)
         old = shelve(acme, sku, hub, n=4)
         engine_tick(now=old.hold_until + datetime.timedelta(hours=1), brands=["acme"])  # → pack lane
-        t1, t2, t3 = (shelve(acme, sku, hub, n=n) for n in (1, 2, 3))
+        t1, t2, _t3 = (shelve(acme, sku, hub, n=n) for n in (1, 2, 3))
         waiting(sku, "#1001", customer_email="casey@example.com")
         unit_match(unit_id=t2.pk)
     with schema_context(bolt.schema_name):
@@ -70,7 +70,7 @@ def test_hub_counts_its_shelf_on_a_phone_and_the_brand_sees_the_discrepancy(brow
     expect(page.get_by_label("T3", exact=False)).to_be_checked()
     expect(field).to_have_value("")
     expect(page.locator("#count-feedback")).to_have_text("T3 ticked.")
-    page.locator("label[for='found-%d:%d']" % (acme.pk, t1.pk)).click()
+    page.locator(f"label[for='found-{acme.pk}:{t1.pk}']").click()
     page.locator(".count-item", has_text="T9").click()
     submit = page.locator("#count-submit")
     expect(submit).to_have_text("Finish count: 3 found, 1 missing")
