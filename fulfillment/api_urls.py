@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.apis import activity, backorders, imports, regions, returns, skus, supply
+from fulfillment.apis import activity, backorders, discrepancies, imports, regions, returns, skus, supply
 
 urlpatterns = [
     # skus
@@ -37,6 +37,8 @@ urlpatterns = [
     path("supply/<id:pk>/cancel", supply.SupplyCancelApi.as_view(), name="api_supply_cancel"),
     # imports
     path("imports/<id:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
+    # shelf counts
+    path("discrepancies", discrepancies.DiscrepanciesApi.as_view(), name="api_discrepancies"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
 ]

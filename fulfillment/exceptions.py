@@ -135,3 +135,11 @@ class DateInPast(DomainError):
 
 class SupplyExists(Conflict):
     code = "supply_exists"
+
+
+# Shelf counts.
+class UnitNotAtHub(DomainError):
+    """The unit is not one of the counting hub's (another hub's looks the same)."""
+
+    code = "unit_not_at_hub"
+    status = 404

@@ -141,6 +141,7 @@ BACKORDERS = StateMachine(
         Move(B.WAITING, B.ALLOCATED, K.ALLOCATED, by={BRAND, SYSTEM}, takes={"fill_source"}),
         # An allocation that ends without a hand-off (expired, its unit missing, or the
         # brand took it back) returns the backorder to the queue, to be matched again.
+        # (`sets`, not `takes`: a caller cannot pass the empty value, transition() refuses it.)
         Move(B.ALLOCATED, B.WAITING, K.ALLOCATION_ENDED, by={BRAND, SYSTEM}, sets={"fill_source": ""}),
         Move(B.ALLOCATED, B.HANDED_OFF, K.HANDED_OFF, by={HUB}),
         Move(B.HANDED_OFF, B.FULFILLED, K.FULFILLED, by={BRAND, SYSTEM}),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.views import activity, backorders, imports, local_fills, regions, returns, skus, supply
+from fulfillment.views import activity, backorders, discrepancies, imports, local_fills, regions, returns, skus, supply
 
 urlpatterns = [
     # skus
@@ -44,6 +44,8 @@ urlpatterns = [
     # imports
     path("imports/<id:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<id:pk>/run/", imports.import_run, name="import_run"),
+    # shelf counts: missing and unverified units per hub
+    path("discrepancies/", discrepancies.discrepancies, name="discrepancies"),
     # activity: configuration changes
     path("activity/", activity.activity_list, name="activity_list"),
 ]

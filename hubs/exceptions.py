@@ -17,3 +17,11 @@ class UnknownCheck(DomainError):
 
 class VettingIncomplete(Conflict):
     code = "vetting_incomplete"
+
+
+# The hub's own tasks (packing for the warehouse).
+class TaskNotFound(DomainError):
+    """No such open task at the member's hub (another hub's task looks the same)."""
+
+    code = "task_not_found"
+    status = 404

@@ -27,7 +27,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -123,12 +123,16 @@ def unit_match(*, unit_id: int, actor: Actor = MATCHER) -> Allocation | None:
     hub = unit.hub
     if hub.status != HubStatus.ACTIVE:
         return None  # a suspended hub's shelf is not matched
+    # A customer who let this unit's hand-off expire is not offered the same unit again:
+    # otherwise the oldest no-show would win it back forever and nobody else could.
+    expired_here = Allocation.objects.filter(
+        backorder=OuterRef("pk"), unit_id=unit.pk, status=Allocation.Status.EXPIRED
+    )
+    candidates = backorders_within_reach(sku_id=unit.sku_id, hub=hub).filter(~Exists(expired_here))
     # The claim reads only the columns it sorts on: under FOR UPDATE PostgreSQL sorts every
     # candidate in the box, and narrow rows halve that sort (bench/allocation.py). The
     # claimed row, now ours, is then read whole.
-    claimed = lock_first(
-        backorders_within_reach(sku_id=unit.sku_id, hub=hub).only(*CLAIM_FIELDS), order_by=BACKORDER_ORDER
-    )
+    claimed = lock_first(candidates.only(*CLAIM_FIELDS), order_by=BACKORDER_ORDER)
     if claimed is None:
         return None
     backorder = Backorder.objects.get(pk=claimed.pk)
@@ -144,10 +148,11 @@ def backorder_match(*, backorder_id: int, actor: Actor = MATCHER) -> Allocation 
         return None
     if not _region_allows(backorder):
         return None
-    unit = lock_first(
-        units_within_reach(backorder).select_related("hub", "return_item__sku"),
-        order_by=["distance_miles", "created_at"],
+    expired_here = Allocation.objects.filter(
+        unit=OuterRef("pk"), backorder_id=backorder.pk, status=Allocation.Status.EXPIRED
     )
+    candidates = units_within_reach(backorder).filter(~Exists(expired_here))  # the same no-show rule
+    unit = lock_first(candidates.select_related("hub", "return_item__sku"), order_by=["distance_miles", "created_at"])
     if unit is None:
         return None
     claimed = lock_first(Backorder.objects.filter(pk=backorder_id, status=BackorderStatus.WAITING), order_by="pk")
@@ -239,23 +244,14 @@ def allocation_end(
     UNITS.transition(unit, unit_to, actor=actor, detail=detail, at_hub=hub, event_data={"allocation": allocation.pk})
     actor = follow
     ALLOCATIONS.transition(allocation, outcome, actor=actor)
-    if backorder_to == BackorderStatus.WAITING:
-        BACKORDERS.transition(
-            backorder,
-            backorder_to,
-            actor=actor,
-            detail=detail,
-            event_data={"allocation": allocation.pk},
-        )
-    else:
-        BACKORDERS.transition(
-            backorder,
-            backorder_to,
-            actor=actor,
-            detail=detail,
-            event_data={"allocation": allocation.pk},
-            **({"cancel_reason": cancel_reason} if backorder_to == BackorderStatus.CANCELLED else {}),
-        )
+    BACKORDERS.transition(
+        backorder,
+        backorder_to,
+        actor=actor,
+        detail=detail,
+        event_data={"allocation": allocation.pk},
+        **({"cancel_reason": cancel_reason} if backorder_to == BackorderStatus.CANCELLED else {}),
+    )
     if unit_to == StockUnit.Status.AVAILABLE:
         after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
     if backorder_to == BackorderStatus.WAITING:

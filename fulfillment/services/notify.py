@@ -56,3 +56,17 @@ def handed_off(*, allocation_id: int) -> bool:
         template="handed_off",
         context={"allocation": allocation, "backorder": backorder, "hub": hub, "picked_up": picked_up},
     )
+
+
+def allocation_expired(*, allocation_id: int) -> bool:
+    """ "Your pickup window passed": the hold on the unit ended and the order is back in
+    the queue (the customer hears again when another unit is found)."""
+    allocation = Allocation.objects.select_related("backorder__sku", "unit").get(pk=allocation_id)
+    backorder = allocation.backorder
+    hub = Hub.objects.get(pk=allocation.hub_id)
+    return _send(
+        to=backorder.customer_email,
+        subject=f"your pickup window for {backorder.sku.title} passed",
+        template="allocation_expired",
+        context={"allocation": allocation, "backorder": backorder, "hub": hub},
+    )

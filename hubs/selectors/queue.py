@@ -52,6 +52,12 @@ LANES = (
         "Hand-offs due",
         "No hand-offs due. When a shelf item is matched to a customer nearby, the hand-off appears here.",
     ),
+    (
+        Kind.PACK,
+        "Pack for the warehouse",
+        "Nothing to pack. A shelf item no local customer claimed before its shelf time ends appears here: "
+        "pack it, send it to the brand's warehouse and mark it sent.",
+    ),
 )
 
 
@@ -130,8 +136,8 @@ def _task_url(task: HubTask) -> str:
 
 
 def hub_queue(hub: Hub, *, now: datetime | None = None) -> Queue:
-    """`hub`'s open work across every active brand, in four lanes (drop-offs expected,
-    awaiting inspection, on the shelf, hand-offs due), most urgent first: earliest due
+    """`hub`'s open work across every active brand, in lanes (drop-offs expected,
+    awaiting inspection, on the shelf, hand-offs due, pack for the warehouse), most urgent first: earliest due
     time first, so overdue work leads. One query, however many tasks: window functions
     count each lane and keep its first LANE_LIMIT rows."""
     now = now or timezone.now()

@@ -61,8 +61,8 @@ class HubListApi(HubApi):
 
 
 class HubQueueApi(HubApi):
-    """The hub's open work across brands in four lanes (`dropoff`, `inspect`, `shelf`,
-    `handoff`), most urgent first; `overdue` marks work past its due time. Each lane lists
+    """The hub's open work across brands in lanes (`dropoff`, `inspect`, `shelf`,
+    `handoff`, `pack`), most urgent first; `overdue` marks work past its due time. Each lane lists
     at most 50 items; `count` is the full number."""
 
     class OutputSerializer(serializers.Serializer):

@@ -47,6 +47,7 @@ def test_inspector_works_the_queue_and_receives_a_drop_off_by_code(page, server,
             re.compile(r"0\s+awaiting inspection"),
             re.compile(r"0\s+on the shelf"),
             re.compile(r"0\s+hand-offs due"),
+            re.compile(r"0\s+pack for the warehouse"),
         ]
     )
     expect(page.get_by_role("heading", name="Today's queue")).to_contain_text("1 overdue")

@@ -171,6 +171,7 @@ def test_brand_api_answers_match_its_schema(
         f"/api/v1/inspections/{ids['inspection']}",
         "/api/v1/audits/",
         "/api/v1/units/",
+        "/api/v1/discrepancies",
     ]
     for path in reads:
         api.get(path, expect=200)

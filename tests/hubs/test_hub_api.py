@@ -115,6 +115,7 @@ def test_queue_mirrors_the_portal_lanes(scanner, ivan, brand_a, in_brand, sku_a,
         ("inspect", 0),
         ("shelf", 0),
         ("handoff", 0),
+        ("pack", 0),
     ]
     (entry,) = body["lanes"][0]["items"]
     assert entry == {

@@ -1,4 +1,4 @@
-"""The hub queue at /hub/: four lanes read from HubTask across brands, overdue work first
+"""The hub queue at /hub/: five lanes read from HubTask across brands, overdue work first
 and marked, counts, the empty state, and a query count that does not grow with the rows."""
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_a_task_closes_only_through_the_hub_task_machine(brand_a, in_brand, sku_
 # --- the queue read ---
 
 
-def test_queue_has_four_lanes_across_brands_most_urgent_first(brand_a, brand_b, active_hub, other_hub):
+def test_queue_has_five_lanes_across_brands_most_urgent_first(brand_a, brand_b, active_hub, other_hub):
     HubTask.objects.bulk_create(
         [
             task(active_hub, brand_a, "dropoff", "A-later", due_in=timedelta(days=9)),
@@ -125,14 +125,21 @@ def test_queue_has_four_lanes_across_brands_most_urgent_first(brand_a, brand_b, 
     )
     queue = hub_queue(active_hub)
     by_kind = lanes(queue)
-    assert [lane.kind for lane in queue.lanes] == ["dropoff", "inspect", "shelf", "handoff"]
+    assert [lane.kind for lane in queue.lanes] == ["dropoff", "inspect", "shelf", "handoff", "pack"]
     assert [lane.label for lane in queue.lanes] == [
         "Expected drop-offs",
         "Awaiting inspection",
         "On the shelf",
         "Hand-offs due",
+        "Pack for the warehouse",
     ]
-    assert {k: lane.count for k, lane in by_kind.items()} == {"dropoff": 3, "inspect": 1, "shelf": 1, "handoff": 0}
+    assert {k: lane.count for k, lane in by_kind.items()} == {
+        "dropoff": 3,
+        "inspect": 1,
+        "shelf": 1,
+        "handoff": 0,
+        "pack": 0,
+    }
     assert [i.task.reference for i in by_kind["dropoff"].items] == ["B-overdue", "A-soon", "A-later"]
     first = by_kind["dropoff"].items[0]
     assert (first.brand_name, first.overdue, first.due_text) == ("Bolt Bedding", True, "overdue 2\xa0days")
@@ -201,7 +208,7 @@ def test_empty_queue_says_what_will_appear(public, ivan):
     page = public(ivan).get("/hub/").content.decode()
     assert "Nothing to do right now." in page
     assert "expected drop-off" in page and "awaiting inspection" in page
-    assert page.count('<span class="lane-n">0</span>') == 4
+    assert page.count('<span class="lane-n">0</span>') == 5
 
 
 def test_a_suspended_hub_still_sees_its_items_but_cannot_receive(public, ivan, stan, brand_a, active_hub):

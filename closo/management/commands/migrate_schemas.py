@@ -10,8 +10,8 @@ class Command(MigrateSchemasCommand):
     help = (
         "Migrate the public schema, every brand schema and the brand template schema "
         "(settings.TENANT_BASE_SCHEMA) that new brands are cloned from, then (re)install the "
-        "SQL clone functions, the public host's row and the cache table (settings.CACHES, "
-        "when it is the database's). Keeping the template in step here "
+        "SQL clone functions, the public host's row, the cache table (settings.CACHES, "
+        "when it is the database's) and the engine's django-q2 schedule. Keeping the template in step here "
         "means a cloned brand never lacks a table."
     )
 
@@ -27,10 +27,13 @@ class Command(MigrateSchemasCommand):
         if self.sync_public and not options.get("plan"):
             from brands.schema import clone_functions_install
             from brands.services.brands import public_tenant_ensure
+            from fulfillment.services.engine import engine_schedule_ensure
 
             connection.set_schema_to_public()
             clone_functions_install()
             public_tenant_ensure()
+            # The local loop's timers run from a django-q2 schedule (public), created once.
+            engine_schedule_ensure()
             # The attempt limits count in the cache: its table lives in public, which
             # every brand's search_path includes. A no-op for Redis.
             call_command("createcachetable", database=options["database"], verbosity=0)
