@@ -16,7 +16,7 @@ from fulfillment.services.engine import engine_tick
 from fulfillment.services.matching import unit_match
 from hubs.models import Hub
 from tests.conftest import EMAILS, PASSWORD
-from tests.fulfillment.test_matching_smoke import shelve, waiting
+from tests.fulfillment.loop_builders import shelve, waiting
 
 pytestmark = pytest.mark.browser
 

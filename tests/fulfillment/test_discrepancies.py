@@ -14,7 +14,7 @@ from fulfillment.selectors.counts import brand_discrepancies, units_unverified
 from hubs.models import ShelfCount
 from portals.services.shelf_counts import shelf_count_submit
 from tests.factories import HUB, applied_hub
-from tests.fulfillment.test_matching_smoke import shelve
+from tests.fulfillment.loop_builders import shelve
 from tests.hubs.conftest import activate
 
 DAY = datetime.timedelta(days=1)

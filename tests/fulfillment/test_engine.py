@@ -22,7 +22,7 @@ from fulfillment.services.engine import SCHEDULE_FUNC, SCHEDULE_NAME, engine_sch
 from fulfillment.services.matching import unit_match
 from hubs.models import HubTask
 from tests.conftest import BRAND_A, run_concurrently
-from tests.fulfillment.test_matching_smoke import shelve, waiting
+from tests.fulfillment.loop_builders import shelve, waiting
 
 HOUR = datetime.timedelta(hours=1)
 

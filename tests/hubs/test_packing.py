@@ -8,7 +8,7 @@ import datetime
 from fulfillment.services.engine import engine_tick
 from hubs.models import HubTask
 from hubs.selectors.queue import hub_queue
-from tests.fulfillment.test_matching_smoke import shelve
+from tests.fulfillment.loop_builders import shelve
 
 
 def test_a_unit_sent_to_the_warehouse_is_packed_by_its_hub(

@@ -16,7 +16,7 @@ from hubs.models import HubTask, ShelfCount
 from hubs.selectors.shelf import hub_shelf
 from portals.services.shelf_counts import labels_parse, shelf_count_submit
 from tests.factories import HUB
-from tests.fulfillment.test_matching_smoke import shelve, waiting
+from tests.fulfillment.loop_builders import shelve, waiting
 
 
 @pytest.fixture
