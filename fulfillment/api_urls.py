@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.apis import activity, backorders, imports, regions, returns, skus, supply
+from fulfillment.apis import activity, backorders, imports, regions, returns, settings, skus, supply
 
 urlpatterns = [
     # skus
@@ -38,4 +38,6 @@ urlpatterns = [
     path("imports/<id:pk>", imports.ImportJobDetailApi.as_view(), name="api_import_detail"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
+    # the local loop's settings
+    path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
 ]

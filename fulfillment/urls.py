@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.views import activity, backorders, imports, regions, returns, skus, supply
+from fulfillment.views import activity, backorders, imports, regions, returns, settings, skus, supply
 
 urlpatterns = [
     # skus
@@ -43,4 +43,6 @@ urlpatterns = [
     path("imports/<id:pk>/run/", imports.import_run, name="import_run"),
     # activity: configuration changes
     path("activity/", activity.activity_list, name="activity_list"),
+    # the local loop's settings
+    path("settings/loop/", settings.loop_settings_page, name="loop_settings"),
 ]

@@ -16,6 +16,7 @@ from closo.listing import query_without, sorting
 from fulfillment.filters import ReturnFilterSet
 from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm, dropoff_help
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus
+from fulfillment.qr import dropoff_qr_svg
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 
@@ -91,6 +92,8 @@ def return_new(request):
                 done = (
                     f"Return {item.rma_ref} created and routed to {item.hub.name}. Give the customer the drop-off code."
                 )
+            elif item.route == ReturnItem.Route.WAREHOUSE:
+                done = f"Return {item.rma_ref} created and routed to your warehouse: {item.route_reason}"
             else:
                 done = f"Return {item.rma_ref} created. Route it below when you know where it goes."
             messages.success(request, done)
@@ -140,6 +143,7 @@ def _detail(
             "events": events,
             "steps": return_selectors.return_steps(item=item, events=events),
             "dropoff": return_selectors.return_dropoff_task(item=item) if item.dropoff_code else None,
+            "dropoff_qr": dropoff_qr_svg(item.dropoff_code),
             "now": timezone.now(),
             "can_route": can_route,
             "hub_form": hub_form,
