@@ -25,12 +25,16 @@ class LoopSettingsForm(forms.Form):
     """Brand's loop fields as form fields (their types, ranges, choices and help texts);
     the service checks them again, for the API."""
 
-    base_fields = forms.fields_for_model(
-        Brand,
-        fields=LOOP_SETTINGS,
-        labels=LABELS,
-        widgets={
-            **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith("cost_")},
-            **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
-        },
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                Brand,
+                fields=LOOP_SETTINGS,
+                labels=LABELS,
+                widgets={
+                    **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith("cost_")},
+                    **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
+                },
+            )
+        )

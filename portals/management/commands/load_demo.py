@@ -118,15 +118,14 @@ def _load_workspace(actor: Actor) -> None:
                 channel=Channel.API,
                 actor=actor,
             )
-    eastside = Hub.objects.get(name="Eastside Porch")
-    for i, (code, zip_code, reason, to_hub) in enumerate(DEMO_RETURNS, start=1):
+    for i, (code, zip_code, reason, route) in enumerate(DEMO_RETURNS, start=1):
         if not ReturnItem.objects.filter(rma_ref=f"RMA-{2000 + i}").exists():
             return_services.return_create(
                 rma_ref=f"RMA-{2000 + i}",
                 sku_code=code,
                 customer_zip=zip_code,
                 reason=reason,
-                hub=eastside if to_hub else None,
+                route=route,
                 actor=actor,
             )
     if not InboundSupply.objects.exists():
@@ -150,10 +149,12 @@ DEMO_BACKORDERS = [
     ("WB-15-SAGE", "78751", 1),
 ]
 # sku, customer ZIP, reason, routed to Eastside Porch (so the hub queue has drop-offs to receive)
+# Routed automatically (to Eastside Porch, the hub serving them), and one left for the
+# brand to route by hand.
 DEMO_RETURNS = [
-    ("WB-15-SAGE", "78703", "Too warm", True),
-    ("WB-15-SAGE", "78741", "Changed my mind", True),
-    ("WB-20-SAGE", "78722", "Too heavy", False),
+    ("WB-15-SAGE", "78703", "Too warm", "auto"),
+    ("WB-15-SAGE", "78741", "Changed my mind", "auto"),
+    ("WB-20-SAGE", "78722", "Too heavy", "manual"),
 ]
 DEMO_SUPPLY = [("WB-15-SAGE", 200, 3), ("WB-20-SAGE", 120, 5), ("WB-15-NAVY", 80, 6)]
 
