@@ -118,14 +118,16 @@ def _load_workspace(actor: Actor) -> None:
                 channel=Channel.API,
                 actor=actor,
             )
-    for i, (code, zip_code, reason, route) in enumerate(DEMO_RETURNS, start=1):
+    eastside = Hub.objects.get(name="Eastside Porch")
+    for i, (code, zip_code, reason, to_hub) in enumerate(DEMO_RETURNS, start=1):
         if not ReturnItem.objects.filter(rma_ref=f"RMA-{2000 + i}").exists():
             return_services.return_create(
                 rma_ref=f"RMA-{2000 + i}",
                 sku_code=code,
                 customer_zip=zip_code,
                 reason=reason,
-                route=route,
+                hub=eastside if to_hub else None,
+                route="" if to_hub else "manual",
                 actor=actor,
             )
     if not InboundSupply.objects.exists():
@@ -148,13 +150,13 @@ DEMO_BACKORDERS = [
     ("WB-15-NAVY", "78723", 2),
     ("WB-15-SAGE", "78751", 1),
 ]
-# sku, customer ZIP, reason, routed to Eastside Porch (so the hub queue has drop-offs to receive)
-# Routed automatically (to Eastside Porch, the hub serving them), and one left for the
-# brand to route by hand.
+# sku, customer ZIP, reason, routed to Eastside Porch (so the demo inspector's queue has
+# drop-offs to receive; automatic routing would pick Downtown Print & Ship for 78703, which
+# serves more of the waiting customers), else left for the brand to route by hand.
 DEMO_RETURNS = [
-    ("WB-15-SAGE", "78703", "Too warm", "auto"),
-    ("WB-15-SAGE", "78741", "Changed my mind", "auto"),
-    ("WB-20-SAGE", "78722", "Too heavy", "manual"),
+    ("WB-15-SAGE", "78703", "Too warm", True),
+    ("WB-15-SAGE", "78741", "Changed my mind", True),
+    ("WB-20-SAGE", "78722", "Too heavy", False),
 ]
 DEMO_SUPPLY = [("WB-15-SAGE", 200, 3), ("WB-20-SAGE", 120, 5), ("WB-15-NAVY", 80, 6)]
 
