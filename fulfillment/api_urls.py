@@ -26,6 +26,7 @@ urlpatterns = [
     path("returns/<id:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),
     path("returns/<id:pk>/events", returns.ReturnEventListApi.as_view(), name="api_return_events"),
     path("returns/<id:pk>/route", returns.ReturnRouteApi.as_view(), name="api_return_route"),
+    path("returns/<id:pk>/unroute", returns.ReturnUnrouteApi.as_view(), name="api_return_unroute"),
     path("returns/<id:pk>/received", returns.ReturnReceivedApi.as_view(), name="api_return_received"),
     path("returns/<id:pk>/cancel", returns.ReturnCancelApi.as_view(), name="api_return_cancel"),
     path("returns/<id:pk>/refund", returns.ReturnRefundApi.as_view(), name="api_return_refund"),

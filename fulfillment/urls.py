@@ -29,6 +29,7 @@ urlpatterns = [
     path("returns/<id:pk>/", returns.return_detail, name="return_detail"),
     path("returns/<id:pk>/route/", returns.return_route, name="return_route"),
     path("returns/<id:pk>/route-hub/", returns.return_route_hub, name="return_route_hub"),
+    path("returns/<id:pk>/unroute/", returns.return_unroute, name="return_unroute"),
     path("returns/<id:pk>/received/", returns.return_received, name="return_received"),
     path("returns/<id:pk>/cancel/", returns.return_cancel, name="return_cancel"),
     path("returns/<id:pk>/refund/", returns.return_refund, name="return_refund"),

@@ -258,6 +258,22 @@ class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
             services.return_route_to_warehouse(item=item, actor=actor)
 
 
+class ReturnUnrouteApi(IdempotentPostMixin, ReturnActionApi):
+    """Withdraw the route of a `routed` return not yet dropped off (it becomes `initiated`
+    again; a drop-off code stops working, the hub's task is cancelled), e.g. to overrule the
+    automatic decision; then route it with …/route. `reason` is required."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    @extend_schema(operation_id="return_unroute", request=InputSerializer, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, item, *, actor, reason):
+        services.return_unroute(item=item, reason=reason, actor=actor)
+
+
 class ReturnReceivedApi(IdempotentPostMixin, ReturnActionApi):
     """Confirm the brand's warehouse received a return on the warehouse route: it becomes
     `disposed` with disposition `to_warehouse`."""

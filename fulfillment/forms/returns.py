@@ -76,14 +76,15 @@ class ReturnForm(forms.Form):
     route = forms.ChoiceField(
         label="Route",
         choices=[
-            (CreateRoute.AUTO, "Automatic: the best hub near the customer, else your warehouse"),
-            (CreateRoute.HUB, "The drop-off hub chosen below"),
+            (CreateRoute.AUTO, "Automatic: best hub, else warehouse"),
+            (CreateRoute.HUB, "The hub chosen below"),
             (CreateRoute.WAREHOUSE, "Your warehouse"),
             (CreateRoute.MANUAL, "Decide later (route it by hand)"),
         ],
         initial=CreateRoute.AUTO,
         required=False,
-        help_text="Automatic prefers the hub with the most customers nearby waiting for this SKU.",
+        help_text="Automatic picks the active hub near the customer where most customers wait for this SKU "
+        "(then the nearest), or your warehouse when no hub can take it.",
     )
     hub = DropoffHubField(
         label="Drop-off hub", queryset=Hub.objects.none(), required=False, empty_label="No particular hub"
@@ -122,6 +123,15 @@ class CancelForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Customer kept it"}),
+    )
+
+
+class UnrouteForm(forms.Form):
+    reason = forms.CharField(
+        label="Why change the route?",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. The customer prefers to ship it"}),
     )
 
 

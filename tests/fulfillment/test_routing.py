@@ -376,3 +376,45 @@ def test_system_actor_routes_too(brand_a, in_brand, sku, active_hub):
     with in_brand(brand_a):
         item = services.return_create(rma_ref="RMA-S", sku_code=SKU, customer_zip=ZIP, actor=SYSTEM)
     assert item.hub_id == active_hub.pk
+
+
+# --- overruling the automatic decision ---
+
+
+def test_the_brand_overrules_the_decision_through_the_api(api_client, brand_a, in_brand, sku, active_hub):
+    api = api_client(brand_a)
+    body = post_json(api, "/api/v1/returns/", {"rma_ref": "RMA-O", "sku": SKU, "customer_zip": ZIP}).json()
+    path = f"/api/v1/returns/{body['id']}"
+    refused = post_json(api, f"{path}/unroute", {"reason": ""})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "reason_required")
+    unrouted = post_json(api, f"{path}/unroute", {"reason": "Customer ships it"})
+    assert unrouted.status_code == 200, unrouted.json()
+    assert (unrouted.json()["status"], unrouted.json()["dropoff_code"], unrouted.json()["hub"]) == (
+        "initiated",
+        None,
+        None,
+    )
+    assert HubTask.objects.get(code=body["dropoff_code"]).status == HubTask.Status.CANCELLED
+    routed = post_json(api, f"{path}/route", {"route": "warehouse"}).json()
+    assert (routed["route"], routed["cost_warehouse"]) == ("warehouse", "27.00")
+    again = post_json(api, f"{path}/unroute", {"reason": "Changed my mind"})
+    assert again.status_code == 200  # a warehouse route can be withdrawn too, until received
+
+
+def test_the_brand_overrules_the_decision_on_the_return_page(
+    host_client, brand_a, alice, vera, in_brand, sku, active_hub
+):
+    with in_brand(brand_a):
+        item = new_return()
+    url = reverse("return_unroute", args=[item.pk])
+    assert host_client(brand_a.host, vera).post(url, {"reason": "x"}).status_code == 403
+    client = host_client(brand_a.host, alice)
+    page = client.get(reverse("return_detail", args=[item.pk])).content.decode()
+    assert "Change the route" in page
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert client.post(url, {"reason": "Customer ships it"}).status_code == 302
+    with in_brand(brand_a):
+        row = ReturnItem.objects.get(pk=item.pk)
+    assert (row.status, row.hub_id) == ("initiated", None)
+    page = client.get(reverse("return_detail", args=[item.pk])).content.decode()
+    assert "Send to this hub" in page and "Route to warehouse" in page
