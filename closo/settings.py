@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "fulfillment.models.EventKind",
         "LowerGradeEnum": "portals.apis.hub_inspections.LOWER_GRADES",
         "PhotoStatusEnum": "inspections.models.InspectionPhoto.Status",
+        "ReturnRouteEnum": "fulfillment.models.ReturnItem.Route",
+        "CreateRouteEnum": "fulfillment.services.returns.CreateRoute",
+        "RefundReadyAtEnum": "brands.models.RefundReadyAt",
     },
 }
 

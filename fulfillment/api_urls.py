@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fulfillment.apis import activity, backorders, discrepancies, imports, regions, returns, skus, supply
+from fulfillment.apis import activity, backorders, discrepancies, imports, regions, returns, settings, skus, supply
 
 urlpatterns = [
     # skus
@@ -27,6 +27,7 @@ urlpatterns = [
     path("returns/<id:pk>", returns.ReturnDetailApi.as_view(), name="api_return_detail"),
     path("returns/<id:pk>/events", returns.ReturnEventListApi.as_view(), name="api_return_events"),
     path("returns/<id:pk>/route", returns.ReturnRouteApi.as_view(), name="api_return_route"),
+    path("returns/<id:pk>/unroute", returns.ReturnUnrouteApi.as_view(), name="api_return_unroute"),
     path("returns/<id:pk>/received", returns.ReturnReceivedApi.as_view(), name="api_return_received"),
     path("returns/<id:pk>/cancel", returns.ReturnCancelApi.as_view(), name="api_return_cancel"),
     path("returns/<id:pk>/refund", returns.ReturnRefundApi.as_view(), name="api_return_refund"),
@@ -41,4 +42,6 @@ urlpatterns = [
     path("discrepancies", discrepancies.DiscrepanciesApi.as_view(), name="api_discrepancies"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
+    # the local loop's settings
+    path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
 ]

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
@@ -208,6 +210,14 @@ class ReturnItem(models.Model):
 
     def __str__(self) -> str:
         return self.rma_ref
+
+    @property
+    def route_saving(self) -> Decimal | None:
+        """What the hub route saved against the warehouse route (the costs stored with the
+        routing decision), or None: not on the hub route, or routed before costs were kept."""
+        if self.route != self.Route.HUB or self.cost_local is None or self.cost_warehouse is None:
+            return None
+        return self.cost_warehouse - self.cost_local
 
 
 class InboundSupply(models.Model):
@@ -464,6 +474,7 @@ class ConfigChange(models.Model):
         REGION = "region", "Region"
         STANDARD = "standard", "Grading standard"
         TRUST_SETTINGS = "trust_settings", "Trust settings"
+        LOOP_SETTINGS = "loop_settings", "Local loop settings"
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from fulfillment.views import activity, backorders, discrepancies, imports, local_fills, regions, returns, skus, supply
+from fulfillment.views import (
+    activity,
+    backorders,
+    discrepancies,
+    imports,
+    local_fills,
+    regions,
+    returns,
+    settings,
+    skus,
+    supply,
+)
 
 urlpatterns = [
     # skus
@@ -32,6 +43,7 @@ urlpatterns = [
     path("returns/<id:pk>/", returns.return_detail, name="return_detail"),
     path("returns/<id:pk>/route/", returns.return_route, name="return_route"),
     path("returns/<id:pk>/route-hub/", returns.return_route_hub, name="return_route_hub"),
+    path("returns/<id:pk>/unroute/", returns.return_unroute, name="return_unroute"),
     path("returns/<id:pk>/received/", returns.return_received, name="return_received"),
     path("returns/<id:pk>/cancel/", returns.return_cancel, name="return_cancel"),
     path("returns/<id:pk>/refund/", returns.return_refund, name="return_refund"),
@@ -48,4 +60,6 @@ urlpatterns = [
     path("discrepancies/", discrepancies.discrepancies, name="discrepancies"),
     # activity: configuration changes
     path("activity/", activity.activity_list, name="activity_list"),
+    # the local loop's settings
+    path("settings/loop/", settings.loop_settings_page, name="loop_settings"),
 ]

@@ -48,7 +48,9 @@ def in_days(n: int) -> datetime.date:
 
 
 def make_return(brand, in_brand, rma="RMA-1", sku_code="BLANKET-SAGE", **values) -> ReturnItem:
-    """A return of `brand` created by the system actor (status `initiated`), in ZIP 78702."""
+    """A return of `brand` created by the system actor in ZIP 78702, left `initiated` to be
+    routed by hand (route `manual`; pass route="auto" for the automatic routing, or a hub)."""
+    values.setdefault("route", "hub" if values.get("hub") is not None else "manual")
     with in_brand(brand):
         return return_services.return_create(
             rma_ref=rma, sku_code=sku_code, customer_zip="78702", actor=Actor.system("tests"), **values

@@ -15,6 +15,7 @@ from closo.api import ObjectActionApi
 from closo.idempotency import IdempotentPostMixin
 from fulfillment.filters import ReturnFilterSet
 from fulfillment.models import Channel, Event, ReturnItem
+from fulfillment.qr import dropoff_qr_svg
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 from hubs.models import Hub
@@ -34,7 +35,14 @@ def hub_by_id(hub_id: int | None) -> Hub | None:
 
 HUB_FIELD_HELP = (
     "Id of an active hub that serves the customer's ZIP: the return is routed to it and gets "
-    "a drop-off code (valid 14 days) at once. Omit it to route the return later."
+    "a drop-off code (valid 14 days) at once (route `hub`, implied). Omit it to let Closo route it."
+)
+ROUTE_FIELD_HELP = (
+    "`auto` (default; `hub` when you name a hub): the best active hub serving the customer "
+    "(most customers nearby waiting for this SKU, then nearest, then reputation) if one has room "
+    "and the SKU is eligible, else your warehouse, with the reason in `route_reason`. `hub`: the "
+    "hub named in `hub`. `warehouse`: your warehouse. `manual`: not yet — the return stays "
+    "`initiated` until you route it (POST …/route)."
 )
 
 
@@ -48,6 +56,26 @@ class ReturnSerializer(serializers.ModelSerializer):
 
     sku = serializers.CharField(source="sku.code", help_text="SKU code.")
     hub = ReturnHubSerializer(read_only=True, allow_null=True, help_text="Its hub (hub route only), else null.")
+    route_reason = serializers.CharField(help_text="Why it took its route, in words (blank until routed).")
+    cost_local = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="What the hub route costs ($), when routed."
+    )
+    cost_warehouse = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="What the warehouse route costs ($), when routed."
+    )
+    saving = serializers.DecimalField(
+        source="route_saving",
+        max_digits=9,
+        decimal_places=2,
+        allow_null=True,
+        help_text="cost_warehouse − cost_local on the hub route, else null.",
+    )
+    dropoff_qr_svg = serializers.SerializerMethodField(
+        help_text="The drop-off code as a QR code (inline SVG), while it has one; else null."
+    )
+
+    def get_dropoff_qr_svg(self, item: ReturnItem) -> str | None:
+        return dropoff_qr_svg(item.dropoff_code)
 
     class Meta:
         model = ReturnItem
@@ -65,8 +93,16 @@ class ReturnSerializer(serializers.ModelSerializer):
             "route",
             "hub",
             "dropoff_code",
+            "dropoff_qr_svg",
+            "route_reason",
+            "cost_local",
+            "cost_warehouse",
+            "saving",
+            "routed_at",
+            "dropped_off_at",
             "disposition",
             "refund_status",
+            "refund_ready_at",
             "channel",
             "created_at",
             "updated_at",
@@ -88,6 +124,14 @@ class ReturnListCreateApi(IdempotentPostMixin, generics.ListCreateAPIView):
         customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
         hub = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=HUB_FIELD_HELP)
+        route = serializers.ChoiceField(
+            choices=services.CreateRoute.choices,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=ROUTE_FIELD_HELP,
+            error_messages={"invalid_choice": "“{input}” is not a route: choose auto, hub, warehouse or manual."},
+        )
 
     serializer_class = ReturnSerializer
     queryset = return_selectors.returns_all()
@@ -212,6 +256,22 @@ class ReturnRouteApi(IdempotentPostMixin, ReturnActionApi):
             services.return_assign_to_hub(item=item, hub=hub_by_id(hub), actor=actor)
         else:
             services.return_route_to_warehouse(item=item, actor=actor)
+
+
+class ReturnUnrouteApi(IdempotentPostMixin, ReturnActionApi):
+    """Withdraw the route of a `routed` return not yet dropped off (it becomes `initiated`
+    again; a drop-off code stops working, the hub's task is cancelled), e.g. to overrule the
+    automatic decision; then route it with …/route. `reason` is required."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    @extend_schema(operation_id="return_unroute", request=InputSerializer, responses=ReturnSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, item, *, actor, reason):
+        services.return_unroute(item=item, reason=reason, actor=actor)
 
 
 class ReturnReceivedApi(IdempotentPostMixin, ReturnActionApi):

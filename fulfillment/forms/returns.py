@@ -4,6 +4,7 @@ from django import forms
 
 from fulfillment.models import ReturnItem
 from fulfillment.selectors import returns as return_selectors
+from fulfillment.services.returns import CreateRoute
 from hubs.models import Hub, PostalCode
 
 
@@ -37,8 +38,8 @@ def dropoff_help(place: PostalCode | None, any_hub: bool) -> str:
         return "Enter the customer's ZIP code: the active hubs that serve it are listed here. " + DROPOFF_PROMISE
     where = f"{place.code} ({place.city}, {place.state})"
     if not any_hub:
-        return f"No active hub serves {where} yet: leave it to route the return later."
-    return f"Active hubs that serve {where}, nearest first. {DROPOFF_PROMISE} Leave it to route the return later."
+        return f"No active hub serves {where} yet: the return goes to your warehouse."
+    return f"Active hubs that serve {where}, nearest first. {DROPOFF_PROMISE} Leave it for the automatic choice."
 
 
 class ReturnForm(forms.Form):
@@ -72,7 +73,29 @@ class ReturnForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Too warm"}),
     )
-    hub = DropoffHubField(label="Drop-off hub", queryset=Hub.objects.none(), required=False, empty_label="Decide later")
+    route = forms.ChoiceField(
+        label="Route",
+        choices=[
+            (CreateRoute.AUTO, "Automatic: best hub, else warehouse"),
+            (CreateRoute.HUB, "The hub chosen below"),
+            (CreateRoute.WAREHOUSE, "Your warehouse"),
+            (CreateRoute.MANUAL, "Decide later (route it by hand)"),
+        ],
+        initial=CreateRoute.AUTO,
+        required=False,
+        help_text="Automatic picks the active hub near the customer where most customers wait for this SKU "
+        "(then the nearest), or your warehouse when no hub can take it.",
+    )
+    hub = DropoffHubField(
+        label="Drop-off hub", queryset=Hub.objects.none(), required=False, empty_label="No particular hub"
+    )
+
+    def clean(self):
+        data = super().clean()
+        # A hub picked with the route left on automatic means that hub.
+        if data.get("hub") is not None and data.get("route") in ("", CreateRoute.AUTO):
+            data["route"] = CreateRoute.HUB
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,6 +123,15 @@ class CancelForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Customer kept it"}),
+    )
+
+
+class UnrouteForm(forms.Form):
+    reason = forms.CharField(
+        label="Why change the route?",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. The customer prefers to ship it"}),
     )
 
 

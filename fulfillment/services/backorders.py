@@ -60,8 +60,8 @@ from fulfillment.models import (
     Sku,
 )
 from fulfillment.selectors.regions import zip_check
-from fulfillment.services.events import event_record
-from fulfillment.services.matching import after_commit_in_brand, allocation_end, backorder_match
+from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.matching import allocation_end, backorder_match
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE
 
 SMALLINT_MAX = 32767

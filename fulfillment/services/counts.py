@@ -24,7 +24,8 @@ from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import UnitNotAtHub
 from fulfillment.machines import UNITS
 from fulfillment.models import Allocation, BackorderStatus, StockUnit
-from fulfillment.services.matching import Outcome, after_commit_in_brand, allocation_end, unit_match
+from fulfillment.services.events import after_commit_in_brand
+from fulfillment.services.matching import Outcome, allocation_end, unit_match
 from hubs.models import Hub, HubTask
 
 U = StockUnit.Status

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
 from closo.actors import Actor
 from fulfillment.models import Backorder, Event, InboundSupply, ReturnItem, StockUnit
 
@@ -31,3 +36,18 @@ def event_record(
         data=data or {},
         hub=hub,
     )
+
+
+def after_commit_in_brand(fn: Callable[[], object]) -> None:
+    """Run `fn` after the current transaction commits, on the brand schema the connection
+    is on now (the callback may run after a `schema_context` block has exited): matching
+    what a move left available or waiting, and the customer e-mails. A failure after
+    commit is logged, never raised into the request that committed; what it left undone
+    (a unit available, a backorder waiting) the engine sweep matches again."""
+    schema = connection.schema_name
+
+    def run() -> None:
+        with schema_context(schema):
+            fn()
+
+    transaction.on_commit(run, robust=True)

@@ -38,7 +38,7 @@ from fulfillment.exceptions import CodeCancelled, CodeExpired, CodeUsed, Unknown
 from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
 from fulfillment.services import notify
-from fulfillment.services.matching import after_commit_in_brand
+from fulfillment.services.events import after_commit_in_brand
 from fulfillment.services.returns import DROPOFF_CODE_ALPHABET, DROPOFF_CODE_LENGTH, dropoff_code_normalize
 from hubs.models import Hub, HubStatus, HubTask
 

@@ -24,12 +24,10 @@ pickup code), allocates the backorder, and tells the customer after commit.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor, Party
@@ -38,6 +36,7 @@ from closo.locks import lock_first, lock_one
 from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
 from fulfillment.services import notify
+from fulfillment.services.events import after_commit_in_brand
 from fulfillment.services.returns import dropoff_code_new
 from hubs.geo import bounding_box, distance_miles_expression
 from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, HubStatus
@@ -257,17 +256,3 @@ def allocation_end(
     if backorder_to == BackorderStatus.WAITING:
         after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
     return allocation
-
-
-def after_commit_in_brand(fn: Callable[[], object]) -> None:
-    """Run `fn` after the current transaction commits, on the brand schema the connection
-    is on now (the callback may run after a `schema_context` block has exited). A matching
-    failure after commit leaves a unit available or a backorder waiting, which the engine
-    sweep matches again: it is logged, never raised into the request that committed."""
-    schema = connection.schema_name
-
-    def run() -> None:
-        with schema_context(schema):
-            fn()
-
-    transaction.on_commit(run, robust=True)

@@ -2,26 +2,28 @@
 default; SMTP from the environment, docs/deployment.md).
 
 Each function takes ids, reads the rows as they are now and sends one message; callers
-schedule it with `matching.after_commit_in_brand`, so nothing is sent for a change that
+schedule it with `events.after_commit_in_brand`, so nothing is sent for a change that
 rolled back, and a mail server that fails is logged without undoing the change. A row
 without a customer e-mail sends nothing."""
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from brands.selectors.brands import brand_of_connection
-from fulfillment.models import Allocation
-from hubs.models import Hub
+from fulfillment.models import Allocation, Event, EventKind, ReturnItem, ReturnStatus
+from fulfillment.qr import qr_png
+from hubs.models import Hub, HubTask
 
 
-def _send(*, to: str, subject: str, template: str, context: dict) -> bool:
+def _send(*, to: str, subject: str, template: str, context: dict, attachments: tuple = ()) -> bool:
+    """`attachments`: (filename, content, mimetype) triples, e.g. a QR code's PNG."""
     if not to:
         return False
     brand = brand_of_connection()
     body = render_to_string(f"fulfillment/emails/{template}.txt", {"brand": brand, **context})
-    send_mail(f"{brand.name}: {subject}", body, None, [to])
+    EmailMessage(f"{brand.name}: {subject}", body, None, [to], attachments=list(attachments)).send()
     return True
 
 
@@ -69,4 +71,42 @@ def allocation_expired(*, allocation_id: int) -> bool:
         subject=f"your pickup window for {backorder.sku.title} passed",
         template="allocation_expired",
         context={"allocation": allocation, "backorder": backorder, "hub": hub},
+    )
+
+
+def dropoff_instructions(*, return_id: int) -> bool:
+    """ "Drop-off instructions": the hub's name, address and hours, the code (in the text,
+    and as a QR code in an attached PNG the hub can scan from the customer's phone), and
+    until when it is valid. Sent when a return is routed to a hub (by hand, automatically,
+    or again after its route was withdrawn: then it says why the old code is void).
+    Nothing is sent for a return no longer routed to a hub (re-routed or cancelled since)."""
+    item = ReturnItem.objects.select_related("sku", "hub").get(pk=return_id)
+    if item.status != ReturnStatus.ROUTED or item.hub is None or not item.dropoff_code:
+        return False
+    task = HubTask.objects.filter(kind=HubTask.Kind.DROPOFF, code=item.dropoff_code).only("due_at").first()
+    withdrawn = Event.objects.filter(return_item=item, kind=EventKind.UNROUTED).order_by("-pk").first()
+    return _send(
+        to=item.customer_email,
+        subject=f"where to drop off your {item.sku.title}",
+        template="dropoff_instructions",
+        context={
+            "item": item,
+            "hub": item.hub,
+            "due_at": task.due_at if task else None,
+            "replaces": withdrawn.detail if withdrawn else "",
+        },
+        attachments=((f"dropoff-code-{item.dropoff_code}.png", qr_png(item.dropoff_code), "image/png"),),
+    )
+
+
+def dropoff_withdrawn(*, return_id: int, reason: str) -> bool:
+    """ "Your drop-off changed": the hub the customer was sent to cannot take the return
+    any more and no other hub can; the brand's warehouse takes it (the brand sends the
+    shipping instructions, as for any warehouse return)."""
+    item = ReturnItem.objects.select_related("sku").get(pk=return_id)
+    return _send(
+        to=item.customer_email,
+        subject=f"a change to your {item.sku.title} return",
+        template="dropoff_withdrawn",
+        context={"item": item, "reason": reason},
     )

@@ -17,12 +17,12 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django_tenants.utils import schema_context
 
-from brands.models import Brand
+from brands.models import Brand, RefundReadyAt
 from brands.selectors.brands import brand_of_connection
 from closo import attempts
 from closo.actors import Actor
@@ -42,7 +42,8 @@ from fulfillment.exceptions import (
 )
 from fulfillment.machines import REFUNDS, RETURNS
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus, Sku
-from fulfillment.services.events import event_record
+from fulfillment.services import notify, routing
+from fulfillment.services.events import after_commit_in_brand, event_record
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE, Hub, HubStatus, HubTask, PostalCode
 
 S = ReturnStatus
@@ -56,13 +57,49 @@ RefundStatus = ReturnItem.RefundStatus
 
 def return_mark_inspected(*, item: ReturnItem, hub: Hub, actor: Actor, detail: str, custody: dict) -> ReturnItem:
     """dropped_off → inspected, at `hub`; `custody` (inspection, version, grades, photo
-    hashes) goes on the event. Called by the inspection submit, in its transaction."""
-    return RETURNS.transition(item, S.INSPECTED, actor=actor, detail=detail, at_hub=hub, event_data=custody)
+    hashes) goes on the event. Called by the inspection submit, in its transaction; a brand
+    whose refund is ready at inspection has it ready in the same transaction."""
+    RETURNS.transition(item, S.INSPECTED, actor=actor, detail=detail, at_hub=hub, event_data=custody)
+    _refund_ready_if(item=item, moment=RefundReadyAt.INSPECTION, at_hub=hub, actor=actor)
+    return item
 
 
 def return_dispose(*, item: ReturnItem, disposition: str, hub: Hub, actor: Actor, detail: str) -> ReturnItem:
-    """inspected → disposed with `disposition` (in_local_stock, to_warehouse, liquidated, recycled)."""
-    return RETURNS.transition(item, S.DISPOSED, actor=actor, detail=detail, at_hub=hub, disposition=disposition)
+    """inspected → disposed with `disposition` (in_local_stock, to_warehouse, liquidated,
+    recycled). Disposed to the warehouse meets a "when the warehouse has it" refund rule:
+    the hub packs it for the warehouse and no later step of Closo's sees it arrive."""
+    RETURNS.transition(item, S.DISPOSED, actor=actor, detail=detail, at_hub=hub, disposition=disposition)
+    if disposition == Disposition.TO_WAREHOUSE:
+        _refund_ready_if(item=item, moment=RefundReadyAt.WAREHOUSE, at_hub=hub, actor=actor)
+    return item
+
+
+# What the refund-ready event says, by the brand's rule that was met.
+REFUND_READY_DETAIL = {
+    RefundReadyAt.DROPOFF: "Refund ready: the hub received the return (your rule: at drop-off).",
+    RefundReadyAt.INSPECTION: "Refund ready: the return was inspected (your rule: at inspection).",
+    RefundReadyAt.WAREHOUSE: "Refund ready: the return is bound for your warehouse or there (your rule: warehouse).",
+}
+
+
+def _refund_ready_if(
+    *, item: ReturnItem, moment: str, actor: Actor, at_hub: Hub | None = None, brand: Brand | None = None
+) -> None:
+    """pending → ready (REFUNDS) when `moment` is the brand's rule (Brand.refund_ready_at;
+    `brand`: the return's, default the connection's), in the caller's transaction, so the
+    move that meets the rule and the refund readiness commit together. A refund decided
+    already (refunded, denied) is left alone."""
+    rule = (brand or brand_of_connection()).refund_ready_at
+    if rule != moment or item.refund_status != RefundStatus.PENDING:
+        return
+    REFUNDS.transition(
+        item,
+        RefundStatus.READY,
+        actor=actor,
+        detail=REFUND_READY_DETAIL[moment],
+        at_hub=at_hub,
+        event_data={"rule": moment},
+    )
 
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
@@ -72,6 +109,15 @@ CREATED_VIA = {
     Channel.CSV: "Imported from a CSV file.",
     Channel.WEBHOOK: "Received from a webhook.",
 }
+
+
+class CreateRoute(models.TextChoices):
+    """How `return_create` routes the new return."""
+
+    AUTO = "auto", "Automatically (the best hub, else the warehouse)"
+    HUB = "hub", "To the hub named"
+    WAREHOUSE = "warehouse", "To the warehouse"
+    MANUAL = "manual", "Not yet: I route it myself later"
 
 
 @transaction.atomic
@@ -85,14 +131,18 @@ def return_create(
     reason: str = "",
     channel: str = Channel.API,
     hub: Hub | None = None,
+    route: str = "",
     actor: Actor,
 ) -> ReturnItem:
-    """Record a return as `initiated`, placed at its ZIP's centroid, and — with `hub` —
-    assign it to that hub at once (`return_assign_to_hub`, same transaction: a hub that
-    cannot take it leaves no return behind). Every field is checked before anything is
-    written and all problems are raised together (`fields`), so a form shows them in one
-    go. The RMA reference is unique: a second create (even a concurrent one) gets
-    ReturnExists (409)."""
+    """Record a return, placed at its ZIP's centroid, and route it in the same transaction
+    (a route that fails leaves no return behind): with `hub` (or route `hub`), to that hub
+    (`return_assign_to_hub`); with route `warehouse`, to the warehouse; with route `manual`,
+    not at all (it stays `initiated` for the brand to route by hand); by default
+    (route "" or `auto`) automatically (`return_route_auto`). Every field is checked before
+    anything is written and all problems are raised together (`fields`), so a form shows
+    them in one go. The RMA reference is unique: a second create (even a concurrent one)
+    gets ReturnExists (409)."""
+    route = route or (CreateRoute.HUB if hub is not None else CreateRoute.AUTO)
     rma_ref = (rma_ref or "").strip()
     sku_code = (sku_code or "").strip()
     customer_zip = (customer_zip or "").strip()
@@ -120,6 +170,12 @@ def return_create(
             validate_email(customer_email)
         except ValidationError:
             problems.add("customer_email", EMAIL_INVALID_MESSAGE)
+    if route not in CreateRoute.values:
+        problems.add("route", f"“{route}” is not a route: choose {', '.join(CreateRoute.values)}.")
+    elif route == CreateRoute.HUB and hub is None:
+        problems.add("hub", "Name the hub (its id) to route the return to a hub.")
+    elif route != CreateRoute.HUB and hub is not None:
+        problems.add("hub", f"A hub goes with the route “hub”, not “{route}”.")
     if hub is not None and sku is not None and postal is not None:
         current = Hub.objects.filter(pk=hub.pk).first()
         refusal = _hub_refusal(hub=current, sku=sku, lat=postal.lat, lon=postal.lon, customer_zip=postal.code)
@@ -152,9 +208,45 @@ def return_create(
         detail=CREATED_VIA.get(channel, ""),
         data={"sku": sku.code, "customer_zip": postal.code, "channel": channel},
     )
-    if hub is not None:
+    if route == CreateRoute.HUB:
         return_assign_to_hub(item=item, hub=hub, actor=actor)
+    elif route == CreateRoute.WAREHOUSE:
+        return_route_to_warehouse(item=item, actor=actor)
+    elif route == CreateRoute.AUTO:
+        return_route_auto(item=item, actor=actor)
     return item
+
+
+@transaction.atomic
+def return_route_auto(*, item: ReturnItem, actor: Actor) -> ReturnItem:
+    """initiated → routed where `routing.route_decide` says: the best hub (with a drop-off
+    code, and the customer e-mailed after commit), else the warehouse; the reason and both
+    routes' costs are stored on the return. A hub that stops taking returns between the
+    decision and the assignment (suspended meanwhile) sends the return to the warehouse,
+    saying so. Hub capacity is read, not locked: two returns created at the same moment
+    may both take a hub's last place today (capacity is a daily target, not a hard limit)."""
+    decision = routing.route_decide(item=item)
+    if decision.hub is not None:
+        try:
+            with transaction.atomic():
+                return return_assign_to_hub(item=item, hub=decision.hub, actor=actor, reason=decision.reason)
+        except (HubNotActive, HubNotServing, NotLocalEligible) as exc:
+            item.refresh_from_db(fields=[*ROUTE_FIELDS, "status", "updated_at"])
+            return return_route_to_warehouse(
+                item=item, actor=actor, reason=f"{decision.hub.name} could not take it: {exc.message}"
+            )
+    return return_route_to_warehouse(item=item, actor=actor, reason=decision.reason)
+
+
+@transaction.atomic
+def return_unroute(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
+    """routed → initiated (UNROUTED): the route withdrawn before the item was handed in;
+    its drop-off code dies with its task (a hub typing it is told it was cancelled).
+    `reason` is required. Locks the open tasks, then the return (LOCK_ORDER), like a cancel."""
+    brand = brand_of_connection()
+    lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
+    lock_one(ReturnItem, pk=item.pk)
+    return RETURNS.transition(item, S.INITIATED, actor=actor, detail=reason, event_data={"hub": item.hub_id})
 
 
 def _exists(rma_ref: str) -> ReturnExists:
@@ -214,8 +306,11 @@ def return_route_to_warehouse(*, item: ReturnItem, actor: Actor, reason: str = "
 
 @transaction.atomic
 def return_warehouse_received(*, item: ReturnItem, actor: Actor) -> ReturnItem:
-    """routed (warehouse route) → disposed as `to_warehouse`: the brand's warehouse has it."""
-    return RETURNS.transition(item, S.DISPOSED, actor=actor, detail="Received at the brand's warehouse.")
+    """routed (warehouse route) → disposed as `to_warehouse`: the brand's warehouse has it
+    (and the refund is ready, for a brand whose rule is "when the warehouse has it")."""
+    RETURNS.transition(item, S.DISPOSED, actor=actor, detail="Received at the brand's warehouse.")
+    _refund_ready_if(item=item, moment=RefundReadyAt.WAREHOUSE, actor=actor)
+    return item
 
 
 @transaction.atomic
@@ -257,6 +352,39 @@ def return_refund_update(*, item: ReturnItem, refund_status: str, actor: Actor) 
             f"it cannot become {RefundStatus(refund_status).label.lower()}.",
             fields={"from_refund_status": current, "to_refund_status": refund_status},
         ) from None
+
+
+def hub_returns_reroute(*, hub: Hub, actor: Actor) -> list[ReturnItem]:
+    """Route again every return of this brand (the connection's schema) routed to `hub`
+    and not yet dropped off — found through the hub's open drop-off tasks — because `hub`
+    stopped taking returns (suspended): each is unrouted (its code dies with its task) and
+    routed automatically again (a new code at another hub, or the warehouse), and the
+    customer told after commit. One transaction per return, so one that fails (or moved
+    meanwhile: received, cancelled) leaves the others re-routed. Returns those re-routed."""
+    brand = brand_of_connection()
+    ids = list(
+        HubTask.objects.filter(brand=brand, hub=hub, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.OPEN)
+        .order_by("pk")
+        .values_list("return_item_id", flat=True)
+    )
+    done = []
+    for pk in ids:
+        with transaction.atomic():
+            item = ReturnItem.objects.select_related("sku").filter(pk=pk).first()
+            if item is None or item.status != S.ROUTED or item.hub_id != hub.pk:
+                continue
+            try:
+                return_unroute(item=item, reason=f"{hub.name} is not taking returns any more (suspended).", actor=actor)
+            except InvalidTransition:
+                continue  # received or cancelled meanwhile: nothing to re-route
+            return_route_auto(item=item, actor=actor)
+            if item.route == Route.WAREHOUSE:
+                reason = item.route_reason
+                after_commit_in_brand(
+                    lambda pk=item.pk, reason=reason: notify.dropoff_withdrawn(return_id=pk, reason=reason)
+                )
+        done.append(item)
+    return done
 
 
 # --- hub routing and drop-off ---
@@ -350,6 +478,7 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor, reason: st
                 raise  # not the code: a real error
             item.refresh_from_db(fields=[*ROUTE_FIELDS, "status", "updated_at"])
             continue
+        after_commit_in_brand(lambda: notify.dropoff_instructions(return_id=item.pk))
         return item
     raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")
 
@@ -449,6 +578,7 @@ def _receive_dropoff(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, Retur
             at_hub=hub,
             task_args={"due_at": now + INSPECT_WITHIN},
         )
+        _refund_ready_if(item=item, moment=RefundReadyAt.DROPOFF, at_hub=hub, actor=actor, brand=brand)
     item.hub = hub
     return brand, item
 

@@ -22,8 +22,8 @@ from closo.locks import lock_one, lock_rows
 from fulfillment.machines import UNITS
 from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors.units import hold_required
-from fulfillment.services.events import event_record
-from fulfillment.services.matching import after_commit_in_brand, unit_match
+from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.matching import unit_match
 from hubs.models import Hub, HubTask
 from hubs.services.tasks import BRAND_ROW_TASKS
 

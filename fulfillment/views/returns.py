@@ -14,8 +14,9 @@ from closo.exceptions import DomainError, ReasonRequired
 from closo.forms import add_domain_error
 from closo.listing import query_without, sorting
 from fulfillment.filters import ReturnFilterSet
-from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm, dropoff_help
+from fulfillment.forms.returns import CancelForm, RefundForm, ReturnForm, RouteHubForm, UnrouteForm, dropoff_help
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus
+from fulfillment.qr import dropoff_qr_svg
 from fulfillment.selectors import returns as return_selectors
 from fulfillment.services import returns as services
 
@@ -91,6 +92,8 @@ def return_new(request):
                 done = (
                     f"Return {item.rma_ref} created and routed to {item.hub.name}. Give the customer the drop-off code."
                 )
+            elif item.route == ReturnItem.Route.WAREHOUSE:
+                done = f"Return {item.rma_ref} created and routed to your warehouse: {item.route_reason}"
             else:
                 done = f"Return {item.rma_ref} created. Route it below when you know where it goes."
             messages.success(request, done)
@@ -121,6 +124,7 @@ def _detail(
     *,
     cancel_form: CancelForm | None = None,
     hub_form: RouteHubForm | None = None,
+    unroute_form: UnrouteForm | None = None,
     status: int = 200,
 ):
     events = list(return_selectors.return_events(item=item))
@@ -140,6 +144,7 @@ def _detail(
             "events": events,
             "steps": return_selectors.return_steps(item=item, events=events),
             "dropoff": return_selectors.return_dropoff_task(item=item) if item.dropoff_code else None,
+            "dropoff_qr": dropoff_qr_svg(item.dropoff_code),
             "now": timezone.now(),
             "can_route": can_route,
             "hub_form": hub_form,
@@ -147,6 +152,8 @@ def _detail(
             "can_cancel": any(m.target == ReturnStatus.CANCELLED for m in moves),
             "can_refund": item.refund_status in (ReturnItem.RefundStatus.PENDING, ReturnItem.RefundStatus.READY),
             "cancel_form": cancel_form or CancelForm(),
+            "can_unroute": any(m.event == EventKind.UNROUTED for m in moves),
+            "unroute_form": unroute_form or UnrouteForm(),
             "section": "returns",
         },
         status=status,
@@ -190,6 +197,25 @@ def return_route_hub(request, pk):
             messages.success(request, f"Routed to {item.hub.name}. Give the customer the drop-off code.")
         return redirect("return_detail", pk=pk)
     return _detail(request, item, hub_form=form, status=400)
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_unroute(request, pk):
+    item = return_selectors.return_get(pk=pk)
+    form = UnrouteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.return_unroute(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
+        except ReasonRequired as exc:
+            add_domain_error(form, exc)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("return_detail", pk=pk)
+        else:
+            messages.success(request, "Route withdrawn: the old drop-off code no longer works. Route it again below.")
+            return redirect("return_detail", pk=pk)
+    return _detail(request, item, unroute_form=form, status=400)
 
 
 @require_POST

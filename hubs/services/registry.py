@@ -20,6 +20,7 @@ from closo.models import User
 from hubs.exceptions import UnknownCheck, UnknownZip, VettingIncomplete
 from hubs.machines import HUBS
 from hubs.models import Hub, HubEvent, HubMember, HubRole, HubStatus, PostalCode
+from hubs.signals import hub_suspended
 
 VETTING_CHECKS = {
     "id_verified": "ID verified",
@@ -133,7 +134,13 @@ def hub_set_status(*, hub: Hub, status: str, actor: Actor, reason: str = "") -> 
     if status == HubStatus.VETTED and not hub.vetting_complete:
         missing = [label for key, label in VETTING_CHECKS.items() if getattr(hub, f"{key}_at") is None]
         raise VettingIncomplete("Still to confirm: " + ", ".join(missing) + ".", fields={"missing": missing})
-    return HUBS.transition(hub, status, actor=actor, detail=reason)
+    hub = HUBS.transition(hub, status, actor=actor, detail=reason)
+    if status == HubStatus.SUSPENDED:
+        # The returns on their way to it are re-routed by fulfillment, after commit (a
+        # suspension rolled back re-routes nothing), each brand in its schema.
+        hub_id = hub.pk
+        transaction.on_commit(lambda: hub_suspended.send(sender=Hub, hub_id=hub_id, actor=actor), robust=True)
+    return hub
 
 
 @transaction.atomic

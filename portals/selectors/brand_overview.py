@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime
+
+from django.db.models import Aggregate, Count, DurationField, F, Q
 
 
 def _bars(counts: dict, choices) -> list[dict]:
@@ -17,8 +19,51 @@ def _bars(counts: dict, choices) -> list[dict]:
     ]
 
 
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5) over an expression (an interval here)."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def duration_words(value: datetime.timedelta | None) -> str:
+    """A median as people read it: “45 min”, “5.5 h”, “3.2 days”; “—” without one."""
+    if value is None:
+        return "—"
+    minutes = value.total_seconds() / 60
+    if minutes < 90:
+        return f"{max(minutes, 0):.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+def refund_ready_times() -> dict:
+    """Median time to refund-ready on each path, in one query: the hub path from drop-off
+    (dropped_off_at → refund_ready_at), the warehouse path from routing (routed_at →
+    refund_ready_at: Closo does not see a warehouse return leave the customer), with how
+    many returns each median is over."""
+    from fulfillment.models import ReturnItem
+
+    Route = ReturnItem.Route
+    hub = Q(route=Route.HUB, dropped_off_at__isnull=False, refund_ready_at__isnull=False)
+    warehouse = Q(route=Route.WAREHOUSE, routed_at__isnull=False, refund_ready_at__isnull=False)
+    row = ReturnItem.objects.aggregate(
+        hub_median=Median(F("refund_ready_at") - F("dropped_off_at"), filter=hub),
+        hub_n=Count("pk", filter=hub),
+        warehouse_median=Median(F("refund_ready_at") - F("routed_at"), filter=warehouse),
+        warehouse_n=Count("pk", filter=warehouse),
+    )
+    return {
+        path: {"median": row[f"{path}_median"], "words": duration_words(row[f"{path}_median"]), "n": row[f"{path}_n"]}
+        for path in ("hub", "warehouse")
+    }
+
+
 def workspace_overview() -> dict:
-    """What the brand portal's overview shows, in five queries (run on the brand's schema)."""
+    """What the brand portal's overview shows, in six queries (run on the brand's schema)."""
     from fulfillment.models import Backorder, BackorderStatus, RegionLimit, ReturnItem, ReturnStatus, Sku
     from inspections.models import StandardVersion
 
@@ -37,4 +82,5 @@ def workspace_overview() -> dict:
         .distinct()
         .count(),
         "region_count": RegionLimit.objects.filter(is_active=True).count(),
+        "refund_times": refund_ready_times(),
     }

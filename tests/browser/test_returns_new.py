@@ -41,21 +41,21 @@ def test_the_hub_list_follows_the_zip_and_every_error_shows_at_once(
     sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["alice"], PASSWORD)
     page.goto(server.url("/returns/new/", brand="acme"))
     expect(page.get_by_role("button", name="Update the hub list for this ZIP")).to_be_hidden()
-    assert hub_options(page) == ["Decide later"]
+    assert hub_options(page) == ["No particular hub"]
     expect(hub_help(page)).to_contain_text(
         "Enter the customer's ZIP code: the active hubs that serve it are listed here."
     )
 
     page.get_by_label("Customer ZIP code").fill("78702")
-    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["Decide later", EASTSIDE])
+    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["No particular hub", EASTSIDE])
     expect(hub_help(page)).to_contain_text("Active hubs that serve 78702 (Austin, TX), nearest first.")
     page.get_by_label("Drop-off hub").select_option(label=EASTSIDE)
     screenshot(page, "return-new-hubs-for-zip-phone.png")
 
     page.get_by_label("Customer ZIP code").fill("10001")  # New York: no hub there
-    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["Decide later"])
+    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["No particular hub"])
     expect(hub_help(page)).to_have_text(
-        "No active hub serves 10001 (New York, NY) yet: leave it to route the return later."
+        "No active hub serves 10001 (New York, NY) yet: the return goes to your warehouse."
     )
 
     # An unknown SKU and a ZIP that is no ZIP: both said at once, in the API's words.
@@ -73,7 +73,7 @@ def test_the_hub_list_follows_the_zip_and_every_error_shows_at_once(
 
     page.get_by_label("SKU code").fill("WB-15")
     page.get_by_label("Customer ZIP code").fill("78702")
-    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["Decide later", EASTSIDE])
+    expect(page.get_by_label("Drop-off hub").locator("option")).to_have_text(["No particular hub", EASTSIDE])
     page.get_by_label("Drop-off hub").select_option(label=EASTSIDE)
     page.get_by_role("button", name="Create return").click()
     expect(page.get_by_role("status")).to_contain_text("Return RMA-2002 created and routed to Eastside Porch.")
@@ -95,7 +95,7 @@ def test_without_javascript_a_button_updates_the_list_and_the_server_refuses_a_h
         page.get_by_label("Customer ZIP code").fill("78702")
         page.get_by_role("button", name="Update the hub list for this ZIP").click()
         expect(page.locator(".field-error")).to_have_count(0)  # only the list was asked for
-        assert hub_options(page) == ["Decide later", EASTSIDE]
+        assert hub_options(page) == ["No particular hub", EASTSIDE]
         expect(page.get_by_label("RMA reference")).to_have_value("RMA-3003")
 
         page.get_by_label("Drop-off hub").select_option(label=EASTSIDE)
@@ -104,7 +104,7 @@ def test_without_javascript_a_button_updates_the_list_and_the_server_refuses_a_h
         expect(error_of(page, "Drop-off hub")).to_have_text(
             "Eastside Porch does not serve ZIP 10001: it takes returns within 10 mi of 78702."
         )
-        assert hub_options(page) == ["Decide later"]  # the hubs for the ZIP now typed: none
+        assert hub_options(page) == ["No particular hub"]  # the hubs for the ZIP now typed: none
         expect(hub_help(page)).to_contain_text("No active hub serves 10001 (New York, NY) yet")
         screenshot(page, "return-new-hub-out-of-range-nojs-phone.png")
         with in_brand(brand_a):

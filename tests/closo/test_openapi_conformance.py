@@ -83,9 +83,11 @@ def _brand_data(api, brand_a, active_hub, ivan, alice, in_brand):
     api.post("/api/v1/backorders/", {**placed, "order_ref": "SH-2", "customer_email": "c@example.com"}, expect=201)
     api.post(f"/api/v1/backorders/{backorder['id']}/cancel", {"reason": "refund requested"}, expect=200)
     returned = {"sku": SKU, "customer_zip": "78702"}
-    unrouted = api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-1"}, expect=201).json()
+    unrouted = api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-1", "route": "manual"}, expect=201).json()
     api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-2", "hub": active_hub.pk}, expect=201)
-    warehouse = api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-3"}, expect=201).json()
+    api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-4"}, expect=201)  # routed automatically
+    api.call("patch", "/api/v1/settings/loop", {"cost_hub_fee": "5.00"}, expect=200)
+    warehouse = api.post("/api/v1/returns/", {**returned, "rma_ref": "RMA-3", "route": "manual"}, expect=201).json()
     api.post(f"/api/v1/returns/{warehouse['id']}/route", {"route": "warehouse"}, expect=200)
     api.post(f"/api/v1/returns/{warehouse['id']}/received", expect=200)
     api.post(f"/api/v1/returns/{warehouse['id']}/refund", {"refund_status": "refunded"}, expect=200)
@@ -172,6 +174,7 @@ def test_brand_api_answers_match_its_schema(
         "/api/v1/audits/",
         "/api/v1/units/",
         "/api/v1/discrepancies",
+        "/api/v1/settings/loop",
     ]
     for path in reads:
         api.get(path, expect=200)

@@ -31,7 +31,8 @@ def api(api_client, brand_a, sku):
 
 
 def test_create_answers_201_with_the_return_and_its_location(api, brand_a, in_brand):
-    response = post_json(api, "/api/v1/returns/", BODY)
+    # route "manual": left initiated, to route by hand (the default routes it: test_routing.py)
+    response = post_json(api, "/api/v1/returns/", {**BODY, "route": "manual"})
     assert response.status_code == 201, response.json()
     body = response.json()
     assert response["Location"] == f"/api/v1/returns/{body['id']}"
@@ -56,7 +57,9 @@ def test_create_by_an_admin_session_records_the_person(host_client, brand_a, ali
     response = post_json(host_client(brand_a.host, alice), "/api/v1/returns/", BODY)
     assert response.status_code == 201
     with in_brand(brand_a):
-        assert Event.objects.get(return_item_id=response.json()["id"]).actor_id == alice.pk
+        assert Event.objects.get(return_item_id=response.json()["id"], kind="created").actor_id == alice.pk
+        routed = Event.objects.get(return_item_id=response.json()["id"], kind="routed")
+    assert routed.actor_id == alice.pk  # routed automatically, on her create
 
 
 @pytest.mark.parametrize(
@@ -258,7 +261,7 @@ def test_detail_and_unknown_id(api, brand_a, in_brand):
 
 
 def test_events_are_the_chain_of_custody_oldest_first(api, brand_a, in_brand):
-    created = post_json(api, "/api/v1/returns/", BODY).json()
+    created = post_json(api, "/api/v1/returns/", {**BODY, "route": "manual"}).json()
     path = f"/api/v1/returns/{created['id']}"
     assert post_json(api, f"{path}/route", {"route": "warehouse"}).status_code == 200
     assert post_json(api, f"{path}/received").status_code == 200

@@ -151,7 +151,7 @@ def test_new_return_creates_it_from_the_portal(as_alice, brand_a, in_brand, alic
     assert as_alice.get(reverse("return_new")).status_code == 200
     response = as_alice.post(
         reverse("return_new"),
-        {"rma_ref": "RMA-77", "sku": "BLANKET-SAGE", "customer_zip": "78702", "reason": "Too warm"},
+        {"rma_ref": "RMA-77", "sku": "BLANKET-SAGE", "customer_zip": "78702", "reason": "Too warm", "route": "manual"},
     )
     with in_brand(brand_a):
         item = ReturnItem.objects.get(rma_ref="RMA-77")

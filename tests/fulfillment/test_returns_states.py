@@ -238,6 +238,7 @@ def test_create_places_the_return_at_its_zip_and_records_it(brand_a, in_brand, s
             customer_name="Casey",
             reason="Too warm",
             channel=Channel.PORTAL,
+            route="manual",
             actor=actor,
         )
         row = ReturnItem.objects.get(pk=item.pk)

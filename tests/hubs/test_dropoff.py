@@ -410,7 +410,9 @@ def test_two_brands_drawing_one_code_at_once_keep_it_unique(committed, monkeypat
         with schema_context(brand.schema_name):
             skus.append(Sku.objects.create(code=f"RACE-C{n}", title="Race blanket", price=10))
             items.append(
-                services.return_create(rma_ref=f"RACE-C{n}", sku_code=f"RACE-C{n}", customer_zip="78702", actor=SYSTEM)
+                services.return_create(
+                    rma_ref=f"RACE-C{n}", sku_code=f"RACE-C{n}", customer_zip="78702", route="manual", actor=SYSTEM
+                )
             )
 
     def cleanup():

@@ -34,8 +34,8 @@ def test_create_with_a_hub_routes_it_and_answers_the_code(api, brand_a, in_brand
     assert HubTask.objects.get().code == body["dropoff_code"]
 
 
-def test_create_without_a_hub_is_unchanged(api, brand_a, in_brand):
-    body = post_json(api, "/api/v1/returns/", {**BODY, "hub": None}).json()
+def test_create_with_route_manual_leaves_it_for_routing_by_hand(api, brand_a, in_brand):
+    body = post_json(api, "/api/v1/returns/", {**BODY, "hub": None, "route": "manual"}).json()
     assert (body["status"], body["hub"], body["dropoff_code"]) == ("initiated", None, None)
     assert not HubTask.objects.exists()
 

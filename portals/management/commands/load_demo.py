@@ -127,6 +127,7 @@ def _load_workspace(actor: Actor) -> None:
                 customer_zip=zip_code,
                 reason=reason,
                 hub=eastside if to_hub else None,
+                route="" if to_hub else "manual",
                 actor=actor,
             )
     if not InboundSupply.objects.exists():
@@ -149,7 +150,9 @@ DEMO_BACKORDERS = [
     ("WB-15-NAVY", "78723", 2),
     ("WB-15-SAGE", "78751", 1),
 ]
-# sku, customer ZIP, reason, routed to Eastside Porch (so the hub queue has drop-offs to receive)
+# sku, customer ZIP, reason, routed to Eastside Porch (so the demo inspector's queue has
+# drop-offs to receive; automatic routing would pick Downtown Print & Ship for 78703, which
+# serves more of the waiting customers), else left for the brand to route by hand.
 DEMO_RETURNS = [
     ("WB-15-SAGE", "78703", "Too warm", True),
     ("WB-15-SAGE", "78741", "Changed my mind", True),

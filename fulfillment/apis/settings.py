@@ -1,0 +1,63 @@
+"""Local loop settings API: read them, change some (PATCH; the others stay). The same
+service as the settings page, so the change is checked and recorded the same way."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brands.models import Brand, RefundReadyAt
+from closo import inputs
+from closo.actors import Actor
+from fulfillment.services import settings as services
+
+MONEY = {"max_digits": 8, "decimal_places": 2, "min_value": 0}
+
+
+class LoopSettingsSerializer(serializers.ModelSerializer):
+    """The brand's local loop settings (schema name: LoopSettings)."""
+
+    cost_warehouse_route = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, help_text="Shipping + receiving + processing ($)."
+    )
+    cost_local_route = serializers.DecimalField(
+        max_digits=9, decimal_places=2, read_only=True, help_text="The hub fee ($)."
+    )
+
+    class Meta:
+        model = Brand
+        fields = [*services.LOOP_SETTINGS, "cost_warehouse_route", "cost_local_route"]
+
+
+class LoopSettingsApi(APIView):
+    """GET: the brand's local loop settings. PATCH: change some of them (the others stay):
+    route costs apply to returns routed from now on, `refund_ready_at` to returns that
+    reach a step from now on. Every change is in the activity (area `loop_settings`)."""
+
+    class InputSerializer(inputs.Input):
+        model = Brand
+        cost_warehouse_shipping = serializers.DecimalField(**MONEY, required=False)
+        cost_warehouse_touch = serializers.DecimalField(**MONEY, required=False)
+        cost_warehouse_processing = serializers.DecimalField(**MONEY, required=False)
+        cost_hub_fee = serializers.DecimalField(**MONEY, required=False)
+        refund_ready_at = serializers.ChoiceField(
+            choices=RefundReadyAt.choices,
+            required=False,
+            help_text="When a return's refund becomes ready: at `dropoff`, at `inspection`, or at the `warehouse`.",
+        )
+        handoff_due_days = serializers.IntegerField(min_value=1, max_value=30, required=False)
+        shelf_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+        count_verify_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+
+    @extend_schema(operation_id="loop_settings_retrieve", responses=LoopSettingsSerializer)
+    def get(self, request):
+        return Response(LoopSettingsSerializer(request.tenant).data)
+
+    @extend_schema(operation_id="loop_settings_update", request=InputSerializer, responses=LoopSettingsSerializer)
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        brand = services.loop_settings_update(
+            brand=request.tenant, values=data.validated_data, actor=Actor.from_request(request)
+        )
+        return Response(LoopSettingsSerializer(brand).data)

@@ -1,0 +1,40 @@
+"""The local loop settings page's form: the Brand fields, with their own checks."""
+
+from django import forms
+
+from brands.models import Brand
+from fulfillment.services.settings import LOOP_SETTINGS
+
+MONEY = {"step": "0.01", "min": "0", "inputmode": "decimal"}
+DAYS = {"inputmode": "numeric"}
+
+
+LABELS = {
+    "cost_warehouse_shipping": "Warehouse route: shipping ($)",
+    "cost_warehouse_touch": "Warehouse route: receiving ($)",
+    "cost_warehouse_processing": "Warehouse route: processing ($)",
+    "cost_hub_fee": "Local route: hub fee ($)",
+    "refund_ready_at": "Refund ready",
+    "handoff_due_days": "Hand-off due within (days)",
+    "shelf_days": "Shelf time before the warehouse (days)",
+    "count_verify_days": "Unverified after (days without a count)",
+}
+
+
+class LoopSettingsForm(forms.Form):
+    """Brand's loop fields as form fields (their types, ranges, choices and help texts);
+    the service checks them again, for the API."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                Brand,
+                fields=LOOP_SETTINGS,
+                labels=LABELS,
+                widgets={
+                    **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith("cost_")},
+                    **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
+                },
+            )
+        )

@@ -1,0 +1,26 @@
+"""What fulfillment does when a lower app (hubs) tells it something happened
+(hubs.signals; connected in FulfillmentConfig.ready)."""
+
+from __future__ import annotations
+
+from django_tenants.utils import schema_context
+
+from brands.models import Brand
+from closo.actors import Actor
+from fulfillment.services.returns import hub_returns_reroute
+from hubs.models import Hub, HubTask
+
+
+def hub_suspended_reroute(sender, *, hub_id: int, actor: Actor, **kwargs) -> None:
+    """A hub was suspended (after commit): in each brand with returns on their way to it
+    (its open drop-off tasks, across brands), route them again (returns.hub_returns_reroute)."""
+    hub = Hub.objects.get(pk=hub_id)
+    brand_ids = (
+        HubTask.objects.filter(hub=hub, kind=HubTask.Kind.DROPOFF, status=HubTask.Status.OPEN)
+        .values("brand_id")
+        .distinct()
+    )
+    rerouter = Actor.system(f"re-routing, after {actor.label} suspended {hub.name}")
+    for brand in Brand.objects.filter(pk__in=brand_ids, is_active=True).order_by("pk"):
+        with schema_context(brand.schema_name):
+            hub_returns_reroute(hub=hub, actor=rerouter)
