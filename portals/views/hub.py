@@ -104,12 +104,23 @@ def hub_receive(request, *, members, member):
     return response
 
 
+# Where a shelved unit went next: the return's disposition ("in local stock") no longer says.
+UNIT_ACTION = {
+    StockUnit.Status.RESERVED: "Keep it on your shelf with label {label}: it is reserved for a customer nearby. "
+    "Hand it over when they give their pickup code.",
+    StockUnit.Status.HANDED_OFF: "Handed off ({label}): nothing left to do.",
+    StockUnit.Status.MISSING: "Reported missing in a shelf count ({label}).",
+}
+
+
 def next_action(item, unit: StockUnit | None = None) -> str:
     if item.status == "disposed":
         if unit is not None and unit.status in (StockUnit.Status.AVAILABLE, StockUnit.Status.HELD):
             return f"Keep it on your shelf with label {unit.label}." + (
                 " The brand approves it before a hand-off." if unit.status == StockUnit.Status.HELD else ""
             )
+        if unit is not None and unit.status in UNIT_ACTION:
+            return UNIT_ACTION[unit.status].format(label=unit.label)
         return DISPOSED_ACTION.get(item.disposition, "Nothing left to do.")
     return NEXT_ACTION.get(item.status, "")
 

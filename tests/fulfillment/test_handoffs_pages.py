@@ -53,6 +53,19 @@ def test_confirming_a_pickup_on_the_phone_page_says_what_to_hand_over(hub_client
     assert states(brand_a, allocation) == ("handed_off", "handed_off", "fulfilled")
 
 
+def test_the_hub_return_page_says_the_unit_is_reserved_then_handed_off(hub_client, brand_a, active_hub):
+    allocation = allocate(brand_a, active_hub)
+    with schema_context(brand_a.schema_name):
+        return_item_id = allocation.unit.return_item_id
+    url = f"/hub/b/acme/returns/{return_item_id}/"
+    reserved = hub_client.get(url).content.decode()
+    assert "label T1: it is reserved for a customer nearby. Hand it over when they give their pickup code." in reserved
+    hub_client.post("/hub/handoffs/confirm/", {"code": allocation.pickup_code})
+    handed_off = hub_client.get(url).content.decode()
+    assert "Handed off (T1): nothing left to do." in handed_off
+    assert "until a local hand-off" not in handed_off
+
+
 @pytest.mark.parametrize(
     ("case", "status", "text"),
     [
