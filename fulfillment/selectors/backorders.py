@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fulfillment.models import Allocation, Backorder, BackorderStatus, Event
+from fulfillment.models import Allocation, Backorder, BackorderStatus, Event, EventKind
 
 BACKORDER_ORDERINGS = ("placed_at", "value", "promised_ship_by", "priority")
 
@@ -34,13 +34,19 @@ def backorder_detail() -> QuerySet[Backorder]:
 def backorder_custody(*, backorder: Backorder) -> list[Event]:
     """The whole chain of custody of a backorder, oldest first: its own events, and — once a
     unit is promised to it — that unit's events and those of the return it came from
-    (routing, drop-off, the inspection, shelving, reservation, hand-off). One query."""
+    (routing, drop-off, the inspection, shelving, reservation, hand-off). The return's photo
+    steps stay on the return's own page: here the inspection's one event stands for them.
+    One query."""
     subjects = Q(backorder=backorder)
     allocation = backorder.current_allocation
     if allocation is not None:
         subjects |= Q(unit_id=allocation.unit_id) | Q(return_item_id=allocation.unit.return_item_id)
+    photo_steps = (EventKind.PHOTO_UPLOADED, EventKind.PHOTO_PROCESSED, EventKind.PHOTO_FAILED)
     return list(
-        Event.objects.filter(subjects).select_related("hub", "unit", "return_item").order_by("created_at", "pk")
+        Event.objects.filter(subjects)
+        .exclude(kind__in=photo_steps)
+        .select_related("hub", "unit", "return_item")
+        .order_by("created_at", "pk")
     )
 
 
