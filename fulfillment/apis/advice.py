@@ -102,7 +102,9 @@ class SplitShipAdviceApi(APIView):
         )
         order_value = serializers.DecimalField(max_digits=10, decimal_places=2)
         zip = serializers.CharField(source="zip_code")
-        backorder = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+        backorder = serializers.IntegerField(
+            source="backorder.pk", allow_null=True, help_text="The backorder whose promise gave the wait, if any."
+        )
         ship_now = SplitShipLineSerializer(many=True, help_text="The in-stock lines (the first parcel).")
         ship_later = SplitShipLineSerializer(many=True, help_text="The backordered lines.")
         costs = SplitShipCostsSerializer(source="advice.costs", help_text="The brand's figures used.")
