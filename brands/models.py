@@ -86,6 +86,41 @@ class Brand(TenantMixin):
         help_text="A unit no shelf count has confirmed for this many days is flagged unverified.",
     )
 
+    # The split-ship advisor (issue 10): ship an order's in-stock lines now in a second
+    # parcel, or wait and ship once? A second label against the money a cancellation
+    # during the wait would lose (fulfillment/advice.py).
+    split_label_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("14.00"),
+        validators=[MinValueValidator(0)],
+        help_text="The second parcel's label when an order ships in two ($).",
+    )
+    cancel_hazard_per_day = models.FloatField(
+        default=0.02,
+        validators=[MinValueValidator(0), MaxValueValidator(0.5)],
+        help_text="Chance a waiting customer cancels, per day of waiting (0–0.5; 0.02 = 2 %/day).",
+    )
+    gross_margin = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of an order's value that is margin, lost when it is cancelled (0–1).",
+    )
+    support_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(0)],
+        help_text="Customer support spent on a cancelled order ($).",
+    )
+    acquisition_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
+        help_text="Acquisition cost a cancelled order wastes ($).",
+    )
+
     auto_create_schema = True
     auto_drop_schema = False  # a schema is dropped only on purpose (delete(force_drop=True))
 

@@ -42,3 +42,11 @@ class IsBrandAdmin(IsBrandMember):
     def has_permission(self, request, view):
         principal = brand_principal(request)
         return bool(principal and principal[1])
+
+
+class IsBrandReader(IsBrandMember):
+    """Members and keys of this host's brand, read-only ones included, for every method: for
+    POSTs that compute an answer and change nothing (split-ship advice)."""
+
+    def has_permission(self, request, view):
+        return brand_principal(request) is not None

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from fulfillment.apis import activity, backorders, discrepancies, imports, regions, returns, settings, skus, supply
+from fulfillment.apis import (
+    activity,
+    advice,
+    backorders,
+    discrepancies,
+    imports,
+    regions,
+    returns,
+    settings,
+    skus,
+    supply,
+)
 
 urlpatterns = [
     # skus
@@ -44,4 +55,6 @@ urlpatterns = [
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
+    # advice: computations that change nothing
+    path("advice/split-ship", advice.SplitShipAdviceApi.as_view(), name="api_split_ship_advice"),
 ]

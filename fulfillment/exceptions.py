@@ -143,3 +143,16 @@ class UnitNotAtHub(DomainError):
 
     code = "unit_not_at_hub"
     status = 404
+
+
+# Split-ship advice.
+class NothingToSplit(DomainError):
+    """Advice needs an order with a line in stock and a line on backorder."""
+
+    code = "nothing_to_split"
+
+
+class WaitUnknown(DomainError):
+    """No expected wait was sent and none can be read from a backorder's promise."""
+
+    code = "wait_unknown"

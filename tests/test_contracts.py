@@ -34,6 +34,8 @@ IDEMPOTENCY_EXEMPT: dict[str, str] = {
     "portals.apis.hub_handoffs.HubHandoffRecordApi": "a hand-off is recorded once: the retry is a 409 "
     "invalid_transition (the allocation is handed off)",
     "portals.apis.photos.HubReturnPhotosApi": "a photo fills its slot: a re-sent upload replaces it, never adds one",
+    "fulfillment.apis.advice.SplitShipAdviceApi": "a computation that writes nothing: a retry gets the same "
+    "answer (POST only because an order's lines do not fit a query string)",
 }
 
 

@@ -32,7 +32,10 @@ class LoopSettingsSerializer(serializers.ModelSerializer):
 class LoopSettingsApi(APIView):
     """GET: the brand's local loop settings. PATCH: change some of them (the others stay):
     route costs apply to returns routed from now on, `refund_ready_at` to returns that
-    reach a step from now on. Every change is in the activity (area `loop_settings`)."""
+    reach a step from now on; the split-ship figures (`split_label_cost`,
+    `cancel_hazard_per_day`, `gross_margin`, `support_cost`, `acquisition_cost`) to advice
+    asked from now on (`POST /api/v1/advice/split-ship`). Every change is in the activity
+    (area `loop_settings`)."""
 
     class InputSerializer(inputs.Input):
         model = Brand
@@ -48,6 +51,15 @@ class LoopSettingsApi(APIView):
         handoff_due_days = serializers.IntegerField(min_value=1, max_value=30, required=False)
         shelf_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
         count_verify_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+        split_label_cost = serializers.DecimalField(**MONEY, required=False)
+        cancel_hazard_per_day = serializers.FloatField(
+            min_value=0, max_value=0.5, required=False, help_text="Chance per day of waiting that a customer cancels."
+        )
+        gross_margin = serializers.FloatField(
+            min_value=0, max_value=1, required=False, help_text="Share of an order's value that is margin."
+        )
+        support_cost = serializers.DecimalField(**MONEY, required=False)
+        acquisition_cost = serializers.DecimalField(**MONEY, required=False)
 
     @extend_schema(operation_id="loop_settings_retrieve", responses=LoopSettingsSerializer)
     def get(self, request):

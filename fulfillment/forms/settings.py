@@ -18,7 +18,14 @@ LABELS = {
     "handoff_due_days": "Hand-off due within (days)",
     "shelf_days": "Shelf time before the warehouse (days)",
     "count_verify_days": "Unverified after (days without a count)",
+    "split_label_cost": "Split shipping: second label ($)",
+    "cancel_hazard_per_day": "Split shipping: cancellations per day of waiting (0.02 = 2 %)",
+    "gross_margin": "Split shipping: gross margin (0.5 = 50 % of the order's value)",
+    "support_cost": "Split shipping: support per cancelled order ($)",
+    "acquisition_cost": "Split shipping: acquisition cost per order ($)",
 }
+MONEY_FIELDS = ("cost_", "split_label_cost", "support_cost", "acquisition_cost")
+SHARES = {"step": "0.001", "min": "0", "inputmode": "decimal"}
 
 
 class LoopSettingsForm(forms.Form):
@@ -33,7 +40,9 @@ class LoopSettingsForm(forms.Form):
                 fields=LOOP_SETTINGS,
                 labels=LABELS,
                 widgets={
-                    **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith("cost_")},
+                    **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith(MONEY_FIELDS)},
+                    "cancel_hazard_per_day": forms.NumberInput(attrs={**SHARES, "max": "0.5"}),
+                    "gross_margin": forms.NumberInput(attrs={**SHARES, "max": "1"}),
                     **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
                 },
             )

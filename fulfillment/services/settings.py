@@ -1,5 +1,6 @@
 """The brand's local loop settings (issue 9): what each route costs, how long a hand-off
-and a shelf wait, when a return is refund-ready, and how often a hub counts its shelf.
+and a shelf wait, when a return is refund-ready, and how often a hub counts its shelf;
+and (issue 10) the figures of the split-ship advisor (fulfillment/advice.py).
 They live on Brand (public schema); every change is recorded in the brand's activity."""
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ LOOP_SETTINGS = (
     "handoff_due_days",
     "shelf_days",
     "count_verify_days",
+    "split_label_cost",
+    "cancel_hazard_per_day",
+    "gross_margin",
+    "support_cost",
+    "acquisition_cost",
 )
 
 
@@ -39,11 +45,12 @@ def loop_settings_of(brand: Brand) -> dict[str, Any]:
 @transaction.atomic
 def loop_settings_update(*, brand: Brand, values: Mapping[str, Any], actor: Actor) -> Brand:
     """Change some of the brand's loop settings (`values`: {setting: value}, any subset of
-    LOOP_SETTINGS). Each value is checked by its model field (type, range, choices); all
-    problems are raised together (Invalid, 400, `fields`) and nothing is written. Costs
-    apply to returns routed from now on (each return keeps the costs of its decision),
-    the refund rule to returns that reach a step from now on. Locks the brand row; records
-    the change (old → new) in the brand's activity; the values already set write nothing."""
+        LOOP_SETTINGS). Each value is checked by its model field (type, range, choices); all
+        problems are raised together (Invalid, 400, `fields`) and nothing is written. Costs
+        apply to returns routed from now on (each return keeps the costs of its decision),
+        the refund rule to returns that reach a step from now on, the split-ship figures to advice
+    asked from now on. Locks the brand row; records
+        the change (old → new) in the brand's activity; the values already set write nothing."""
     unknown = set(values) - set(LOOP_SETTINGS)
     if unknown:
         raise ValueError(f"Not loop settings: {', '.join(sorted(unknown))}.")

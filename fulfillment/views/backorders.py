@@ -10,8 +10,10 @@ from closo.exceptions import DomainError
 from closo.forms import add_domain_error
 from closo.listing import query_with, query_without, sorting
 from fulfillment import filters
+from fulfillment.forms.advice import SplitShipAdviceForm
 from fulfillment.forms.backorders import BackorderCancelForm, BackorderForm, BackorderImportForm
 from fulfillment.models import Backorder, BackorderStatus, Channel, ImportJob, Sku
+from fulfillment.selectors import advice as advice_selectors
 from fulfillment.selectors import backorders as backorder_selectors
 from fulfillment.services import backorders as services
 from fulfillment.services import handoffs as handoff_services
@@ -129,6 +131,15 @@ def backorder_import(request):
 def backorder_detail(request, pk):
     backorder = get_object_or_404(backorder_selectors.backorder_detail(), pk=pk)
     allocation = backorder.current_allocation
+    # The split-ship card: the backorder's own value and promise, or what the brand types in.
+    advice_form = SplitShipAdviceForm(request.GET or None)
+    asked = advice_form.cleaned_data if advice_form.is_valid() else {}
+    advice = advice_selectors.backorder_split_advice(
+        brand=request.tenant,
+        backorder=backorder,
+        order_value=asked.get("order_value"),
+        expected_wait_days=asked.get("expected_wait_days"),
+    )
     return render(
         request,
         "fulfillment/backorder_detail.html",
@@ -137,6 +148,8 @@ def backorder_detail(request, pk):
             "allocation": allocation,
             "custody": backorder_selectors.backorder_custody(backorder=backorder),
             "cancel_form": BackorderCancelForm(),
+            "advice": advice,
+            "advice_form": advice_form,
             "section": "backorders",
         },
     )

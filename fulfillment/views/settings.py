@@ -1,5 +1,5 @@
 """The brand's local loop settings page: route costs, refund rule, hand-off, shelf and
-count timers. Owners and admins change them; viewers read them."""
+count timers, the split-ship advisor's figures. Owners and admins change them; viewers read them."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -8,6 +8,7 @@ from brands.decorators import brand_member_required
 from closo.actors import Actor
 from closo.exceptions import DomainError
 from closo.forms import add_domain_error
+from fulfillment.advice import SplitShipCosts
 from fulfillment.forms.settings import LoopSettingsForm
 from fulfillment.services import settings as loop_settings
 
@@ -33,5 +34,10 @@ def loop_settings_page(request):
     return render(
         request,
         "fulfillment/loop_settings.html",
-        {"form": form, "brand": brand, "section": "loop"},
+        {
+            "form": form,
+            "brand": brand,
+            "split_costs": SplitShipCosts.of(brand),
+            "section": "loop",
+        },
     )

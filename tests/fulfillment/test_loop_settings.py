@@ -24,6 +24,11 @@ FORM = {
     "handoff_due_days": "2",
     "shelf_days": "21",
     "count_verify_days": "7",
+    "split_label_cost": "14.00",
+    "cancel_hazard_per_day": "0.02",
+    "gross_margin": "0.5",
+    "support_cost": "15.00",
+    "acquisition_cost": "5.00",
 }
 
 
@@ -105,6 +110,11 @@ def test_the_api_reads_and_patches_some_settings(api_client, brand_a, brand_b, i
         "handoff_due_days": 3,
         "shelf_days": 14,
         "count_verify_days": 7,
+        "split_label_cost": "14.00",
+        "cancel_hazard_per_day": 0.02,
+        "gross_margin": 0.5,
+        "support_cost": "15.00",
+        "acquisition_cost": "5.00",
         "cost_warehouse_route": "27.00",
         "cost_local_route": "5.00",
     }
