@@ -151,7 +151,7 @@ def test_the_likeliest_source_is_named_and_the_curve_rises():
         )
     )
     assert result.source == Source.LOCAL_RETURN
-    assert all(a <= b + 1e-12 for a, b in zip(result.curve, result.curve[1:]))
+    assert all(a <= b + 1e-12 for a, b in zip(result.curve, result.curve[1:], strict=False))
     assert len(result.curve) == 60
 
 
