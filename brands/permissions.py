@@ -42,3 +42,11 @@ class IsBrandAdmin(IsBrandMember):
     def has_permission(self, request, view):
         principal = brand_principal(request)
         return bool(principal and principal[1])
+
+
+class IsBrandReader(IsBrandMember):
+    """Members and keys of this host's brand, every role, for a POST that only reads (a batch
+    of questions sent as a body): viewers and read-only keys may send it."""
+
+    def has_permission(self, request, view):
+        return brand_principal(request) is not None

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from fulfillment.apis import activity, backorders, discrepancies, imports, regions, returns, settings, skus, supply
+from fulfillment.apis import (
+    activity,
+    availability,
+    backorders,
+    discrepancies,
+    imports,
+    regions,
+    returns,
+    settings,
+    skus,
+    supply,
+)
 
 urlpatterns = [
     # skus
@@ -42,6 +53,8 @@ urlpatterns = [
     path("discrepancies", discrepancies.DiscrepanciesApi.as_view(), name="api_discrepancies"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
+    # availability and the promise (the storefront's hot path)
+    path("availability", availability.AvailabilityCollectionApi.as_view(), name="api_availability"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
 ]
