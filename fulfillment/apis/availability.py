@@ -26,7 +26,9 @@ from hubs.models import ZIP_INVALID_MESSAGE
 MAX_AGE_SECONDS = 60
 
 
-class AvailabilityOutputSerializer(serializers.Serializer):
+class _AvailabilitySerializer(serializers.Serializer):
+    """One answer (the GET's body, each item of the batch's)."""
+
     sku = serializers.CharField()
     zip = serializers.CharField()
     offer_backorder = serializers.BooleanField(help_text="Show “Backorder” on the product page.")
@@ -48,9 +50,6 @@ class AvailabilityOutputSerializer(serializers.Serializer):
     queue_ahead = serializers.IntegerField(
         allow_null=True, help_text="Waiting backorders that will be served first (by that source)."
     )
-
-    class Meta:
-        ref_name = "Availability"
 
 
 class _PairInput(inputs.Input):
@@ -93,7 +92,7 @@ class AvailabilityApi(APIView):
     class InputSerializer(_PairInput):
         pass
 
-    class OutputSerializer(AvailabilityOutputSerializer):
+    class OutputSerializer(_AvailabilitySerializer):
         pass
 
     @extend_schema(
@@ -131,7 +130,7 @@ class AvailabilityBatchApi(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        items = AvailabilityOutputSerializer(many=True, help_text="The answers, in the order asked.")
+        items = AvailabilityApi.OutputSerializer(many=True, help_text="The answers, in the order asked.")
 
     @extend_schema(operation_id="availability_batch", request=InputSerializer, responses=OutputSerializer)
     def post(self, request):
@@ -142,7 +141,7 @@ class AvailabilityBatchApi(APIView):
             for i, item in enumerate(data.validated_data["items"])
         ]
         answers = selectors.availability_many(pairs)
-        return Response({"items": AvailabilityOutputSerializer(answers, many=True).data})
+        return Response(AvailabilityBatchApi.OutputSerializer({"items": answers}).data)
 
 
 @described_by(get=AvailabilityApi, post=AvailabilityBatchApi)
