@@ -52,7 +52,9 @@ class _AvailabilitySerializer(serializers.Serializer):
     )
 
 
-class _PairInput(inputs.Input):
+class AvailabilityPairInput(inputs.Input):
+    """A SKU code and a shopper's ZIP."""
+
     sku = serializers.CharField(max_length=64, help_text="A SKU code of your catalogue.")
     zip = serializers.CharField(
         max_length=10, help_text="The shopper's 5-digit US ZIP code (ZIP+4 is read as its ZIP)."
@@ -89,8 +91,8 @@ class AvailabilityApi(APIView):
     SKU is an answer (`unknown_sku`), a malformed ZIP a 400 `invalid_zip`. Cacheable for 60
     seconds; send the `ETag` back in `If-None-Match` for a 304."""
 
-    class InputSerializer(_PairInput):
-        pass
+    class InputSerializer(AvailabilityPairInput):
+        """The query: `sku` and `zip`."""
 
     class OutputSerializer(_AvailabilitySerializer):
         pass
@@ -125,8 +127,13 @@ class AvailabilityBatchApi(APIView):
     permission_classes = [IsBrandReader]
 
     class InputSerializer(inputs.Input):
+        """Up to 100 pairs, answered in order."""
+
         items = serializers.ListSerializer(
-            child=_PairInput(), min_length=1, max_length=selectors.MAX_ITEMS, help_text="1 to 100 `{sku, zip}` pairs."
+            child=AvailabilityPairInput(),
+            min_length=1,
+            max_length=selectors.MAX_ITEMS,
+            help_text="1 to 100 `{sku, zip}` pairs.",
         )
 
     class OutputSerializer(serializers.Serializer):
