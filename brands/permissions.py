@@ -46,7 +46,8 @@ class IsBrandAdmin(IsBrandMember):
 
 class IsBrandReader(IsBrandMember):
     """Members and keys of this host's brand, read-only ones included, for every method: for
-    POSTs that compute an answer and change nothing (split-ship advice)."""
+    POSTs that compute an answer and change nothing (split-ship advice, a batch of
+    availability questions)."""
 
     def has_permission(self, request, view):
         return brand_principal(request) is not None

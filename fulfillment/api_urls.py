@@ -5,6 +5,7 @@ from django.urls import path
 from fulfillment.apis import (
     activity,
     advice,
+    availability,
     backorders,
     discrepancies,
     imports,
@@ -53,6 +54,8 @@ urlpatterns = [
     path("discrepancies", discrepancies.DiscrepanciesApi.as_view(), name="api_discrepancies"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
+    # availability and the promise (the storefront's hot path)
+    path("availability", availability.AvailabilityCollectionApi.as_view(), name="api_availability"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
     # advice: computations that change nothing

@@ -33,6 +33,8 @@ IDEMPOTENCY_EXEMPT: dict[str, str] = {
     "code_used (the unit row is locked first)",
     "portals.apis.hub_handoffs.HubHandoffRecordApi": "a hand-off is recorded once: the retry is a 409 "
     "invalid_transition (the allocation is handed off)",
+    "fulfillment.apis.availability.AvailabilityCollectionApi": "a read: the batch form of GET "
+    "/api/v1/availability (questions sent as a body); it writes nothing",
     "portals.apis.photos.HubReturnPhotosApi": "a photo fills its slot: a re-sent upload replaces it, never adds one",
     "fulfillment.apis.advice.SplitShipAdviceApi": "a computation that writes nothing: a retry gets the same "
     "answer (POST only because an order's lines do not fit a query string)",

@@ -55,8 +55,9 @@ def _nearest_active_hub(lat: float, lon: float, search_miles: int | None) -> Hub
     )
 
 
-def _match(region: RegionLimit, zip_code: str, hub: Hub | None) -> str | None:
-    """Why `region` covers `zip_code` (a short reason), or None."""
+def region_covers(region: RegionLimit, zip_code: str, hub: Hub | None) -> str | None:
+    """Why `region` covers `zip_code` (a short reason), or None. `hub`: the nearest active
+    hub, annotated with `distance_miles` (any hub beyond the region's miles may be None)."""
     prefix = next((p for p in region.zip_prefixes if zip_code.startswith(p)), None)
     if prefix:
         return f"prefix {prefix}"
@@ -97,7 +98,7 @@ def zip_check(zip_code: str) -> ZipDecision:
             **near,
         )
 
-    matches = [(r, why) for r in regions if (why := _match(r, code, hub))]
+    matches = [(r, why) for r in regions if (why := region_covers(r, code, hub))]
     if not matches:
         if hub is None:
             where = "no active hubs yet"

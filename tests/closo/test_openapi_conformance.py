@@ -175,6 +175,8 @@ def test_brand_api_answers_match_its_schema(
         "/api/v1/units/",
         "/api/v1/discrepancies",
         "/api/v1/settings/loop",
+        f"/api/v1/availability?sku={SKU}&zip=78702",
+        "/api/v1/availability?sku=NOPE&zip=10001",
     ]
     for path in reads:
         api.get(path, expect=200)
@@ -194,6 +196,11 @@ def test_brand_api_answers_match_its_schema(
     api.post("/api/v1/skus/", {"code": "X-1", "title": "X", "price": "1"}, HTTP_IDEMPOTENCY_KEY="k1", expect=201)
     api.post("/api/v1/skus/", {"code": "X-2", "title": "X", "price": "1"}, HTTP_IDEMPOTENCY_KEY="k1", expect=409)
     api.get("/api/v1/standards/resolve", expect=400)
+    api.get(f"/api/v1/availability?sku={SKU}&zip=787", expect=400)
+    api.post(
+        "/api/v1/availability", {"items": [{"sku": SKU, "zip": "78702"}, {"sku": "NOPE", "zip": "00000"}]}, expect=200
+    )
+    api.post("/api/v1/availability", {"items": [{"sku": SKU, "zip": "7"}]}, expect=400)
     empty = SimpleUploadedFile("empty.csv", b"", content_type="text/csv")
     api.post("/api/v1/backorders/import", {"file": empty}, multipart=True, expect=400)
     viewer = Checked(api_client(brand_a, role="viewer"), brand_operations)

@@ -1,0 +1,334 @@
+"""Availability: should a storefront offer "Backorder" for this SKU at this ZIP, and what
+ship date may it promise? The storefront's hot path (DESIGN.md §5, flow 6).
+
+The answer, in this order (the first that applies):
+
+| reason | offer_backorder | when |
+|---|---|---|
+| `unknown_sku` | false | no SKU with that code |
+| `unknown_zip` | false | a well-formed ZIP that is not a US ZIP code we know |
+| `in_stock` | false | the warehouse stock covers the waiting backorders and this order: sell it |
+| `region_not_allowed` | false | region limits are set and none covers the ZIP |
+| `region_cap_reached` | false | the region's cap of open backorders of this SKU is reached |
+| `local_unit_available` | true | a unit on a shelf within reach is this order's (ships in 1 day) |
+| `local_supply` | true | Like-New returns nearby will most likely fill it by the promised day |
+| `restock` | true | a purchase order will most likely fill it by the promised day |
+| `not_local_eligible` | false | the SKU is not resold from local returns and no restock makes the date |
+| `promise_too_late` | false | no day within the region's max promise days reaches the target confidence |
+
+The date comes from the pure model in `fulfillment.promise`; this module only gathers its
+inputs. `availability_many` answers up to 100 (sku, zip) pairs in at most nine queries,
+however many pairs: SKUs, ZIP centroids, active regions, the active hubs near any of the
+ZIPs, the SKUs' units at those hubs (on the shelf now, or released in the last 28 days),
+the open backorders per SKU and region (an aggregate), the waiting backorders near those
+hubs (three columns), the expected POs, and the brand's PO lateness (an aggregate).
+
+Simplifications, on the side of a later date: every waiting backorder within reach is
+counted ahead of a new order (a new order has no promise yet, so matching serves it last
+among equals); the region's consent rule is assumed met (the storefront asks for it).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import operator
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Func, IntegerField, Q, StdDev
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from fulfillment import promise as model
+from fulfillment.models import (
+    OPEN_BACKORDER_STATUSES,
+    Backorder,
+    BackorderStatus,
+    InboundSupply,
+    RegionLimit,
+    Sku,
+    StockUnit,
+)
+from fulfillment.selectors.regions import format_miles, normalise_zip, region_covers
+from fulfillment.services.matching import eligible_backorders
+from hubs.geo import bounding_box, haversine_miles
+from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, PostalCode
+
+MAX_ITEMS = 100
+
+
+class Reason:
+    IN_STOCK = "in_stock"
+    LOCAL_UNIT_AVAILABLE = "local_unit_available"
+    LOCAL_SUPPLY = "local_supply"
+    RESTOCK = "restock"
+    REGION_NOT_ALLOWED = "region_not_allowed"
+    REGION_CAP_REACHED = "region_cap_reached"
+    PROMISE_TOO_LATE = "promise_too_late"
+    UNKNOWN_SKU = "unknown_sku"
+    UNKNOWN_ZIP = "unknown_zip"
+    NOT_LOCAL_ELIGIBLE = "not_local_eligible"
+
+
+REASONS = [v for k, v in vars(Reason).items() if k.isupper()]
+_REASON_OF_SOURCE = {
+    model.Source.LOCAL_UNIT: Reason.LOCAL_UNIT_AVAILABLE,
+    model.Source.LOCAL_RETURN: Reason.LOCAL_SUPPLY,
+    model.Source.RESTOCK: Reason.RESTOCK,
+}
+
+
+@dataclass(frozen=True)
+class Availability:
+    sku: str
+    zip: str
+    offer_backorder: bool
+    reason: str
+    explanation: str
+    ship_by: dt.date | None = None
+    ships_in_days: int | None = None
+    confidence: float | None = None
+    source: str | None = None
+    queue_ahead: int | None = None
+
+
+def availability(sku_code: str, zip_code: str) -> Availability:
+    """The answer for one SKU code and one 5-digit ZIP (see the module docstring)."""
+    return availability_many([(sku_code, zip_code)])[0]
+
+
+def _lateness() -> model.Lateness:
+    """The brand's PO lateness (days from expected date to the day received), all SKUs."""
+    days_late = Func(
+        TruncDate("received_at"),
+        F("expected_date"),
+        arg_joiner=" - ",
+        template="(%(expressions)s)",
+        output_field=IntegerField(),
+    )
+    stats = InboundSupply.objects.filter(status=InboundSupply.Status.RECEIVED, received_at__isnull=False).aggregate(
+        n=Count("pk"), mean=Avg(days_late), sd=StdDev(days_late, sample=True)
+    )
+    return model.Lateness.from_history(stats["n"], stats["mean"], stats["sd"])
+
+
+def availability_many(items: Sequence[tuple[str, str]]) -> list[Availability]:
+    """The answer for each (SKU code, ZIP) pair, in order, in a constant number of queries."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    codes = {(sku or "").strip() for sku, _ in items}
+    zips = {normalise_zip(z) for _, z in items} - {None}
+    skus = {s.code: s for s in Sku.objects.filter(code__in=codes)}
+    places = {p.code: p for p in PostalCode.objects.filter(code__in=zips)} if zips and skus else {}
+    if not places:
+        return [_answer(sku, zip_code, skus, places, None) for sku, zip_code in items]
+
+    regions = list(RegionLimit.objects.filter(is_active=True).order_by("name", "pk"))
+    search = max([MAX_SERVICE_RADIUS_MILES, *(r.within_miles_of_hub or 0 for r in regions)])
+    boxes = [Q(**bounding_box(p.lat, p.lon, search).as_filter()) for p in places.values()]
+    hubs = list(Hub.objects.active().filter(functools.reduce(operator.or_, boxes)))
+    near: dict[str, list[Hub]] = {}  # ZIP → its hubs within `search`, nearest first, with distance_miles
+    for code, place in places.items():
+        found = []
+        for hub in hubs:
+            miles = haversine_miles(place.lat, place.lon, hub.lat, hub.lon)
+            if miles <= search:
+                found.append((miles, hub.pk, hub))
+        near[code] = [_at(hub, miles) for miles, _, hub in sorted(found, key=operator.itemgetter(0, 1))]
+    reach_ids = {h.pk for found in near.values() for h in found if h.distance_miles <= h.service_radius_miles}
+    sku_ids = [s.pk for s in skus.values()]
+    local_ids = [s.pk for s in skus.values() if s.local_returns_enabled]
+
+    since = now - dt.timedelta(days=model.RATE_WINDOW_DAYS)
+    shelf: dict[tuple[int, int], int] = defaultdict(int)  # (sku, hub) → units available now
+    releases: dict[tuple[int, int], list[float]] = defaultdict(list)  # (sku, hub) → ages in days
+    waiting_near: list[tuple[int, float, float]] = []
+    if reach_ids and local_ids:
+        units = StockUnit.objects.filter(sku_id__in=local_ids, hub_id__in=reach_ids).filter(
+            Q(status=StockUnit.Status.AVAILABLE) | Q(created_at__gte=since)
+        )
+        for sku_id, hub_id, status, created in units.values_list("sku_id", "hub_id", "status", "created_at"):
+            if status == StockUnit.Status.AVAILABLE:
+                shelf[sku_id, hub_id] += 1
+            if created >= since:
+                releases[sku_id, hub_id].append((now - created).total_seconds() / 86400)
+        reach = [h for h in hubs if h.pk in reach_ids]
+        around = [Q(**bounding_box(h.lat, h.lon, h.service_radius_miles).as_filter()) for h in reach]
+        waiting_near = list(
+            Backorder.objects.filter(
+                eligible_backorders(), functools.reduce(operator.or_, around), sku_id__in=local_ids
+            )
+            .exclude(lat=None)
+            .values_list("sku_id", "lat", "lon")
+        )
+
+    waiting: dict[int, int] = defaultdict(int)  # SKU → waiting backorders anywhere
+    open_in: dict[tuple[int, int], int] = defaultdict(int)  # (region, SKU) → open backorders
+    rows = (
+        Backorder.objects.filter(sku_id__in=sku_ids, status__in=OPEN_BACKORDER_STATUSES)
+        .order_by()
+        .values("sku_id", "region_id")
+        .annotate(waiting=Count("pk", filter=Q(status=BackorderStatus.WAITING)), open=Count("pk"))
+    )
+    for row in rows:
+        waiting[row["sku_id"]] += row["waiting"]
+        if row["region_id"] is not None:
+            open_in[row["region_id"], row["sku_id"]] += row["open"]
+    pos: dict[int, list[model.PurchaseOrder]] = defaultdict(list)
+    expected = InboundSupply.objects.filter(sku_id__in=sku_ids, status=InboundSupply.Status.EXPECTED)
+    for sku_id, date, qty in expected.values_list("sku_id", "expected_date", "qty"):
+        pos[sku_id].append(model.PurchaseOrder(date, qty))
+
+    context = _Context(
+        today=today,
+        regions=regions,
+        near=near,
+        shelf=shelf,
+        releases=releases,
+        waiting_near=waiting_near,
+        waiting=waiting,
+        open_in=open_in,
+        pos=pos,
+        lateness=_lateness(),
+    )
+    return [_answer(sku, zip_code, skus, places, context) for sku, zip_code in items]
+
+
+def _at(hub: Hub, miles: float) -> Hub:
+    """A copy of `hub` with its distance from one ZIP (the same hub is near several)."""
+    hub = copy.copy(hub)
+    hub.distance_miles = miles
+    return hub
+
+
+@dataclass
+class _Context:
+    today: dt.date
+    regions: list[RegionLimit]
+    near: dict[str, list[Hub]]
+    shelf: dict[tuple[int, int], int]
+    releases: dict[tuple[int, int], list[float]]
+    waiting_near: list[tuple[int, float, float]]
+    waiting: dict[int, int]
+    open_in: dict[tuple[int, int], int]
+    pos: dict[int, list[model.PurchaseOrder]]
+    lateness: model.Lateness
+
+
+def _answer(
+    sku_code: str, raw_zip: str, skus: dict[str, Sku], places: dict[str, PostalCode], context: _Context | None
+) -> Availability:
+    sku_code = (sku_code or "").strip()
+    zip_code = normalise_zip(raw_zip) or (raw_zip or "").strip()
+    answer = functools.partial(Availability, sku=sku_code, zip=zip_code, offer_backorder=False)
+    sku = skus.get(sku_code)
+    if sku is None:
+        return answer(reason=Reason.UNKNOWN_SKU, explanation=f"No SKU with code “{sku_code}”.")
+    if zip_code not in places or context is None:
+        return answer(reason=Reason.UNKNOWN_ZIP, explanation=f"{zip_code} is not a US ZIP code we know.")
+    waiting = context.waiting[sku.pk]
+    if sku.available_qty - waiting >= 1:
+        return answer(
+            reason=Reason.IN_STOCK,
+            explanation=f"{sku.code} is in stock ({sku.available_qty} at the warehouse, {waiting} waiting): "
+            "sell it, no backorder needed.",
+            queue_ahead=waiting,
+        )
+    hubs = context.near[zip_code]
+    region = None
+    if context.regions:
+        nearest = hubs[0] if hubs else None
+        region = next((r for r in context.regions if region_covers(r, zip_code, nearest)), None)
+        if region is None:
+            return answer(
+                reason=Reason.REGION_NOT_ALLOWED,
+                explanation=f"None of your regions covers {zip_code}: backorders are not offered there.",
+            )
+        cap, taken = region.max_open_backorders_per_sku, context.open_in[region.pk, sku.pk]
+        if cap is not None and taken >= cap:
+            return answer(
+                reason=Reason.REGION_CAP_REACHED,
+                explanation=f"Region “{region.name}” already has {taken} open backorder{'s' if taken != 1 else ''} "
+                f"of {sku.code} (its cap is {cap}).",
+            )
+    reach = [h for h in hubs if h.distance_miles <= h.service_radius_miles] if sku.local_returns_enabled else []
+    shelf = tuple(model.ShelfUnit(h.distance_miles) for h in reach for _ in range(context.shelf.get((sku.pk, h.pk), 0)))
+    ages = [age for h in reach for age in context.releases.get((sku.pk, h.pk), ())]
+    queue_local = sum(
+        1
+        for sku_id, lat, lon in context.waiting_near
+        if sku_id == sku.pk and any(haversine_miles(lat, lon, h.lat, h.lon) <= h.service_radius_miles for h in reach)
+    )
+    max_days = region.max_promise_days if region is not None else model.DEFAULT_MAX_DAYS
+    inputs = model.PromiseInputs(
+        today=context.today,
+        max_days=max_days,
+        queue_ahead_local=queue_local,
+        queue_ahead_restock=waiting,
+        shelf=shelf,
+        local_rate_per_day=model.learned_rate(ages),
+        on_hand=max(0, sku.available_qty),
+        purchase_orders=tuple(context.pos.get(sku.pk, ())),
+        lateness=context.lateness,
+        target=model.DEFAULT_CONFIDENCE,
+    )
+    result = model.promise(inputs)
+    target = f"{model.DEFAULT_CONFIDENCE:.0%}"
+    if result.ships_in_days is None:
+        supply = _supply_words(inputs, reach)
+        if not sku.local_returns_enabled:
+            return answer(
+                reason=Reason.NOT_LOCAL_ELIGIBLE,
+                explanation=f"{sku.code} is not resold from local returns, and no restock ships it within {max_days} "
+                f"days at {target} confidence ({supply}).",
+                queue_ahead=waiting,
+            )
+        return answer(
+            reason=Reason.PROMISE_TOO_LATE,
+            explanation=f"No ship date within {max_days} days reaches {target} confidence "
+            f"(at best {result.best:.0%}): {supply}.",
+            queue_ahead=queue_local if reach else waiting,
+        )
+    days = f"{result.ships_in_days} day{'s' if result.ships_in_days != 1 else ''}"
+    if result.source == model.Source.LOCAL_UNIT:
+        why = f"a Like-New unit is on a shelf {format_miles(result.nearest_unit_miles)} mi away"
+    elif result.source == model.Source.LOCAL_RETURN:
+        why = f"{_ahead(queue_local)}, about {result.local_rate_per_day:.1f} Like-New returns a day nearby"
+    else:
+        why = f"{_ahead(waiting)}, {_restock_words(inputs)}"
+    return Availability(
+        sku=sku.code,
+        zip=zip_code,
+        offer_backorder=True,
+        reason=_REASON_OF_SOURCE[result.source],
+        explanation=f"Ships within {days} ({target} confidence): {why}.",
+        ship_by=result.ship_by,
+        ships_in_days=result.ships_in_days,
+        confidence=round(result.confidence, 3),
+        source=result.source,
+        queue_ahead=result.queue_ahead,
+    )
+
+
+def _ahead(n: int) -> str:
+    return "nobody waiting ahead" if n == 0 else f"{n} customer{'s' if n != 1 else ''} waiting ahead"
+
+
+def _restock_words(inputs: model.PromiseInputs) -> str:
+    if not inputs.purchase_orders:
+        return "no restock expected"
+    units = sum(po.qty for po in inputs.purchase_orders)
+    first = min(po.expected_date for po in inputs.purchase_orders)
+    return f"{units} unit{'s' if units != 1 else ''} on order, the first expected {first:%b %-d}"
+
+
+def _supply_words(inputs: model.PromiseInputs, reach: list[Hub]) -> str:
+    local = (
+        f"about {inputs.local_rate_per_day:.1f} Like-New returns a day nearby, {_ahead(inputs.queue_ahead_local)}"
+        if reach
+        else "no hub within reach"
+    )
+    return f"{local}; {_restock_words(inputs)} for {_ahead(inputs.queue_ahead_restock)}"
