@@ -15,9 +15,11 @@ from hubs.services.tasks import BRAND_ROW_TASKS
 SYSTEM = Actor.system("tests")
 
 
-def shelve(brand, sku, hub, n=1) -> StockUnit:
+def shelve(brand, sku, hub, n=1, *, rma: str = "", label: str = "") -> StockUnit:
+    """An available unit of `sku` on `hub`'s shelf with its shelf task, as a Like-New
+    release leaves it (RMA-S<n>, label T<n> unless given). Call inside the brand's schema."""
     item = ReturnItem.objects.create(
-        rma_ref=f"RMA-S{n}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
+        rma_ref=rma or f"RMA-S{n}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
     )
     with transaction.atomic():
         unit = StockUnit.objects.create(
@@ -25,7 +27,7 @@ def shelve(brand, sku, hub, n=1) -> StockUnit:
             hub=hub,
             return_item=item,
             inspection_id=1,
-            label=f"T{n}",
+            label=label or f"T{n}",
             condition="like_new",
             hold_until=timezone.now() + datetime.timedelta(days=14),
         )
@@ -34,6 +36,8 @@ def shelve(brand, sku, hub, n=1) -> StockUnit:
 
 
 def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, **values) -> Backorder:
+    """A waiting backorder of `sku` placed 21 days ago, at a point near Eastside Porch
+    unless given (the ORM only: nothing is matched)."""
     return Backorder.objects.create(
         order_ref=ref,
         sku=sku,

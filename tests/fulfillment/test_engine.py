@@ -189,24 +189,7 @@ def due_allocations(committed):
             sku = Sku.objects.create(code=f"RACE-ENGINE-{i}", title=f"Race blanket {i}", price=100)
             skus.append(sku)
             waiting(sku, f"#race-{i}")
-            item = ReturnItem.objects.create(
-                rma_ref=f"RMA-ENGINE-{i}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
-            )
-            from django.db import transaction
-
-            from hubs.services.tasks import BRAND_ROW_TASKS
-
-            with transaction.atomic():
-                unit = StockUnit.objects.create(
-                    sku=sku,
-                    hub=hub,
-                    return_item=item,
-                    inspection_id=1,
-                    label=f"RACE-E{i}",
-                    condition="like_new",
-                    hold_until=timezone.now() + datetime.timedelta(days=14),
-                )
-                BRAND_ROW_TASKS.open(unit, HubTask.Kind.SHELF)
+            unit = shelve(brand, sku, hub, rma=f"RMA-ENGINE-{i}", label=f"RACE-E{i}")
             allocations.append(unit_match(unit_id=unit.pk))
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(due_at=timezone.now() - HOUR)
 
