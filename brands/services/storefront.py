@@ -25,7 +25,8 @@ def publishable_key_rotate(*, brand: Brand, actor: User | None) -> PublishableKe
 @transaction.atomic
 def publishable_key_revoke(*, key: PublishableKey, actor: User | None) -> PublishableKey:
     """Revoke the key; revoking twice is a no-op (the first revocation stands)."""
-    PublishableKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=actor)
+    live = PublishableKey.objects.filter(pk=key.pk, revoked_at__isnull=True)
+    live.update(revoked_at=timezone.now(), revoked_by=actor)
     key.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return key
 

@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from brands.exceptions import InvalidOrigin
 from brands.models import PublishableKey
 from brands.services import storefront as services
 from brands.services.api_keys import api_key_create
 from brands.storefront import origin_normalise
-from brands.exceptions import InvalidOrigin
 from fulfillment.models import InboundSupply, Sku
 from tests.conftest import post_json
 from tests.factories import in_days
