@@ -342,3 +342,25 @@ def test_the_demo_page_without_a_key_points_to_the_keys_page(host_client, brand_
 
 def test_the_demo_page_is_for_members_only(host_client, brand_a, olga):
     assert host_client(brand_a.host, olga).get(reverse("storefront_demo")).status_code == 404
+
+
+def test_a_storefront_get_costs_the_secret_key_path_plus_the_throttle(
+    host_client, api_client, brand_a, storefront, restocking
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    secret = api_client(brand_a)
+    public = host_client(brand_a.host)
+    secret.get(URL, {"sku": "WB-20", "zip": "78702"})
+    ask(public, storefront.key)  # warm both as a steady state would (last_used_at written)
+    with CaptureQueriesContext(connection) as by_secret:
+        secret.get(URL, {"sku": "WB-20", "zip": "78702"})
+    with CaptureQueriesContext(connection) as by_key:
+        assert ask(public, storefront.key).status_code == 200
+    # The key lookup replaces the secret key's; the throttle's history is the only extra
+    # work: a read and a write of one entry, six statements with the database cache used in
+    # tests (a Redis round trip or two in production).
+    throttle = [q["sql"] for q in by_key.captured_queries if "throttle_storefront" in q["sql"]]
+    assert len(throttle) == 3
+    assert len(by_key.captured_queries) <= len(by_secret.captured_queries) + 6
