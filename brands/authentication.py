@@ -4,7 +4,9 @@ from django.utils.crypto import constant_time_compare
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from brands.models import ApiKey
+from brands import storefront
+from brands.exceptions import PublishableKeyNotAllowed
+from brands.models import ApiKey, PublishableKey
 from closo import attempts
 
 # Refresh last_used_at at most this often per key, so the hot path rarely writes.
@@ -35,13 +37,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if refusal is not None:
                 raise refusal.error() from None
             raise
-        now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        _touch(ApiKey, key, timezone.now())
         return AnonymousUser(), key
 
     @staticmethod
     def _key(raw: str) -> ApiKey:
+        if raw.startswith(PublishableKey.PREFIX):
+            raise exceptions.AuthenticationFailed(
+                "A publishable key is not a secret key: a storefront page sends it as ?key=…, "
+                "and it reads availability only.",
+                code="invalid_api_key",
+            )
         parsed = ApiKey.parse(raw)
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API key.", code="invalid_api_key")
@@ -57,6 +63,56 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _touch(model, key, now) -> None:
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        model.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+class PublishableKeyAuthentication(authentication.BaseAuthentication):
+    """`?key=closo_pk_…`: the brand's publishable key, from a storefront page
+    (brands/storefront.py). Refused (403) on every view that does not opt in with
+    `accepts_publishable_key`, and from a page whose origin the key's brand has not listed.
+    Unknown keys count per client IP like bad secret keys (closo.attempts.API_KEY_IP); a
+    revoked one does not (it is no guess), but is refused (401)."""
+
+    param = "key"
+
+    def authenticate(self, request):
+        raw = request.query_params.get(self.param)
+        if raw is None:
+            return None
+        ip = attempts.client_ip(request)
+        refusal = attempts.check((attempts.API_KEY_IP, ip))
+        if refusal is not None:
+            raise refusal.error()
+        key = None
+        if PublishableKey.looks_like(raw):
+            key = PublishableKey.objects.select_related("brand").filter(key=raw).first()
+        if key is None:
+            refusal = attempts.record(attempts.API_KEY_IP, ip)
+            if refusal is not None:
+                raise refusal.error()
+            raise exceptions.AuthenticationFailed("Unknown publishable key.", code="invalid_publishable_key")
+        if not key.is_active:
+            raise exceptions.AuthenticationFailed(
+                "This publishable key has been revoked.", code="revoked_publishable_key"
+            )
+        view = (request.parser_context or {}).get("view")
+        if not getattr(view, "accepts_publishable_key", False):
+            raise PublishableKeyNotAllowed(
+                "A publishable key reads availability only (GET or POST /api/v1/availability); "
+                "use a secret API key (Authorization: Api-Key …) for anything else."
+            )
+        refusal = storefront.origin_refusal(request, key.brand.storefront_origins)
+        if refusal is not None:
+            raise refusal
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and tenant.pk == key.brand_id:
+            storefront.accept_origin(request)
+        _touch(PublishableKey, key, timezone.now())
+        return AnonymousUser(), key
+
+
 class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = ApiKeyAuthentication
     name = "ApiKey"
@@ -67,4 +123,18 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "`Api-Key closo_…` — create keys under API keys in the brand portal.",
+        }
+
+
+class PublishableKeyScheme(OpenApiAuthenticationExtension):
+    target_class = PublishableKeyAuthentication
+    name = "PublishableKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": PublishableKeyAuthentication.param,
+            "description": "`?key=closo_pk_…` — the brand's publishable key, for storefront pages: "
+            "availability only, from the brand's storefront origins (CORS), throttled per IP.",
         }

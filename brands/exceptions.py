@@ -1,6 +1,6 @@
 """Every domain error of the brands app: one class per code, each with one HTTP status."""
 
-from closo.exceptions import Conflict, DomainError
+from closo.exceptions import Conflict, DomainError, NotAllowed
 
 
 # Creating a brand: its slug names its host and its schema.
@@ -17,3 +17,29 @@ class SchemaExists(Conflict):
     kept on purpose): a new brand must never inherit its rows."""
 
     code = "schema_exists"
+
+
+# Storefront access (brands/storefront.py): the publishable key and its origins.
+class InvalidOrigin(DomainError):
+    code = "invalid_origin"
+
+
+class TooManyOrigins(DomainError):
+    code = "too_many_origins"
+
+
+class PublishableKeyNotAllowed(NotAllowed):
+    """A publishable key reads availability and nothing else."""
+
+    code = "publishable_key_not_allowed"
+
+
+class OriginNotAllowed(NotAllowed):
+    code = "origin_not_allowed"
+
+
+class OriginRequired(NotAllowed):
+    """A publishable key is for browsers, which say which page asks (Origin); servers use
+    secret keys."""
+
+    code = "origin_required"

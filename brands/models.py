@@ -3,6 +3,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -119,6 +120,19 @@ class Brand(TenantMixin):
         default=Decimal("5.00"),
         validators=[MinValueValidator(0)],
         help_text="Acquisition cost a cancelled order wastes ($).",
+    )
+
+    # Storefront access (issue 10): the origins (scheme://host[:port]) whose pages may call
+    # the availability API with the brand's publishable key (brands/storefront.py).
+    storefront_origins = ArrayField(
+        models.CharField(max_length=255),
+        default=list,
+        blank=True,
+        help_text="Origins of your storefront pages allowed to use your publishable key.",
+    )
+    storefront_origins_changed_at = models.DateTimeField(null=True, blank=True)
+    storefront_origins_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     auto_create_schema = True
@@ -252,3 +266,54 @@ class ApiKey(models.Model):
         if not sep or len(key_id) != 12 or not secret:
             return None
         return key_id, secret
+
+
+class PublishableKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class PublishableKey(models.Model):
+    """A brand's storefront key: not a secret (it is put in a theme's JavaScript), so it is
+    stored and shown in full. It reads availability and nothing else, only from the brand's
+    storefront origins, throttled per client IP (brands/storefront.py). One is active per
+    brand at a time; rotating revokes the one in use."""
+
+    PREFIX = "closo_pk_"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="publishable_keys")
+    key = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = PublishableKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="publishable_key_one_active_per_brand",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def generate(cls) -> str:
+        """A new key: `closo_pk_` and 24 random hex digits (no dot, so it never parses as a
+        secret key)."""
+        return f"{cls.PREFIX}{secrets.token_hex(12)}"
+
+    @classmethod
+    def looks_like(cls, raw: str) -> bool:
+        return raw.startswith(cls.PREFIX) and len(raw) == len(cls.PREFIX) + 24

@@ -1,11 +1,12 @@
 from rest_framework import permissions
 
-from brands.models import ApiKey
+from brands.models import ApiKey, PublishableKey
 from brands.selectors.brands import membership_for
 
 
 def brand_principal(request):
-    """What the request may do on this host's brand: ('key'|'member', can_write), or None.
+    """What the request may do on this host's brand: ('key'|'publishable_key'|'member',
+    can_write), or None.
 
     A key counts only on its own brand's host; a session only for members of this
     brand. Both are checked against request.tenant, never against input."""
@@ -15,6 +16,10 @@ def brand_principal(request):
     if isinstance(request.auth, ApiKey):
         key = request.auth
         return ("key", key.can_write) if key.brand_id == brand.pk and key.is_active else None
+    if isinstance(request.auth, PublishableKey):
+        # Read-only; which views accept one at all is brands.authentication's decision.
+        key = request.auth
+        return ("publishable_key", False) if key.brand_id == brand.pk and key.is_active else None
     membership = membership_for(user=request.user, brand=brand)
     return ("member", membership.can_write) if membership else None
 

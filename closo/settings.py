@@ -263,8 +263,11 @@ TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "brands.authentication.ApiKeyAuthentication",
+        "brands.authentication.PublishableKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Publishable-key requests per client IP (brands/storefront.py StorefrontThrottle).
+    "DEFAULT_THROTTLE_RATES": {"storefront": env("THROTTLE_STOREFRONT", "120/min")},
     "DEFAULT_PERMISSION_CLASSES": ["brands.permissions.IsBrandMember"],
     "DEFAULT_PAGINATION_CLASS": "closo.api.Pagination",
     "PAGE_SIZE": 50,

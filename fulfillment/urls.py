@@ -12,6 +12,7 @@ from fulfillment.views import (
     returns,
     settings,
     skus,
+    storefront,
     supply,
 )
 
@@ -62,4 +63,5 @@ urlpatterns = [
     path("activity/", activity.activity_list, name="activity_list"),
     # the local loop's settings
     path("settings/loop/", settings.loop_settings_page, name="loop_settings"),
+    path("storefront-demo/", storefront.storefront_demo, name="storefront_demo"),
 ]

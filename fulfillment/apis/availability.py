@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.permissions import IsBrandReader
+from brands.storefront import StorefrontAccessMixin
 from closo import inputs
 from closo.openapi import described_by
 from fulfillment import promise
@@ -84,12 +85,13 @@ def _cached(request, data: dict) -> Response:
     return response
 
 
-class AvailabilityApi(APIView):
+class AvailabilityApi(StorefrontAccessMixin, APIView):
     """May the storefront offer “Backorder” for this SKU at this ZIP, and what ship date may
     it promise? `offer_backorder` with a machine-readable `reason` and a sentence; when a
     backorder is offered, `ship_by`, `ships_in_days`, `confidence` and `source`. An unknown
     SKU is an answer (`unknown_sku`), a malformed ZIP a 400 `invalid_zip`. Cacheable for 60
-    seconds; send the `ETag` back in `If-None-Match` for a 304."""
+    seconds; send the `ETag` back in `If-None-Match` for a 304. A storefront page may call it
+    with the brand's publishable key (`?key=closo_pk_…`) from a listed origin (CORS)."""
 
     class InputSerializer(AvailabilityPairInput):
         """The query: `sku` and `zip`."""
@@ -118,7 +120,7 @@ class AvailabilityApi(APIView):
         return _cached(request, AvailabilityApi.OutputSerializer(answer).data)
 
 
-class AvailabilityBatchApi(APIView):
+class AvailabilityBatchApi(StorefrontAccessMixin, APIView):
     """Availability for up to 100 `{sku, zip}` pairs at once, answered in order (the same
     answers as the GET, in a constant number of queries). A read: send it again freely,
     no `Idempotency-Key`; read-only keys may send it. A malformed ZIP in any item is a 400
