@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/dev_server_load.py
 	$(PY) bench/tenants.py
 	$(PY) bench/allocation.py
+	$(PY) bench/availability.py
 
 db-stop: $(VENV)/.installed
 	$(PY) manage.py db stop

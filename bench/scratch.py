@@ -33,3 +33,17 @@ def scratch_database(name: str, *, create: bool) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def scratch_database_url(name: str) -> str:
+    """DATABASE_URL of scratch database `name` on the configured server (a Unix socket
+    directory goes in ?host=), for the subprocesses a benchmark starts."""
+    from urllib.parse import quote, urlencode
+
+    db = settings.DATABASES["default"]
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    query = {"host": db.get("HOST") or "", "port": db.get("PORT") or ""}
+    query.update({k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS})
+    return f"postgres://{auth}/{name}?{urlencode({k: v for k, v in query.items() if v})}"

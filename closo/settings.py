@@ -79,6 +79,9 @@ TENANT_DOMAIN_MODEL = "brands.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "closo.urls_public"
 ROOT_URLCONF = "closo.urls_tenant"
+# bench/availability.py's server only: the brand URLs plus a bare JSON view (bench/urls.py).
+if env_bool("CLOSO_BENCH_URLS", False):
+    ROOT_URLCONF = "bench.urls"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "closo.views.unknown_host"
 # New brands are cloned from this schema (kept current by migrate_schemas) instead of
 # running every migration: see brands/services.py and bench/brand_creation.py.

@@ -6,7 +6,16 @@ class FulfillmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from fulfillment.receivers import hub_suspended_reroute
+        from django.db.models.signals import post_delete, post_save
+
+        from fulfillment import receivers
+        from fulfillment.models import Event, InboundSupply
+        from hubs.models import PostalCode
         from hubs.signals import hub_suspended
 
-        hub_suspended.connect(hub_suspended_reroute, dispatch_uid="fulfillment.hub_suspended_reroute")
+        hub_suspended.connect(receivers.hub_suspended_reroute, dispatch_uid="fulfillment.hub_suspended_reroute")
+        # The availability selector's in-process caches (fulfillment/selectors/availability.py).
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(receivers.purchase_orders_changed, sender=InboundSupply, dispatch_uid=f"po_{name}")
+            signal.connect(receivers.postal_codes_changed, sender=PostalCode, dispatch_uid=f"postal_code_{name}")
+        post_save.connect(receivers.supply_event_written, sender=Event, dispatch_uid="supply_event_saved")

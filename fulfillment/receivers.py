@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
+from fulfillment.selectors.availability import forget_lateness, forget_postal_codes
 from fulfillment.services.returns import hub_returns_reroute
 from hubs.models import Hub, HubTask
 
@@ -24,3 +25,19 @@ def hub_suspended_reroute(sender, *, hub_id: int, actor: Actor, **kwargs) -> Non
     for brand in Brand.objects.filter(pk__in=brand_ids, is_active=True).order_by("pk"):
         with schema_context(brand.schema_name):
             hub_returns_reroute(hub=hub, actor=rerouter)
+
+
+def purchase_orders_changed(sender, **kwargs) -> None:
+    """An InboundSupply row was saved or deleted: the brand's PO lateness fit may move."""
+    forget_lateness()
+
+
+def supply_event_written(sender, *, instance, **kwargs) -> None:
+    """A purchase order moved (its event; the state machine updates the row by queryset, which
+    sends no post_save): the brand's PO lateness fit may move."""
+    if instance.supply_id is not None:
+        forget_lateness()
+
+
+def postal_codes_changed(sender, **kwargs) -> None:
+    forget_postal_codes()

@@ -90,6 +90,14 @@ def _public_schema_each_test(request):
         connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_in_process_caches():
+    """Every test starts with empty in-process caches: a rolled-back test fires no signal."""
+    from closo.ttlcache import clear_all
+
+    clear_all()
+
+
 @pytest.fixture
 def brand_a(db) -> Brand:
     return Brand.objects.get(slug=BRAND_A["slug"])

@@ -23,6 +23,19 @@ ZIPs, the SKUs' units at those hubs (on the shelf now, or released in the last 2
 the open backorders per SKU and region (an aggregate), the waiting backorders near those
 hubs (three columns), the expected POs, and the brand's PO lateness (an aggregate).
 
+Two of them are usually answered from memory (closo.ttlcache, per worker process), since
+they change only on rare writes and every storefront view would otherwise repeat them:
+
+- ZIP centroids (public reference data, the same for every brand), per ZIP for an hour;
+  an unknown ZIP is never cached, so a newly loaded one answers at once.
+- The brand's PO lateness fit (history of received POs), per brand schema for 60 seconds
+  (the answer's own max-age). fulfillment.receivers forgets it at once in the process that
+  records a purchase order's event (created, received, cancelled) or saves or deletes one;
+  other processes see it within the minute.
+
+Everything that moves with each order and unit (stock, queue, shelf, POs expected) is read
+every time.
+
 Simplifications, on the side of a later date: every waiting backorder within reach is
 counted ahead of a new order (a new order has no promise yet, so matching serves it last
 among equals); the region's consent rule is assumed met (the storefront asks for it).
@@ -38,10 +51,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Func, IntegerField, Q, StdDev
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from closo.ttlcache import TtlCache
 from fulfillment import promise as model
 from fulfillment.models import (
     OPEN_BACKORDER_STATUSES,
@@ -58,6 +73,10 @@ from hubs.geo import bounding_box, haversine_miles
 from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, PostalCode
 
 MAX_ITEMS = 100
+POSTAL_CODE_TTL_SECONDS = 3600
+LATENESS_TTL_SECONDS = 60
+_postal_codes: TtlCache[PostalCode] = TtlCache(ttl=POSTAL_CODE_TTL_SECONDS, max_entries=50_000)
+_lateness_fits: TtlCache[model.Lateness] = TtlCache(ttl=LATENESS_TTL_SECONDS, max_entries=10_000)
 
 
 class Reason:
@@ -100,7 +119,32 @@ def availability(sku_code: str, zip_code: str) -> Availability:
     return availability_many([(sku_code, zip_code)])[0]
 
 
+def forget_lateness() -> None:
+    """Drop the current brand's cached PO lateness fit (its purchase orders changed)."""
+    _lateness_fits.delete(connection.schema_name)
+
+
+def forget_postal_codes() -> None:
+    _postal_codes.clear()
+
+
 def _lateness() -> model.Lateness:
+    """The brand's PO lateness fit, from memory when this process computed it recently."""
+    return _lateness_fits.get_or_set(connection.schema_name, _lateness_from_history)
+
+
+def _places(zips: set[str]) -> dict[str, PostalCode]:
+    """The known ZIPs among `zips` with their centroids: from memory, else one query."""
+    places = {code: place for code in zips if (place := _postal_codes.get(code)) is not None}
+    missing = zips - places.keys()
+    if missing:
+        for place in PostalCode.objects.filter(code__in=missing):
+            _postal_codes.set(place.code, place)
+            places[place.code] = place
+    return places
+
+
+def _lateness_from_history() -> model.Lateness:
     """The brand's PO lateness (days from expected date to the day received), all SKUs."""
     days_late = Func(
         TruncDate("received_at"),
@@ -122,7 +166,7 @@ def availability_many(items: Sequence[tuple[str, str]]) -> list[Availability]:
     codes = {(sku or "").strip() for sku, _ in items}
     zips = {normalise_zip(z) for _, z in items} - {None}
     skus = {s.code: s for s in Sku.objects.filter(code__in=codes)}
-    places = {p.code: p for p in PostalCode.objects.filter(code__in=zips)} if zips and skus else {}
+    places = _places(zips) if zips and skus else {}
     if not places:
         return [_answer(sku, zip_code, skus, places, None) for sku, zip_code in items]
 

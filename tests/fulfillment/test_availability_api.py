@@ -243,14 +243,16 @@ def test_a_get_is_a_small_constant_number_of_queries_however_much_data(
         queue(sold_out, 10)
         InboundSupply.objects.create(po_ref="PO-1", sku=sold_out, qty=50, expected_date=in_days(10))
     ask(api)  # warm the key's and the domain's lookups as a storefront's steady state would
-    # The domain, the search path twice, the key (and its attempt lock), then nine reads.
-    with django_assert_max_num_queries(14):
+    # The search path, the key (and its attempt lock), then seven reads: the host → brand
+    # lookup, the ZIP centroid and the PO lateness fit come from memory once warm.
+    with django_assert_max_num_queries(10):
         assert ask(api).json()["offer_backorder"] is True
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
         ask(api)
+    steady = len(small.captured_queries)  # now: the connection's query log is a bounded deque
     second = Hub.objects.create(
         name="Westside Porch",
         kind="neighbour",
@@ -270,7 +272,8 @@ def test_a_get_is_a_small_constant_number_of_queries_however_much_data(
         for i in range(2, 10):
             InboundSupply.objects.create(po_ref=f"PO-{i}", sku=sold_out, qty=5, expected_date=in_days(10 + i))
         shelve(brand_a, sold_out, second)
-    with django_assert_num_queries(len(small.captured_queries)):
+    ask(api)  # the new POs made this process forget the brand's PO lateness fit: the steady state again
+    with django_assert_num_queries(steady):
         assert ask(api).status_code == 200
 
 
@@ -320,7 +323,7 @@ def test_the_batch_is_constant_in_queries_from_5_to_100_items(
         response = post_json(api, URL, {"items": many})
     assert response.status_code == 200
     assert len(response.json()["items"]) == 100
-    assert len(large.captured_queries) == len(small.captured_queries) <= 14
+    assert len(large.captured_queries) == len(small.captured_queries) <= 10
 
 
 def test_the_batch_refuses_more_than_100_items_and_none(api, sold_out):

@@ -80,8 +80,8 @@ def test_list_queries_stay_flat_from_10_to_100_rows(alice_client, brand_a, in_br
 
     make(10, 0)
     alice_client.get("/supply/")
-    # host → brand, search_path ×2, session, user, membership, count, page (+ SKUs joined), chart
-    with django_assert_num_queries(9) as ten:
+    # search_path (host → brand from memory), session, user, membership, count, page (+ SKUs joined), chart
+    with django_assert_num_queries(7) as ten:
         alice_client.get("/supply/")
     make(90, 10)
     with django_assert_num_queries(len(ten.captured_queries)):

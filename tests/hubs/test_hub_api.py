@@ -167,12 +167,12 @@ def test_queue_query_count_is_flat_from_10_to_100_tasks(
 
     add(0, 10)
     client.get("/api/v1/hub/queue")  # warm the password hasher's first-use work
-    # search_path ×2, host → brand, account and IP locks (closo.attempts), user (Basic), membership
+    # search_path (host → brand from memory), account and IP locks (closo.attempts), user (Basic), membership
     # check, memberships, queue
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get("/api/v1/hub/queue").json()["total"] == 10
     add(10, 90)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get("/api/v1/hub/queue").json()["total"] == 100
 
 

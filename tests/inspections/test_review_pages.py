@@ -95,9 +95,9 @@ def test_list_uses_the_same_number_of_queries_at_10_and_100_rows(as_alice, inspe
     for n in range(10):
         inspect(f"RMA-{n:03d}", audit=n % 2 == 0, photos=False, unit_status="held" if n % 3 == 0 else None)
     as_alice.get(reverse("inspection_list"))  # warms the session and membership lookups
-    # host → brand, search_path ×2, session, user, membership, page count, stats, tab counts,
+    # search_path (host → brand cached), session, user, membership, page count, stats, tab counts,
     # the hub filter's choices, the page's rows
-    with django_assert_num_queries(11) as ten:
+    with django_assert_num_queries(9) as ten:
         assert as_alice.get(reverse("inspection_list")).status_code == 200
     for n in range(10, 100):
         inspect(f"RMA-{n:03d}", audit=n % 2 == 0, photos=False)
@@ -410,7 +410,7 @@ def test_queues_use_the_same_number_of_queries_at_10_and_100_rows(
     for n in range(10):
         inspect(f"RMA-{n:03d}", photos=False, **options)
     as_alice.get(reverse(name))
-    with django_assert_num_queries(9) as ten:  # host, search_path ×2, session, user, membership, tabs, count, rows
+    with django_assert_num_queries(7) as ten:  # search_path (host cached), session, user, membership, tabs, count, rows
         assert as_alice.get(reverse(name)).status_code == 200
     for n in range(10, 100):
         inspect(f"RMA-{n:03d}", photos=False, **options)
