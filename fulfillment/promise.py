@@ -43,7 +43,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-DEFAULT_CONFIDENCE = 0.95  # the brand's target until brands can set their own
+DEFAULT_CONFIDENCE = 0.95  # Brand.promise_confidence's default (the brand sets its own)
 DEFAULT_MAX_DAYS = 30  # RegionLimit.max_promise_days' default, used when no region applies
 RATE_WINDOW_DAYS = 28
 RATE_HALF_LIFE_DAYS = 7.0

@@ -18,6 +18,7 @@ from fulfillment.models import EventKind, InboundSupply, Sku
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
 from fulfillment.services.events import event_record
+from fulfillment.services.promises import promises_refresh_later
 
 Status = InboundSupply.Status
 
@@ -48,6 +49,7 @@ def supply_create(*, sku_code: str, qty: int, expected_date: datetime.date, po_r
         detail=f"{qty} × {sku.code} expected {expected_date.isoformat()}",
         data={"qty": qty, "sku": sku.code, "expected_date": expected_date.isoformat()},
     )
+    promises_refresh_later(sku_id=sku.pk)
     return supply
 
 
@@ -75,6 +77,7 @@ def supply_receive(*, supply: InboundSupply, actor: Actor) -> InboundSupply:
     Sku.objects.filter(pk=supply.sku_id).update(
         available_qty=F("available_qty") + supply.qty, updated_at=timezone.now()
     )
+    promises_refresh_later(sku_id=supply.sku_id)
     return supply
 
 
@@ -82,7 +85,9 @@ def supply_receive(*, supply: InboundSupply, actor: Actor) -> InboundSupply:
 def supply_cancel(*, supply: InboundSupply, reason: str, actor: Actor) -> InboundSupply:
     """The restock will not come: expected → cancelled, with the reason on the timeline
     (reason_required when blank)."""
-    return SUPPLY.transition(supply, Status.CANCELLED, actor=actor, detail=reason)
+    supply = SUPPLY.transition(supply, Status.CANCELLED, actor=actor, detail=reason)
+    promises_refresh_later(sku_id=supply.sku_id)
+    return supply
 
 
 # --- reads ---
