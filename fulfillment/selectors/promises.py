@@ -176,11 +176,12 @@ def promise_accuracy() -> Accuracy:
     in days; and the dates stores gave, counted apart (they state no confidence). One query."""
     settled = Promise.objects.filter(kept__isnull=False)
     model_made = Q(confidence__isnull=False)
+    # (The aggregates' names must not be the model's fields: "kept" is one.)
     figures = {
-        "n": Count("pk", filter=model_made),
-        "kept": Count("pk", filter=model_made & Q(kept=True)),
-        "stated": Avg("confidence", filter=model_made),
-        "slack": Avg("slack_days", filter=model_made),
+        "all_n": Count("pk", filter=model_made),
+        "all_kept": Count("pk", filter=model_made & Q(kept=True)),
+        "all_stated": Avg("confidence", filter=model_made),
+        "all_slack": Avg("slack_days", filter=model_made),
         "given_n": Count("pk", filter=Q(source=Promise.Source.GIVEN)),
         "given_kept": Count("pk", filter=Q(source=Promise.Source.GIVEN, kept=True)),
     }
@@ -195,10 +196,10 @@ def promise_accuracy() -> Accuracy:
         for i, (low, high) in enumerate(BUCKETS)
     )
     return Accuracy(
-        n=row["n"],
-        kept=row["kept"],
-        stated=row["stated"],
-        mean_slack_days=row["slack"],
+        n=row["all_n"],
+        kept=row["all_kept"],
+        stated=row["all_stated"],
+        mean_slack_days=row["all_slack"],
         buckets=buckets,
         given_n=row["given_n"],
         given_kept=row["given_kept"],
