@@ -10,7 +10,7 @@ from brands.decorators import brand_member_required
 from fulfillment.selectors.promises import Accuracy, promise_accuracy
 
 # The chart's frame (SVG user units) and the share range its axes show.
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 320, 300, 48, 12, 12, 44
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 320, 300, 48, 22, 12, 44
 LOW = 0.5
 
 
