@@ -22,9 +22,12 @@ Two sources can fill the order; each must first serve the waiting backorders ahe
   (3) POs, so one late PO is not a verdict; with no history, the default itself). A PO not
   received yet cannot have arrived before today: its lateness is conditioned on that, so an
   overdue PO is expected *soon* rather than never (and one past every lateness the history
-  allows is not counted on). Stock that arrives is shipped `RESTOCK_SHIP_DAYS` (1) later. The
-  order is filled by day d when on hand + the POs arrived by d − 1 cover queue_ahead_restock
-  + qty (the POs are independent; their sum is convolved exactly, capped at the need).
+  allows is not counted on). Stock that arrives is shipped `RESTOCK_SHIP_DAYS` (0) later: the
+  restock fill (fulfillment.services.supply.restock_fill) ships a received PO to the waiting
+  customers the day it is received (a day more was a day of slack the calibration test
+  showed in every restock promise). The order is filled by day d when on hand + the POs
+  arrived by d − RESTOCK_SHIP_DAYS cover queue_ahead_restock + qty (the POs are
+  independent; their sum is convolved exactly, capped at the need).
 
 The two are combined as independent chances to be filled: P(d) = 1 − (1 − L(d))(1 − R(d)).
 That is slightly pessimistic — each source is assumed to serve the whole queue ahead alone,
@@ -50,7 +53,7 @@ DEFAULT_MAX_DAYS = 30  # RegionLimit.max_promise_days' default, used when no reg
 RATE_WINDOW_DAYS = 28
 RATE_HALF_LIFE_DAYS = 7.0
 LOCAL_HANDOFF_DAYS = 1
-RESTOCK_SHIP_DAYS = 1
+RESTOCK_SHIP_DAYS = 0
 DEFAULT_LATENESS_MEAN_DAYS = 2.0
 DEFAULT_LATENESS_SD_DAYS = 4.0
 LATENESS_PRIOR_WEIGHT = 3

@@ -20,7 +20,7 @@ from fulfillment.services.engine import engine_tick
 from fulfillment.services.handoffs import backorder_fulfill
 from fulfillment.services.promises import promise_settle, promises_refresh
 from fulfillment.services.settings import loop_settings_update
-from fulfillment.services.supply import supply_cancel, supply_create
+from fulfillment.services.supply import restock_fill, supply_cancel, supply_create, supply_receive
 from tests.factories import in_days
 
 BRAND = Actor.system("tests")
@@ -200,6 +200,27 @@ def test_the_daily_sweep_re_evaluates_once_a_day(acme, brand_a, sold_out, active
     assert current(backorder).why == "daily"
     assert engine_tick(now=later, brands=[brand_a.slug]).promises_moved == 0  # once a day
     cache.delete(f"promises-daily:{brand_a.schema_name}")
+
+
+# --- a restock ships to the queue ---
+
+
+def test_a_received_restock_ships_to_the_waiting_in_promise_order_as_far_as_it_goes(acme, sold_out):
+    later = take("#F1", promised_ship_by=in_days(9))
+    sooner = take("#F2", promised_ship_by=in_days(4))
+    two = take("#F3", promised_ship_by=in_days(12), qty=2)
+    po = supply_create(sku_code="WB-20", qty=3, expected_date=in_days(1), po_ref="PO-F", actor=BRAND)
+    supply_receive(supply=po, actor=BRAND)
+    assert restock_fill(sku_id=sold_out.pk) == 2
+    states = dict(Backorder.objects.values_list("order_ref", "status"))
+    assert states == {"#F2": "fulfilled", "#F1": "fulfilled", "#F3": "waiting"}  # 1 left: #F3 needs 2
+    assert Backorder.objects.get(pk=sooner.pk).fill_source == "restock"
+    sold_out.refresh_from_db()
+    assert sold_out.available_qty == 1
+    assert (current(later).kept, current(later).slack_days) == (True, 9)
+    event = Event.objects.filter(backorder=sooner, kind="fulfilled").get()
+    assert (event.from_status, event.actor_label) == ("waiting", "restock")
+    assert current(two).kept is None
 
 
 # --- settled ---
