@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from closo.actors import Actor, Party
-from closo.exceptions import Invalid
+from closo.exceptions import Invalid, InvalidTransition
 from fulfillment.models import Backorder, ConfigChange, Event, Promise, ReturnItem, Sku, StockUnit
 from fulfillment.selectors.availability import availability_many
 from fulfillment.services.backorders import backorder_cancel, backorder_create
@@ -236,6 +236,12 @@ def test_fulfilment_settles_the_current_promise_kept_or_late_with_the_slack(acme
     assert promise_settle(backorder=late) is None  # settled once
     nothing = take("#S3")  # no date: nothing to keep
     assert promise_settle(backorder=nothing) is None
+
+
+def test_a_waiting_backorder_cannot_be_marked_delivered(acme, sold_out):
+    backorder = take("#S5", promised_ship_by=in_days(2))
+    with pytest.raises(InvalidTransition):
+        backorder_fulfill(backorder=backorder, actor=PERSON)
 
 
 def test_a_delivered_backorder_settles_its_promise(acme, sold_out):
