@@ -135,6 +135,14 @@ class Brand(TenantMixin):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # Promises (issue 10): the chance a promised ship-by date is kept that the promise
+    # model (fulfillment/promise.py, DEFAULT_CONFIDENCE) must reach before it names a date.
+    promise_confidence = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="The chance a promised ship-by date is kept (0.5–0.999; 0.95 = 95 %).",
+    )
+
     auto_create_schema = True
     auto_drop_schema = False  # a schema is dropped only on purpose (delete(force_drop=True))
 

@@ -9,6 +9,7 @@ from fulfillment.apis import (
     backorders,
     discrepancies,
     imports,
+    promises,
     regions,
     returns,
     settings,
@@ -56,6 +57,8 @@ urlpatterns = [
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
     # availability and the promise (the storefront's hot path)
     path("availability", availability.AvailabilityCollectionApi.as_view(), name="api_availability"),
+    # promise accuracy: kept share against stated confidence
+    path("promises/accuracy", promises.PromiseAccuracyApi.as_view(), name="api_promise_accuracy"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
     # advice: computations that change nothing

@@ -17,7 +17,8 @@ Returns::
 Backorders::
 
     waiting ─→ allocated ─→ handed_off ─→ fulfilled
-       └──────────┴─→ cancelled | refunded
+       ├──────────┴─→ cancelled | refunded
+       └─(a received restock, shipped from the warehouse)─→ fulfilled
 
 Stock units::
 
@@ -145,6 +146,16 @@ BACKORDERS = StateMachine(
         Move(B.ALLOCATED, B.WAITING, K.ALLOCATION_ENDED, by={BRAND, SYSTEM}, sets={"fill_source": ""}),
         Move(B.ALLOCATED, B.HANDED_OFF, K.HANDED_OFF, by={HUB}),
         Move(B.HANDED_OFF, B.FULFILLED, K.FULFILLED, by={BRAND, SYSTEM}),
+        # A received restock ships from the warehouse to the waiting customers (no hub involved).
+        # (Only as a restock fill: "delivered" for a waiting backorder is still refused, 409.)
+        Move(
+            B.WAITING,
+            B.FULFILLED,
+            K.FULFILLED,
+            by={BRAND, SYSTEM},
+            when={"fill_source": Backorder.FillSource.RESTOCK},
+            takes={"fill_source"},
+        ),
         # A cancel or refund comes from the brand or its store's webhooks, never a hub.
         Move(B.WAITING, B.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, takes={"cancel_reason"}),
         Move(B.ALLOCATED, B.CANCELLED, K.CANCELLED, by={BRAND, SYSTEM}, needs_reason=True, takes={"cancel_reason"}),

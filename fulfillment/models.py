@@ -144,6 +144,53 @@ class Backorder(models.Model):
         return found[0] if found else None
 
 
+class Promise(models.Model):
+    """One ship-by promise of a backorder, as made (fulfillment.services.promises): the
+    model's (fulfillment/promise.py) with its confidence, source and inputs, or the date
+    the brand's store gave. The newest row is the backorder's current promise; when the
+    backorder is fulfilled that row gets the outcome (kept, slack), which the brand's
+    promise accuracy (fulfillment.selectors.promises) is computed from."""
+
+    class Source(models.TextChoices):
+        LOCAL_UNIT = "local_unit", "A unit on a shelf nearby"
+        LOCAL_RETURN = "local_return", "Like-New returns nearby"
+        RESTOCK = "restock", "A restock"
+        GIVEN = "given", "Given by the store"
+        NONE = "none", "No date reaches the confidence"
+
+    class Why(models.TextChoices):
+        CREATED = "created", "Backorder created"
+        SUPPLY_CHANGED = "supply_changed", "Supply changed"
+        DAILY = "daily", "Daily re-evaluation"
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="promises")
+    ship_by = models.DateField(null=True, blank=True, help_text="Empty: no day within the horizon is sure enough.")
+    confidence = models.FloatField(null=True, blank=True, help_text="P(shipped by ship_by); empty for a given date.")
+    source = models.CharField(max_length=14, choices=Source.choices)
+    inputs = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The model's inputs: queue_ahead, local rate, units within reach, restock POs, lateness fit.",
+    )
+    why = models.CharField(max_length=16, choices=Why.choices)
+    kept = models.BooleanField(null=True, blank=True, help_text="Set when the backorder is fulfilled.")
+    slack_days = models.IntegerField(
+        null=True, blank=True, help_text="ship_by − the day it was fulfilled: negative = days late."
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["backorder", "-created_at", "-id"], name="promise_backorder_newest"),
+            models.Index(fields=["confidence"], name="promise_settled", condition=Q(kept__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backorder_id}: {self.ship_by or 'no date'} ({self.source})"
+
+
 class ReturnStatus(models.TextChoices):
     INITIATED = "initiated", "Initiated"
     ROUTED = "routed", "Routed"
@@ -360,6 +407,7 @@ class EventKind(models.TextChoices):
     ALLOCATION_ENDED = "allocation_ended", "Allocation ended"
     FULFILLED = "fulfilled", "Fulfilled"
     REFUNDED = "refunded", "Refunded"
+    PROMISE_CHANGED = "promise_changed", "Ship-by date moved"
 
 
 class Event(models.Model):

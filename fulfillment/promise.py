@@ -22,9 +22,12 @@ Two sources can fill the order; each must first serve the waiting backorders ahe
   (3) POs, so one late PO is not a verdict; with no history, the default itself). A PO not
   received yet cannot have arrived before today: its lateness is conditioned on that, so an
   overdue PO is expected *soon* rather than never (and one past every lateness the history
-  allows is not counted on). Stock that arrives is shipped `RESTOCK_SHIP_DAYS` (1) later. The
-  order is filled by day d when on hand + the POs arrived by d − 1 cover queue_ahead_restock
-  + qty (the POs are independent; their sum is convolved exactly, capped at the need).
+  allows is not counted on). Stock that arrives is shipped `RESTOCK_SHIP_DAYS` (0) later: the
+  restock fill (fulfillment.services.supply.restock_fill) ships a received PO to the waiting
+  customers the day it is received (a day more was a day of slack the calibration test
+  showed in every restock promise). The order is filled by day d when on hand + the POs
+  arrived by d − RESTOCK_SHIP_DAYS cover queue_ahead_restock + qty (the POs are
+  independent; their sum is convolved exactly, capped at the need).
 
 The two are combined as independent chances to be filled: P(d) = 1 − (1 − L(d))(1 − R(d)).
 That is slightly pessimistic — each source is assumed to serve the whole queue ahead alone,
@@ -39,16 +42,18 @@ day (`local_unit` when a shelved unit already covers it); no such day → `ships
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-DEFAULT_CONFIDENCE = 0.95  # the brand's target until brands can set their own
+DEFAULT_CONFIDENCE = 0.95  # Brand.promise_confidence's default (the brand sets its own)
 DEFAULT_MAX_DAYS = 30  # RegionLimit.max_promise_days' default, used when no region applies
 RATE_WINDOW_DAYS = 28
 RATE_HALF_LIFE_DAYS = 7.0
 LOCAL_HANDOFF_DAYS = 1
-RESTOCK_SHIP_DAYS = 1
+RESTOCK_SHIP_DAYS = 0
 DEFAULT_LATENESS_MEAN_DAYS = 2.0
 DEFAULT_LATENESS_SD_DAYS = 4.0
 LATENESS_PRIOR_WEIGHT = 3
@@ -159,25 +164,32 @@ def learned_rate(
 
 
 def poisson_at_least(k: int, mean: float) -> float:
-    """P(N ≥ k) for N ~ Poisson(mean), summed over the terms that matter (±12 sd)."""
+    """P(N ≥ k) for N ~ Poisson(mean), summed over the terms that matter (±12 sd). The
+    sums for one mean are kept (`_poisson_table`): re-evaluating a queue asks for every k."""
     if k <= 0:
         return 1.0
     if mean <= 0:
         return 0.0
-    spread = 12 * math.sqrt(mean) + 30
+    lo, below, above = _poisson_table(mean)
     if k - 1 < mean:  # the lower tail is the short sum
-        lo = max(0, int(mean - spread))
-        return max(0.0, 1.0 - _poisson_sum(lo, k - 1, mean))
-    return min(1.0, _poisson_sum(k, int(k + spread), mean))
+        return 1.0 if k - 1 < lo else max(0.0, 1.0 - below[k - 1 - lo])
+    return 0.0 if k - lo >= len(above) else min(1.0, above[k - lo])
 
 
-def _poisson_sum(lo: int, hi: int, mean: float) -> float:
+@functools.lru_cache(maxsize=8192)
+def _poisson_table(mean: float) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
+    """(lo, below, above) for Poisson(mean) over lo … hi (mean ± 12 sd + 30, and as far
+    again above): below[j] = P(lo ≤ N ≤ lo + j), above[j] = P(lo + j ≤ N ≤ hi)."""
+    spread = 12 * math.sqrt(mean) + 30
+    lo, hi = max(0, int(mean - spread)), int(mean + 2 * spread) + 1
     term = math.exp(-mean + lo * math.log(mean) - math.lgamma(lo + 1))
-    total = 0.0
+    terms = []
     for j in range(lo, hi + 1):
-        total += term
+        terms.append(term)
         term *= mean / (j + 1)
-    return total
+    below = tuple(itertools.accumulate(terms))
+    above = tuple(reversed(tuple(itertools.accumulate(reversed(terms)))))
+    return lo, below, above
 
 
 def _po_arrived_by(po: PurchaseOrder, day: int, today: dt.date, lateness: Lateness) -> float:
@@ -195,22 +207,37 @@ def restock_curve(inputs: PromiseInputs) -> list[float]:
     need = inputs.queue_ahead_restock + inputs.qty - inputs.on_hand
     if need <= 0:
         return [1.0] * inputs.max_days
-    curve = []
-    for day in range(1, inputs.max_days + 1):
+    total = sum(po.qty for po in inputs.purchase_orders)
+    if need > total:
+        return [0.0] * inputs.max_days
+    # The tables are shared by every need up to the next power of two (a queue's orders).
+    cap = min(total, 1 << (need - 1).bit_length())
+    tails = _arrival_tails(inputs.purchase_orders, inputs.today, inputs.max_days, inputs.lateness, cap)
+    return [min(1.0, day[need]) for day in tails]
+
+
+@functools.lru_cache(maxsize=1024)
+def _arrival_tails(
+    purchase_orders: tuple[PurchaseOrder, ...], today: dt.date, max_days: int, lateness: Lateness, cap: int
+) -> tuple[tuple[float, ...], ...]:
+    """Per day d = 1 … max_days: tails[q] = P(the POs arrived by d − RESTOCK_SHIP_DAYS bring
+    at least q units), q = 0 … cap. The POs are independent: their sum (capped at `cap`) is
+    convolved exactly, PO by PO."""
+    days = []
+    for day in range(1, max_days + 1):
         arrived_by = day - RESTOCK_SHIP_DAYS
-        # dist[q] = P(min(arrived quantity, need) = q), PO by PO.
-        dist = [1.0] + [0.0] * need
-        for po in inputs.purchase_orders:
-            p = _po_arrived_by(po, arrived_by, inputs.today, inputs.lateness) if arrived_by >= 0 else 0.0
+        dist = [1.0] + [0.0] * cap  # dist[q] = P(min(arrived quantity, cap) = q)
+        for po in purchase_orders:
+            p = _po_arrived_by(po, arrived_by, today, lateness) if arrived_by >= 0 else 0.0
             if p <= 0.0:
                 continue
             new = [q * (1 - p) for q in dist]
             for q, chance in enumerate(dist):
                 if chance:
-                    new[min(need, q + po.qty)] += chance * p
+                    new[min(cap, q + po.qty)] += chance * p
             dist = new
-        curve.append(min(1.0, dist[need]))
-    return curve
+        days.append(tuple(reversed(tuple(itertools.accumulate(reversed(dist))))))
+    return tuple(days)
 
 
 def local_curve(inputs: PromiseInputs) -> list[float]:

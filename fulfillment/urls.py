@@ -8,6 +8,7 @@ from fulfillment.views import (
     discrepancies,
     imports,
     local_fills,
+    promises,
     regions,
     returns,
     settings,
@@ -61,6 +62,8 @@ urlpatterns = [
     path("discrepancies/", discrepancies.discrepancies, name="discrepancies"),
     # activity: configuration changes
     path("activity/", activity.activity_list, name="activity_list"),
+    # promise accuracy: the calibration chart
+    path("promises/", promises.promise_accuracy_page, name="promise_accuracy"),
     # the local loop's settings
     path("settings/loop/", settings.loop_settings_page, name="loop_settings"),
     path("storefront-demo/", storefront.storefront_demo, name="storefront_demo"),

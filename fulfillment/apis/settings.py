@@ -34,7 +34,8 @@ class LoopSettingsApi(APIView):
     route costs apply to returns routed from now on, `refund_ready_at` to returns that
     reach a step from now on; the split-ship figures (`split_label_cost`,
     `cancel_hazard_per_day`, `gross_margin`, `support_cost`, `acquisition_cost`) to advice
-    asked from now on (`POST /api/v1/advice/split-ship`). Every change is in the activity
+    asked from now on (`POST /api/v1/advice/split-ship`); `promise_confidence` to availability
+    answers and promises made or re-evaluated from now on. Every change is in the activity
     (area `loop_settings`)."""
 
     class InputSerializer(inputs.Input):
@@ -60,6 +61,13 @@ class LoopSettingsApi(APIView):
         )
         support_cost = serializers.DecimalField(**MONEY, required=False)
         acquisition_cost = serializers.DecimalField(**MONEY, required=False)
+        promise_confidence = serializers.FloatField(
+            min_value=0.5,
+            max_value=0.999,
+            required=False,
+            help_text="The chance a promised ship-by date is kept: availability and backorder promises name the "
+            "first day that reaches it.",
+        )
 
     @extend_schema(operation_id="loop_settings_retrieve", responses=LoopSettingsSerializer)
     def get(self, request):

@@ -23,6 +23,7 @@ LABELS = {
     "gross_margin": "Split shipping: gross margin (0.5 = 50 % of the order's value)",
     "support_cost": "Split shipping: support per cancelled order ($)",
     "acquisition_cost": "Split shipping: acquisition cost per order ($)",
+    "promise_confidence": "Promises: confidence a ship-by date is kept (0.95 = 95 %)",
 }
 MONEY_FIELDS = ("cost_", "split_label_cost", "support_cost", "acquisition_cost")
 SHARES = {"step": "0.001", "min": "0", "inputmode": "decimal"}
@@ -43,6 +44,7 @@ class LoopSettingsForm(forms.Form):
                     **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith(MONEY_FIELDS)},
                     "cancel_hazard_per_day": forms.NumberInput(attrs={**SHARES, "max": "0.5"}),
                     "gross_margin": forms.NumberInput(attrs={**SHARES, "max": "1"}),
+                    "promise_confidence": forms.NumberInput(attrs={**SHARES, "min": "0.5", "max": "0.999"}),
                     **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
                 },
             )

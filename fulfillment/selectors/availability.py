@@ -56,6 +56,7 @@ from django.db.models import Avg, Count, F, Func, IntegerField, Q, StdDev
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from brands.selectors.brands import brand_of_connection
 from closo.ttlcache import TtlCache
 from fulfillment import promise as model
 from fulfillment.models import (
@@ -128,6 +129,45 @@ def forget_postal_codes() -> None:
     _postal_codes.clear()
 
 
+def promise_quote(
+    *, sku_code: str, zip_code: str, max_days: int, target: float
+) -> tuple[model.PromiseInputs, model.Promise] | None:
+    """The model's promise for a new order of one unit of `sku_code` at `zip_code` (what
+    backorder_create records), whatever the region rules and the warehouse stock say:
+    the inputs and the result, or None for an unknown SKU or ZIP. The same nine queries."""
+    skus, places, context = _gather([(sku_code, zip_code)], timezone.now())
+    sku, zip_code = skus.get((sku_code or "").strip()), normalise_zip(zip_code)
+    if sku is None or context is None or zip_code not in places:
+        return None
+    inputs, _ = _model_inputs(sku, zip_code, context, max_days=max_days, target=target)
+    return inputs, model.promise(inputs)
+
+
+def inputs_record(inputs: model.PromiseInputs, result: model.Promise) -> dict:
+    """The model's inputs as kept with a promise (fulfillment.models.Promise.inputs)."""
+    return {
+        "today": inputs.today.isoformat(),
+        "max_days": inputs.max_days,
+        "target": inputs.target,
+        "queue_ahead": result.queue_ahead,
+        "queue_ahead_local": inputs.queue_ahead_local,
+        "queue_ahead_restock": inputs.queue_ahead_restock,
+        "local_rate_per_day": round(inputs.local_rate_per_day, 4),
+        "units_within_reach": len(inputs.shelf),
+        "nearest_unit_miles": None if result.nearest_unit_miles is None else round(result.nearest_unit_miles, 1),
+        "on_hand": inputs.on_hand,
+        "restock_pos": [
+            {"expected_date": po.expected_date.isoformat(), "qty": po.qty} for po in inputs.purchase_orders
+        ],
+        "lateness": {
+            "mean_days": round(inputs.lateness.mean_days, 3),
+            "sd_days": round(inputs.lateness.sd_days, 3),
+            "samples": inputs.lateness.samples,
+        },
+        "best": round(result.best, 4),
+    }
+
+
 def _lateness() -> model.Lateness:
     """The brand's PO lateness fit, from memory when this process computed it recently."""
     return _lateness_fits.get_or_set(connection.schema_name, _lateness_from_history)
@@ -159,16 +199,24 @@ def _lateness_from_history() -> model.Lateness:
     return model.Lateness.from_history(stats["n"], stats["mean"], stats["sd"])
 
 
-def availability_many(items: Sequence[tuple[str, str]]) -> list[Availability]:
-    """The answer for each (SKU code, ZIP) pair, in order, in a constant number of queries."""
-    now = timezone.now()
+def availability_many(items: Sequence[tuple[str, str]], *, target: float | None = None) -> list[Availability]:
+    """The answer for each (SKU code, ZIP) pair, in order, in a constant number of queries.
+    `target`: the confidence a date must reach (default: the brand's promise_confidence)."""
+    target = brand_of_connection().promise_confidence if target is None else target
+    skus, places, context = _gather(items, timezone.now())
+    return [_answer(sku, zip_code, skus, places, context, target) for sku, zip_code in items]
+
+
+def _gather(
+    items: Sequence[tuple[str, str]], now: dt.datetime
+) -> tuple[dict[str, Sku], dict[str, PostalCode], _Context | None]:
     today = timezone.localdate(now)
     codes = {(sku or "").strip() for sku, _ in items}
     zips = {normalise_zip(z) for _, z in items} - {None}
     skus = {s.code: s for s in Sku.objects.filter(code__in=codes)}
     places = _places(zips) if zips and skus else {}
     if not places:
-        return [_answer(sku, zip_code, skus, places, None) for sku, zip_code in items]
+        return skus, places, None
 
     regions = list(RegionLimit.objects.filter(is_active=True).order_by("name", "pk"))
     search = max([MAX_SERVICE_RADIUS_MILES, *(r.within_miles_of_hub or 0 for r in regions)])
@@ -238,7 +286,7 @@ def availability_many(items: Sequence[tuple[str, str]]) -> list[Availability]:
         pos=pos,
         lateness=_lateness(),
     )
-    return [_answer(sku, zip_code, skus, places, context) for sku, zip_code in items]
+    return skus, places, context
 
 
 def _at(hub: Hub, miles: float) -> Hub:
@@ -262,8 +310,41 @@ class _Context:
     lateness: model.Lateness
 
 
+def _model_inputs(
+    sku: Sku, zip_code: str, context: _Context, *, max_days: int, target: float
+) -> tuple[model.PromiseInputs, list[Hub]]:
+    """The model's inputs for a new order of `sku` at `zip_code`, and the hubs within reach."""
+    hubs = context.near[zip_code]
+    reach = [h for h in hubs if h.distance_miles <= h.service_radius_miles] if sku.local_returns_enabled else []
+    shelf = tuple(model.ShelfUnit(h.distance_miles) for h in reach for _ in range(context.shelf.get((sku.pk, h.pk), 0)))
+    ages = [age for h in reach for age in context.releases.get((sku.pk, h.pk), ())]
+    queue_local = sum(
+        1
+        for sku_id, lat, lon in context.waiting_near
+        if sku_id == sku.pk and any(haversine_miles(lat, lon, h.lat, h.lon) <= h.service_radius_miles for h in reach)
+    )
+    inputs = model.PromiseInputs(
+        today=context.today,
+        max_days=max_days,
+        queue_ahead_local=queue_local,
+        queue_ahead_restock=context.waiting[sku.pk],
+        shelf=shelf,
+        local_rate_per_day=model.learned_rate(ages),
+        on_hand=max(0, sku.available_qty),
+        purchase_orders=tuple(context.pos.get(sku.pk, ())),
+        lateness=context.lateness,
+        target=target,
+    )
+    return inputs, reach
+
+
 def _answer(
-    sku_code: str, raw_zip: str, skus: dict[str, Sku], places: dict[str, PostalCode], context: _Context | None
+    sku_code: str,
+    raw_zip: str,
+    skus: dict[str, Sku],
+    places: dict[str, PostalCode],
+    context: _Context | None,
+    confidence: float,
 ) -> Availability:
     sku_code = (sku_code or "").strip()
     zip_code = normalise_zip(raw_zip) or (raw_zip or "").strip()
@@ -298,29 +379,11 @@ def _answer(
                 explanation=f"Region “{region.name}” already has {taken} open backorder{'s' if taken != 1 else ''} "
                 f"of {sku.code} (its cap is {cap}).",
             )
-    reach = [h for h in hubs if h.distance_miles <= h.service_radius_miles] if sku.local_returns_enabled else []
-    shelf = tuple(model.ShelfUnit(h.distance_miles) for h in reach for _ in range(context.shelf.get((sku.pk, h.pk), 0)))
-    ages = [age for h in reach for age in context.releases.get((sku.pk, h.pk), ())]
-    queue_local = sum(
-        1
-        for sku_id, lat, lon in context.waiting_near
-        if sku_id == sku.pk and any(haversine_miles(lat, lon, h.lat, h.lon) <= h.service_radius_miles for h in reach)
-    )
     max_days = region.max_promise_days if region is not None else model.DEFAULT_MAX_DAYS
-    inputs = model.PromiseInputs(
-        today=context.today,
-        max_days=max_days,
-        queue_ahead_local=queue_local,
-        queue_ahead_restock=waiting,
-        shelf=shelf,
-        local_rate_per_day=model.learned_rate(ages),
-        on_hand=max(0, sku.available_qty),
-        purchase_orders=tuple(context.pos.get(sku.pk, ())),
-        lateness=context.lateness,
-        target=model.DEFAULT_CONFIDENCE,
-    )
+    inputs, reach = _model_inputs(sku, zip_code, context, max_days=max_days, target=confidence)
+    queue_local = inputs.queue_ahead_local
     result = model.promise(inputs)
-    target = f"{model.DEFAULT_CONFIDENCE:.0%}"
+    target = f"{confidence:.0%}"
     if result.ships_in_days is None:
         supply = _supply_words(inputs, reach)
         if not sku.local_returns_enabled:

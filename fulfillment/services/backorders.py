@@ -59,9 +59,11 @@ from fulfillment.models import (
     RegionLimit,
     Sku,
 )
+from fulfillment.promise import DEFAULT_MAX_DAYS
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import after_commit_in_brand, event_record
 from fulfillment.services.matching import allocation_end, backorder_match
+from fulfillment.services.promises import promise_make, promise_quote_new, promises_refresh_later
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE
 
 SMALLINT_MAX = 32767
@@ -173,6 +175,12 @@ def backorder_create(
         # Always lock the region (even with no cap): a region deleted meanwhile is then a
         # clear region_changed, not a foreign-key failure at commit.
         _check_cap(region=region, sku=sku)
+    quote = None
+    if promised_ship_by is None:
+        # The model's promise, before the row exists (so it is not in its own queue).
+        max_days = region.max_promise_days if region is not None else DEFAULT_MAX_DAYS
+        quote = promise_quote_new(sku_code=sku.code, zip_code=decision.zip_code, max_days=max_days)
+        promised_ship_by = quote[1].ship_by if quote is not None else None
 
     try:
         with transaction.atomic():
@@ -200,13 +208,20 @@ def backorder_create(
         raise BackorderExists(
             f"A backorder for “{order_ref}” already exists.", fields={"order_ref": ["Already taken."]}
         ) from None
+    promise = promise_make(backorder=backorder, quote=quote)
     event_record(
         subject=backorder,
         kind=EventKind.CREATED,
         actor=actor,
         to_status=backorder.status,
         detail=f"{Channel(channel).label} — {decision.explanation}",
-        data={"channel": channel, "region_id": region.pk if region else None},
+        data={
+            "channel": channel,
+            "region_id": region.pk if region else None,
+            "promised_ship_by": promised_ship_by.isoformat() if promised_ship_by else None,
+            "promise_source": promise.source,
+            "promise_confidence": promise.confidence,
+        },
     )
     # A unit already on a shelf within reach is allocated as soon as the backorder exists.
     after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
@@ -248,6 +263,9 @@ def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Back
         if backorder.status == BackorderStatus.ALLOCATED
         else None
     )
+    if reason:
+        # Whoever waited behind it moves up (and a unit back on the shelf is supply).
+        promises_refresh_later(sku_id=backorder.sku_id)
     if allocation is not None and reason:
         allocation_end(
             allocation=allocation,

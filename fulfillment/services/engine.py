@@ -8,7 +8,10 @@
 2. sends units unmatched past their shelf time (`hold_until`, Brand.shelf_days) to the
    warehouse — the move opens the hub's "Pack for the warehouse" task;
 3. catches up on matching: available units at active hubs with a customer waiting within
-   reach (an after-commit match that failed, a hub reactivated) are matched now.
+   reach (an after-commit match that failed, a hub reactivated) are matched now;
+4. once a day (the first sweep of the brand's local day), re-evaluates the promises of the
+   waiting backorders, SKU by SKU, each in a transaction of its own
+   (fulfillment.services.promises: a date that slips is told to the customer).
 
 Claims go through closo.locks with SKIP LOCKED (the hub task, then the unit: the order a
 hub's suspension takes), and every move is a state machine's conditional UPDATE: two
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
@@ -35,7 +39,7 @@ from closo.actors import Actor
 from closo.exceptions import InvalidTransition
 from closo.locks import lock_first, lock_rows
 from fulfillment.machines import UNITS
-from fulfillment.models import Allocation, StockUnit
+from fulfillment.models import Allocation, Backorder, BackorderStatus, Promise, StockUnit
 from fulfillment.services import notify
 from fulfillment.services.matching import (
     Outcome,
@@ -44,6 +48,7 @@ from fulfillment.services.matching import (
     backorders_within_reach,
     unit_match,
 )
+from fulfillment.services.promises import promises_refresh, promises_refresh_later
 from hubs.models import Hub, HubStatus, HubTask
 
 logger = logging.getLogger(__name__)
@@ -66,6 +71,7 @@ class TickReport:
     expired: int = 0
     to_warehouse: int = 0
     matched: int = 0
+    promises_moved: int = 0
     failed: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -104,6 +110,7 @@ def _brand_tick(*, brand: Brand, now: datetime.datetime, report: TickReport) -> 
         _each(report, "to_warehouse", what, _unit_shelf_expire, brand.pk, unit_id, now)
 
     _catch_up(brand=brand, report=report)
+    _promises_daily(brand=brand, now=now, report=report)
 
 
 def _each(report: TickReport, counter: str, what: str, fn: Callable[..., bool], *args) -> None:
@@ -153,6 +160,7 @@ def _allocation_expire(brand_id: int, allocation_id: int, now: datetime.datetime
     except InvalidTransition:
         return False  # handed off or ended meanwhile: nothing left to expire
     after_commit_in_brand(lambda: notify.allocation_expired(allocation_id=allocation_id))
+    promises_refresh_later(sku_id=backorder.sku_id)  # the unit is supply again
     return True
 
 
@@ -209,6 +217,24 @@ def _catch_up(*, brand: Brand, report: TickReport) -> None:
             if allocation is None:
                 break  # nobody left within reach (or they are being claimed right now)
             report.matched += 1
+
+
+def _promises_daily(*, brand: Brand, now: datetime.datetime, report: TickReport) -> None:
+    """Re-evaluate the waiting backorders' promises, once per local day: the day's first
+    sweep does it (the last day done is kept in the cache; a lost cache means one more
+    re-evaluation, which changes only what moved)."""
+    today = timezone.localdate(now)
+    key = f"promises-daily:{brand.schema_name}"
+    if cache.get(key) == today.isoformat():
+        return
+    skus = Backorder.objects.filter(status=BackorderStatus.WAITING).values_list("sku_id", flat=True).distinct()
+    for sku_id in list(skus.order_by("sku_id")):
+        try:
+            report.promises_moved += promises_refresh(sku_id=sku_id, why=Promise.Why.DAILY, now=now)
+        except Exception:
+            logger.exception("Engine sweep: re-evaluating the promises of SKU %s of %s failed.", sku_id, brand.slug)
+            report.failed += 1
+    cache.set(key, today.isoformat(), timeout=2 * 86400)
 
 
 def engine_schedule_ensure() -> bool:

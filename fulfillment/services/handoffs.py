@@ -39,6 +39,7 @@ from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
 from fulfillment.services import notify
 from fulfillment.services.events import after_commit_in_brand
+from fulfillment.services.promises import promise_settle
 from fulfillment.services.returns import DROPOFF_CODE_ALPHABET, DROPOFF_CODE_LENGTH, dropoff_code_normalize
 from hubs.models import Hub, HubStatus, HubTask
 
@@ -170,6 +171,7 @@ def _confirm_pickup(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, Alloca
             at_hub=hub,
             event_data={"allocation": allocation.pk},
         )
+        promise_settle(backorder=backorder)
     allocation.unit, allocation.backorder = unit, backorder  # read on the public schema by callers
     return brand, allocation
 
@@ -284,4 +286,6 @@ def backorder_fulfill(*, backorder: Backorder, actor: Actor) -> Backorder:
         detail = (
             f"Delivered to the customer ({allocation.get_method_display().lower()}, tracking {allocation.tracking})."
         )
-    return BACKORDERS.transition(locked, BackorderStatus.FULFILLED, actor=actor, detail=detail)
+    locked = BACKORDERS.transition(locked, BackorderStatus.FULFILLED, actor=actor, detail=detail)
+    promise_settle(backorder=locked)
+    return locked

@@ -12,7 +12,16 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from brands.selectors.brands import brand_of_connection
-from fulfillment.models import Allocation, Event, EventKind, ReturnItem, ReturnStatus
+from fulfillment.models import (
+    Allocation,
+    Backorder,
+    BackorderStatus,
+    Event,
+    EventKind,
+    Promise,
+    ReturnItem,
+    ReturnStatus,
+)
 from fulfillment.qr import qr_png
 from hubs.models import Hub, HubTask
 
@@ -71,6 +80,36 @@ def allocation_expired(*, allocation_id: int) -> bool:
         subject=f"your pickup window for {backorder.sku.title} passed",
         template="allocation_expired",
         context={"allocation": allocation, "backorder": backorder, "hub": hub},
+    )
+
+
+_SLIP_REASONS = {
+    "local_unit": "a unit nearby will be handed over to you.",
+    "local_return": "fewer Like-New returns than expected reached the hubs near you.",
+    "restock": "the restock it waits for is running later than planned.",
+    "none": "fewer units than expected reached us, near you and at the warehouse.",
+}
+
+
+def promise_changed(*, backorder_id: int, before) -> bool:
+    """ "Your ship date moved": the date the customer was told (`before`), the new one (or
+    that no date can be promised now) and why, from the newest promise's source. Nothing is
+    sent once the backorder is no longer waiting (a unit was found meanwhile)."""
+    backorder = Backorder.objects.select_related("sku").get(pk=backorder_id)
+    if backorder.status != BackorderStatus.WAITING:
+        return False
+    current = Promise.objects.filter(backorder=backorder).order_by("-created_at", "-pk").first()
+    source = current.source if current is not None else "none"
+    subject = (
+        f"your {backorder.sku.title} now ships by {backorder.promised_ship_by:%b %-d}"
+        if backorder.promised_ship_by
+        else f"a new ship date for your {backorder.sku.title}"
+    )
+    return _send(
+        to=backorder.customer_email,
+        subject=subject,
+        template="promise_changed",
+        context={"backorder": backorder, "before": before, "reason": _SLIP_REASONS.get(source, _SLIP_REASONS["none"])},
     )
 
 

@@ -34,6 +34,7 @@ LOOP_SETTINGS = (
     "gross_margin",
     "support_cost",
     "acquisition_cost",
+    "promise_confidence",
 )
 
 

@@ -1,6 +1,12 @@
 """Inbound supply: restock purchase orders on their way to the brand's warehouse.
 `expected → received` (the units join the SKU's available quantity) or
-`expected → cancelled`; every change writes an event on the order's timeline."""
+`expected → cancelled`; every change writes an event on the order's timeline.
+
+A received restock then serves the customers waiting for the SKU (`restock_fill`, after
+commit): the warehouse ships its stock to the waiting backorders in promise order
+(matching's order: earliest promised ship-by first), each `waiting → fulfilled` with
+fill_source `restock` — the warehouse ships the day it receives (within the promise
+model's RESTOCK_SHIP_DAYS), and the backorder's promise is settled then."""
 
 from __future__ import annotations
 
@@ -11,13 +17,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.locks import lock_one
+from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import DateInPast, MinValue, SupplyExists
-from fulfillment.machines import SUPPLY
-from fulfillment.models import EventKind, InboundSupply, Sku
+from fulfillment.machines import BACKORDERS, SUPPLY
+from fulfillment.models import Backorder, BackorderStatus, EventKind, InboundSupply, Sku
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
-from fulfillment.services.events import event_record
+from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.matching import BACKORDER_ORDER
+from fulfillment.services.promises import promise_settle, promises_refresh_later
 
 Status = InboundSupply.Status
 
@@ -48,6 +56,7 @@ def supply_create(*, sku_code: str, qty: int, expected_date: datetime.date, po_r
         detail=f"{qty} × {sku.code} expected {expected_date.isoformat()}",
         data={"qty": qty, "sku": sku.code, "expected_date": expected_date.isoformat()},
     )
+    promises_refresh_later(sku_id=sku.pk)
     return supply
 
 
@@ -75,14 +84,59 @@ def supply_receive(*, supply: InboundSupply, actor: Actor) -> InboundSupply:
     Sku.objects.filter(pk=supply.sku_id).update(
         available_qty=F("available_qty") + supply.qty, updated_at=timezone.now()
     )
+    sku_id = supply.sku_id
+    after_commit_in_brand(lambda: restock_fill(sku_id=sku_id, actor=RESTOCKER))
+    promises_refresh_later(sku_id=sku_id)
     return supply
+
+
+RESTOCKER = Actor.system("restock")
+
+
+@transaction.atomic
+def restock_fill(*, sku_id: int, actor: Actor = RESTOCKER) -> int:
+    """Ship the SKU's warehouse stock to its waiting backorders, best promise first, as far
+    as it goes (a backorder whose qty the stock left cannot cover waits, and so does
+    everyone behind it: the queue is not jumped): each waiting → fulfilled (fill_source
+    restock, its promise settled), the stock taken off `available_qty`. Backorders a
+    matcher holds right now are skipped (SKIP LOCKED; matching is serving them). Locks the
+    backorders, then the SKU (closo.locks order). Returns how many were fulfilled."""
+    waiting = lock_rows(
+        Backorder.objects.filter(sku_id=sku_id, status=BackorderStatus.WAITING).order_by(*BACKORDER_ORDER, "pk"),
+        skip_locked=True,
+    )
+    if not waiting:
+        return 0
+    sku = lock_one(Sku, pk=sku_id)
+    stock, shipped = sku.available_qty, 0
+    # lock_rows locks in primary-key order; serve in promise order.
+    never = datetime.date.max
+    for backorder in sorted(waiting, key=lambda b: (b.promised_ship_by or never, -b.priority, b.placed_at, b.pk)):
+        if backorder.qty > stock:
+            break
+        BACKORDERS.transition(
+            backorder,
+            BackorderStatus.FULFILLED,
+            actor=actor,
+            detail=f"Shipped from the warehouse's restock ({backorder.qty} × {sku.code}).",
+            fill_source=Backorder.FillSource.RESTOCK,
+            event_data={"qty": backorder.qty},
+        )
+        promise_settle(backorder=backorder)
+        stock -= backorder.qty
+        shipped += backorder.qty
+    if shipped:
+        Sku.objects.filter(pk=sku_id).update(available_qty=F("available_qty") - shipped, updated_at=timezone.now())
+    return shipped
 
 
 @transaction.atomic
 def supply_cancel(*, supply: InboundSupply, reason: str, actor: Actor) -> InboundSupply:
     """The restock will not come: expected → cancelled, with the reason on the timeline
     (reason_required when blank)."""
-    return SUPPLY.transition(supply, Status.CANCELLED, actor=actor, detail=reason)
+    supply = SUPPLY.transition(supply, Status.CANCELLED, actor=actor, detail=reason)
+    promises_refresh_later(sku_id=supply.sku_id)
+    return supply
 
 
 # --- reads ---

@@ -24,6 +24,7 @@ from fulfillment.models import EventKind, StockUnit
 from fulfillment.selectors.units import hold_required
 from fulfillment.services.events import after_commit_in_brand, event_record
 from fulfillment.services.matching import unit_match
+from fulfillment.services.promises import promises_refresh_later
 from hubs.models import Hub, HubTask
 from hubs.services.tasks import BRAND_ROW_TASKS
 
@@ -96,6 +97,7 @@ def unit_release(*, inspection, actor: Actor) -> StockUnit:
     BRAND_ROW_TASKS.open(unit, HubTask.Kind.SHELF)
     if unit.status == StockUnit.Status.AVAILABLE:
         after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
+    promises_refresh_later(sku_id=unit.sku_id)  # a release is local supply, and teaches the rate
     return unit
 
 
@@ -112,6 +114,7 @@ def unit_approve(*, unit: StockUnit, actor: Actor) -> StockUnit:
         event_data={"inspection": unit.inspection_id},
     )
     after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
+    promises_refresh_later(sku_id=unit.sku_id)
     return unit
 
 

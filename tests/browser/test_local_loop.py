@@ -79,3 +79,37 @@ def test_an_admin_changes_the_local_loop_settings_on_a_phone(page, server, sign_
     screenshot(page, "loop-settings-375.png")
     brand = Brand.objects.get(slug="acme")
     assert (str(brand.cost_hub_fee), brand.refund_ready_at) == ("4.50", "dropoff")
+
+
+def test_the_promises_page_shows_the_calibration_chart_on_a_phone(page, server, sign_in, screenshot):
+    from fulfillment.models import Promise
+
+    with schema_context(Brand.objects.get(slug="acme").schema_name):
+        sku = Sku.objects.create(code="PR-1", title="Blanket", price=120)
+        for i, (confidence, kept) in enumerate(
+            [(0.96, True)] * 19 + [(0.96, False)] + [(0.85, True)] * 6 + [(0.85, False)] * 4
+        ):
+            backorder = Backorder.objects.create(
+                order_ref=f"#PR{i}", sku=sku, value=120, customer_zip="78702", placed_at=timezone.now()
+            )
+            Promise.objects.create(
+                backorder=backorder,
+                ship_by=timezone.localdate(),
+                confidence=confidence,
+                source="local_return",
+                why="created",
+                kept=kept,
+                slack_days=2 if kept else -1,
+                settled_at=timezone.now(),
+            )
+    page.set_viewport_size(NARROW)
+    sign_in(page, server.url(SIGN_IN, brand="acme"), EMAILS["vera"], PASSWORD)
+    page.goto(server.url("/", brand="acme"))
+    page.get_by_role("link", name="Promises", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Promises")
+    expect(
+        page.get_by_role("img", name="Calibration: stated confidence against the share of promises kept")
+    ).to_be_visible()
+    expect(page.locator("#calibration-table")).to_contain_text("95%–98%")
+    no_sideways_scroll(page, "promises page")
+    screenshot(page, "promises-375.png")

@@ -177,6 +177,7 @@ def test_brand_api_answers_match_its_schema(
         "/api/v1/settings/loop",
         f"/api/v1/availability?sku={SKU}&zip=78702",
         "/api/v1/availability?sku=NOPE&zip=10001",
+        "/api/v1/promises/accuracy",
     ]
     for path in reads:
         api.get(path, expect=200)

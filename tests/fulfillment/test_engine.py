@@ -242,7 +242,7 @@ def test_the_command_prints_what_the_sweep_did(brand_a, in_brand, active_hub, sa
         waiting(sage)
     out = io.StringIO()
     call_command("engine_tick", "--brand", "acme", stdout=out)
-    assert out.getvalue().strip() == "brands=1 expired=0 to_warehouse=0 matched=1 failed=0"
+    assert out.getvalue().strip() == "brands=1 expired=0 to_warehouse=0 matched=1 promises_moved=0 failed=0"
     with pytest.raises(CommandError, match="No active brand with slug nope"):
         call_command("engine_tick", "--brand", "nope")
 

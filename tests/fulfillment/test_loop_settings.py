@@ -29,6 +29,7 @@ FORM = {
     "gross_margin": "0.5",
     "support_cost": "15.00",
     "acquisition_cost": "5.00",
+    "promise_confidence": "0.95",
 }
 
 
@@ -115,6 +116,7 @@ def test_the_api_reads_and_patches_some_settings(api_client, brand_a, brand_b, i
         "gross_margin": 0.5,
         "support_cost": "15.00",
         "acquisition_cost": "5.00",
+        "promise_confidence": 0.95,
         "cost_warehouse_route": "27.00",
         "cost_local_route": "5.00",
     }
