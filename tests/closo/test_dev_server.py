@@ -36,6 +36,36 @@ def test_serve_refuses_a_pool_larger_than_the_database_allows(db):
         call_command("serve", workers=1, threads=max_connections)
 
 
+def test_serve_stops_its_web_server_and_worker_when_its_banner_fails(db, monkeypatch):
+    """A banner that raises (e.g. an unmigrated database) used to leave gunicorn and the
+    worker running with nobody to stop them."""
+    children = []
+
+    class Child:
+        def __init__(self, argv):
+            self.argv, self.terminated = argv, False
+            children.append(self)
+
+        def poll(self):
+            return 0 if self.terminated else None
+
+        def terminate(self):
+            self.terminated = True
+
+        def wait(self, timeout=None):
+            return 0
+
+    def banner(*args, **kwargs):
+        raise RuntimeError("relation brands_domain does not exist")
+
+    monkeypatch.setattr("portals.management.commands.serve.subprocess.Popen", Child)
+    monkeypatch.setattr(Serve, "_wait_until_answering", staticmethod(lambda *args, **kwargs: None))
+    monkeypatch.setattr(Serve, "_banner", banner)
+    with pytest.raises(RuntimeError):
+        call_command("serve", workers=1, threads=1, keep_db=True)
+    assert len(children) == 2 and all(child.terminated for child in children)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -69,18 +69,22 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "qcluster"]),
             subprocess.Popen(self._web_server(bind, port, workers, threads)),
         ]
-        self._wait_until_answering(bind, port, children)
-        self._banner(port, workers, threads, budget)
-        connection.close()  # this process only waits from here on: hold no database session
         stopping = False
 
         def stop(*_):
             nonlocal stopping
             stopping = True
 
+        # From here on the children are stopped however this process ends: a banner that
+        # fails (say, an unmigrated database) must not leave a web server and a worker behind.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
+            self._wait_until_answering(bind, port, children, stopped=lambda: stopping)
+            if stopping:
+                return
+            self._banner(port, workers, threads, budget)
+            connection.close()  # this process only waits from here on: hold no database session
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.3)
         finally:
@@ -147,12 +151,13 @@ class Command(BaseCommand):
         return budget
 
     @staticmethod
-    def _wait_until_answering(bind: str, port: int, children, timeout: float = 30) -> None:
+    def _wait_until_answering(bind: str, port: int, children, timeout: float = 30, stopped=lambda: False) -> None:
         """Print the banner once the web server answers a request (not merely once its socket
-        accepts), so it is the last thing on screen."""
+        accepts), so it is the last thing on screen. Gives up when a child exits, after
+        `timeout` seconds, or once `stopped()` (Ctrl-C while starting)."""
         host = "127.0.0.1" if bind in ("0.0.0.0", "") else ("::1" if bind == "::" else bind)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        while time.monotonic() < deadline and not stopped() and all(child.poll() is None for child in children):
             conn = http.client.HTTPConnection(host, port, timeout=5)
             try:
                 conn.request("GET", "/", headers={"Host": f"{settings.BASE_DOMAIN}:{port}"})
