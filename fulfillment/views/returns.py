@@ -199,23 +199,36 @@ def return_route_hub(request, pk):
     return _detail(request, item, hub_form=form, status=400)
 
 
-@require_POST
-@brand_member_required(write=True)
-def return_unroute(request, pk):
+def _move_with_reason(request, pk, *, form_class, move, done: str, form_name: str):
+    """A move that needs a reason (withdraw the route, cancel): a missing reason is shown
+    on the form, any other refusal as a message; the one service makes the move."""
     item = return_selectors.return_get(pk=pk)
-    form = UnrouteForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.return_unroute(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
+            move(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
         except ReasonRequired as exc:
             add_domain_error(form, exc)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("return_detail", pk=pk)
         else:
-            messages.success(request, "Route withdrawn: the old drop-off code no longer works. Route it again below.")
+            messages.success(request, done)
             return redirect("return_detail", pk=pk)
-    return _detail(request, item, unroute_form=form, status=400)
+    return _detail(request, item, **{form_name: form}, status=400)
+
+
+@require_POST
+@brand_member_required(write=True)
+def return_unroute(request, pk):
+    return _move_with_reason(
+        request,
+        pk,
+        form_class=UnrouteForm,
+        move=services.return_unroute,
+        done="Route withdrawn: the old drop-off code no longer works. Route it again below.",
+        form_name="unroute_form",
+    )
 
 
 @require_POST
@@ -227,20 +240,14 @@ def return_received(request, pk):
 @require_POST
 @brand_member_required(write=True)
 def return_cancel(request, pk):
-    item = return_selectors.return_get(pk=pk)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.return_cancel(item=item, reason=form.cleaned_data["reason"], actor=Actor.from_request(request))
-        except ReasonRequired as exc:
-            add_domain_error(form, exc)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("return_detail", pk=pk)
-        else:
-            messages.success(request, "Return cancelled.")
-            return redirect("return_detail", pk=pk)
-    return _detail(request, item, cancel_form=form, status=400)
+    return _move_with_reason(
+        request,
+        pk,
+        form_class=CancelForm,
+        move=services.return_cancel,
+        done="Return cancelled.",
+        form_name="cancel_form",
+    )
 
 
 @require_POST
