@@ -48,3 +48,24 @@ def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, **values) 
         placed_at=timezone.now() - datetime.timedelta(days=21),
         **values,
     )
+
+
+def released(sku, hub, ages_days, *, prefix: str = "H") -> None:
+    """Like-New releases of `sku` at `hub`, `ages_days` ago, already handed off: the history
+    the promise model learns its local rate from. Call inside the brand's schema."""
+    now = timezone.now()
+    start = StockUnit.objects.count()
+    for i, age in enumerate(ages_days, start=start):
+        item = ReturnItem.objects.create(
+            rma_ref=f"RMA-{prefix}{i}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
+        )
+        unit = StockUnit.objects.create(
+            sku=sku,
+            hub=hub,
+            return_item=item,
+            inspection_id=1,
+            label=f"{prefix}{i}",
+            condition="like_new",
+            status="handed_off",
+        )
+        StockUnit.objects.filter(pk=unit.pk).update(created_at=now - datetime.timedelta(days=age))

@@ -6,11 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from fulfillment.models import Backorder, InboundSupply, RegionLimit, ReturnItem, Sku, StockUnit
+from fulfillment.models import Backorder, InboundSupply, RegionLimit, Sku, StockUnit
 from hubs.models import Hub
 from tests.conftest import post_json
 from tests.factories import in_days
-from tests.fulfillment.loop_builders import shelve, waiting
+from tests.fulfillment.loop_builders import released, shelve, waiting
 
 URL = "/api/v1/availability"
 
@@ -24,26 +24,6 @@ def sold_out(brand_a, in_brand):
 
 def ask(client, sku="WB-20", zip_code="78702", **headers):
     return client.get(URL, {"sku": sku, "zip": zip_code}, **headers)
-
-
-def released(sku, hub, ages_days) -> None:
-    """Like-New releases of `sku` at `hub`, `ages_days` ago (already handed off)."""
-    now = timezone.now()
-    start = StockUnit.objects.count()
-    for i, age in enumerate(ages_days, start=start):
-        item = ReturnItem.objects.create(
-            rma_ref=f"RMA-H{i}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
-        )
-        unit = StockUnit.objects.create(
-            sku=sku,
-            hub=hub,
-            return_item=item,
-            inspection_id=1,
-            label=f"H{i}",
-            condition="like_new",
-            status="handed_off",
-        )
-        StockUnit.objects.filter(pk=unit.pk).update(created_at=now - datetime.timedelta(days=age))
 
 
 def two_a_day(sku, hub) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from closo.actors import Actor, Party
 from closo.exceptions import Invalid, InvalidTransition
-from fulfillment.models import Backorder, ConfigChange, Event, Promise, ReturnItem, Sku, StockUnit
+from fulfillment.models import Backorder, ConfigChange, Event, Promise, Sku
 from fulfillment.selectors.availability import availability_many
 from fulfillment.services.backorders import backorder_cancel, backorder_create
 from fulfillment.services.engine import engine_tick
@@ -22,6 +22,7 @@ from fulfillment.services.promises import promise_settle, promises_refresh
 from fulfillment.services.settings import loop_settings_update
 from fulfillment.services.supply import restock_fill, supply_cancel, supply_create, supply_receive
 from tests.factories import in_days
+from tests.fulfillment import loop_builders
 
 BRAND = Actor.system("tests")
 PERSON = Actor(label="alice@acme.test", party=Party.BRAND)
@@ -39,23 +40,7 @@ def sold_out(acme):
 
 
 def released(sku, hub, ages_days) -> None:
-    """Like-New releases of `sku` at `hub`, `ages_days` ago (already handed off)."""
-    now = timezone.now()
-    start = StockUnit.objects.count()
-    for i, age in enumerate(ages_days, start=start):
-        item = ReturnItem.objects.create(
-            rma_ref=f"RMA-P{i}", sku=sku, customer_zip="78702", status="disposed", route="hub", hub=hub
-        )
-        unit = StockUnit.objects.create(
-            sku=sku,
-            hub=hub,
-            return_item=item,
-            inspection_id=1,
-            label=f"P{i}",
-            condition="like_new",
-            status="handed_off",
-        )
-        StockUnit.objects.filter(pk=unit.pk).update(created_at=now - dt.timedelta(days=age))
+    loop_builders.released(sku, hub, ages_days, prefix="P")
 
 
 def take(ref, sku_code="WB-20", **values) -> Backorder:
