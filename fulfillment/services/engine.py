@@ -37,7 +37,7 @@ from django_tenants.utils import schema_context
 from brands.models import Brand
 from closo.actors import Actor
 from closo.exceptions import InvalidTransition
-from closo.locks import lock_first, lock_rows
+from closo.locks import in_transaction, lock_first, lock_rows
 from fulfillment.machines import UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, Promise, StockUnit
 from fulfillment.services import notify
@@ -83,7 +83,10 @@ class TickReport:
 
 def engine_tick(*, now: datetime.datetime | None = None, brands: Iterable[str] | None = None) -> TickReport:
     """One sweep over every active brand (or the brands with these slugs). Must not run
-    inside a transaction: each item commits on its own."""
+    inside a transaction: each item commits on its own (RuntimeError otherwise — inside a
+    caller's transaction one failed item would roll every other item back with it)."""
+    if in_transaction():
+        raise RuntimeError("engine_tick commits item by item: call it outside transaction.atomic.")
     now = now or timezone.now()
     report = TickReport()
     queryset = Brand.objects.filter(is_active=True).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)

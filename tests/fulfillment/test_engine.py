@@ -275,3 +275,12 @@ def test_the_scheduled_task_runs_the_sweep(brand_a, in_brand, active_hub, sage):
         waiting(sage)
     result = tasks.engine_tick()
     assert result["matched"] == 1 and result["brands"] >= 2
+
+
+def test_the_sweep_refuses_to_run_inside_a_transaction(db):
+    """Each item commits on its own; inside a caller's transaction one failure would undo
+    every other item of the sweep."""
+    from django.db import transaction
+
+    with transaction.atomic(), pytest.raises(RuntimeError, match=r"outside transaction\.atomic"):
+        engine_tick()
