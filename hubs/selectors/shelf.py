@@ -13,12 +13,8 @@ from dataclasses import dataclass
 
 from hubs.models import Hub, HubTask
 
+# A unit task's title is "<shelf label> — <SKU · title>" (hubs.services.tasks writes it).
 LABEL_SEPARATOR = " — "
-
-
-def task_label(title: str) -> str:
-    """The shelf label a unit task's title starts with."""
-    return title.split(LABEL_SEPARATOR, 1)[0].strip()
 
 
 @dataclass(frozen=True)

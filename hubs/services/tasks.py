@@ -25,6 +25,7 @@ from closo.locks import require_transaction
 from hubs.machines import HUB_TASKS
 from hubs.models import Hub, HubTask
 from hubs.selectors.queue import Status
+from hubs.selectors.shelf import LABEL_SEPARATOR
 
 Kind = HubTask.Kind
 
@@ -57,7 +58,7 @@ def hub_task_open(
     sku = return_item.sku
     title = f"{sku.code} · {sku.title}"
     if stock_unit is not None:
-        title = f"{stock_unit.label} — {title}"
+        title = f"{stock_unit.label}{LABEL_SEPARATOR}{title}"  # the shelf count reads the label back
     return HubTask.objects.create(
         hub=hub,
         brand_id=_brand_id(brand),
