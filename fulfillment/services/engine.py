@@ -41,9 +41,9 @@ from closo.locks import in_transaction, lock_first, lock_rows
 from fulfillment.machines import UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, Promise, StockUnit
 from fulfillment.services import notify
+from fulfillment.services.events import after_commit_in_brand
 from fulfillment.services.matching import (
     Outcome,
-    after_commit_in_brand,
     allocation_end,
     backorders_within_reach,
     unit_match,
