@@ -1,0 +1,150 @@
+"""`manage.py simulate`: replay a scenario through the real services (simulator.driver)."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+from django_tenants.utils import schema_context
+
+from brands.models import Brand
+from simulator.driver import Simulation, make_plan, travel, zip_pools
+from simulator.scenarios import SCENARIOS
+from simulator.summary import SUMMARY_KEYS, run_summary
+
+
+class Progress:
+    """One line on stderr, redrawn with \\r on a terminal (plain lines otherwise)."""
+
+    def __init__(self, stream, label: str):
+        self.stream, self.label, self.started = stream, label, time.monotonic()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, day: int, days: int) -> None:
+        width = 30
+        filled = round(width * day / days)
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] day {day}/{days}  {self.elapsed():.0f} s"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if day == days else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Command(BaseCommand):
+    help = (
+        "Replay a scenario (bfcm: the Black Friday sell-out of issue 11; quiet: a normal week) day by day "
+        "through Closo's real services on a simulated clock: orders, returns routed to hubs, drop-offs, "
+        "inspections (photos waived for the simulator only), Like-New releases and matching, pickups, "
+        "cancellations by the daily hazard, the restock, the engine's timers and daily promise updates. "
+        "It runs twice with the same seed: once with Closo, once with every return sent to the warehouse "
+        "(cancellations_without_closo). Each run goes into a new throwaway brand (with its own three hubs), "
+        "dropped at the end unless --keep; --brand SLUG runs only the Closo run into that existing brand "
+        "(and its active hubs) and keeps everything. Progress goes to stderr; the last line on stdout is "
+        "the summary as JSON. --report PATH writes a self-contained HTML report. The clock is "
+        "time-machine's (every timezone.now(), auto_now and time.time() follows it); the scenario's "
+        "parameters are in simulator/scenarios.py."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="bfcm", help="Scenario (default bfcm).")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same summary.")
+        parser.add_argument("--days", type=int, help="Days to simulate (default: the scenario's, 35 for bfcm).")
+        parser.add_argument("--report", metavar="PATH", help="Write the HTML report here.")
+        parser.add_argument(
+            "--brand",
+            metavar="SLUG",
+            help="Simulate into this existing brand (e.g. the demo's) instead of a throwaway one; "
+            "skips the run without Closo, keeps the data.",
+        )
+        parser.add_argument(
+            "--start", metavar="YYYY-MM-DD", help="Day 0 (default: the scenario's; with --brand: --days ago)."
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="Keep the throwaway brands (and their hubs) instead of dropping them."
+        )
+
+    def handle(self, *args, **options):
+        import datetime as dt
+
+        scenario = SCENARIOS[options["scenario"]]
+        days = options["days"] or scenario.days
+        if days < 1:
+            raise CommandError("--days must be at least 1.")
+        brand_slug = options["brand"]
+        if brand_slug and not Brand.objects.filter(slug=brand_slug).exists():
+            raise CommandError(f"No brand with slug “{brand_slug}”.")
+        if options["start"]:
+            start = dt.date.fromisoformat(options["start"])
+        elif brand_slug:
+            start = dt.date.today() - dt.timedelta(days=days)
+        else:
+            start = scenario.start
+        random.seed(options["seed"])  # what the services draw themselves (the audit sample)
+        local_zips, other_zips = zip_pools(scenario)
+        plan = make_plan(scenario, seed=options["seed"], local_zips=local_zips, other_zips=other_zips)
+        started = time.monotonic()
+        runs = [("with Closo", True)] + ([] if brand_slug else [("without Closo", False)])
+        results = {}
+        # Simulated customers get no e-mail (the messages are still rendered by the services).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for label, local in runs:
+                sim = Simulation(
+                    scenario=scenario,
+                    seed=options["seed"],
+                    days=days,
+                    brand_slug=brand_slug,
+                    local=local,
+                    start=start,
+                    progress=Progress(self.stderr, f"{scenario.name} {label:<13}"),
+                )
+                with travel(sim.at(0, 0)) as traveller:
+                    sim.setup(traveller)
+                    sim.run(plan, traveller)
+                    with schema_context(sim.brand.schema_name):
+                        results[label] = run_summary(sim)
+                    if local and options["report"]:
+                        results["report"] = sim
+                if not local or not options["report"]:
+                    self._drop_unless_kept(sim, options["keep"])
+                for failure in sim.counters.failures[:5]:
+                    self.stderr.write(f"  {label}: {failure}")
+        summary = dict(results["with Closo"]["summary"])
+        without = results.get("without Closo")
+        summary["cancellations_without_closo"] = without["summary"]["cancellations"] if without else None
+        summary = {key: summary.get(key) for key in SUMMARY_KEYS}
+        elapsed = time.monotonic() - started
+        if options["report"]:
+            from simulator.report import report_write
+
+            sim = results["report"]
+            with travel(sim.at(days - 1, 23 * 60 + 59)), schema_context(sim.brand.schema_name):
+                report_write(
+                    Path(options["report"]),
+                    scenario=scenario,
+                    seed=options["seed"],
+                    days=days,
+                    start=start,
+                    summary=summary,
+                    runs=results,
+                    elapsed=elapsed,
+                )
+            self._drop_unless_kept(sim, options["keep"])
+            self.stderr.write(f"Report written to {options['report']}")
+        self.stderr.write(f"Done in {elapsed:.0f} s.")
+        self.stdout.write(json.dumps(summary))
+        sys.stdout.flush()
+
+    def _drop_unless_kept(self, sim: Simulation, keep: bool) -> None:
+        if sim.throwaway and not keep:
+            sim.drop()
+        elif sim.throwaway:
+            self.stderr.write(f"Kept brand {sim.brand.slug} ({sim.brand.host}).")
