@@ -168,7 +168,7 @@ def inputs_record(inputs: model.PromiseInputs, result: model.Promise) -> dict:
     }
 
 
-def _lateness() -> model.Lateness:
+def brand_lateness() -> model.Lateness:
     """The brand's PO lateness fit, from memory when this process computed it recently."""
     return _lateness_fits.get_or_set(connection.schema_name, _lateness_from_history)
 
@@ -284,7 +284,7 @@ def _gather(
         waiting=waiting,
         open_in=open_in,
         pos=pos,
-        lateness=_lateness(),
+        lateness=brand_lateness(),
     )
     return skus, places, context
 
