@@ -26,9 +26,7 @@ from brands.selectors.brands import brand_of_connection
 from closo.locks import require_transaction
 from fulfillment import economics
 from fulfillment.models import Backorder, InboundSupply, LedgerEntry, ReturnItem
-
-# A module, not its function: availability imports matching → returns → this module.
-from fulfillment.selectors import availability
+from fulfillment.selectors.lateness import brand_lateness
 
 Kind = LedgerEntry.Kind
 
@@ -96,7 +94,7 @@ def restock_date_for(*, sku_id: int, on: dt.date) -> dt.date | None:
     )
     if po is None:
         return None
-    late = round(availability.brand_lateness().mean_days)
+    late = round(brand_lateness().mean_days)
     return max(on, po + dt.timedelta(days=late))
 
 

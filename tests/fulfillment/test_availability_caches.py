@@ -11,6 +11,7 @@ from django.utils import timezone
 from closo.actors import Actor, Party
 from fulfillment.models import InboundSupply
 from fulfillment.selectors import availability as selectors
+from fulfillment.selectors import lateness
 from fulfillment.services.supply import supply_cancel, supply_receive
 from hubs.models import PostalCode
 from tests.factories import in_days
@@ -42,7 +43,7 @@ def clock(monkeypatch):
     class Clock:
         now = 1000.0
 
-    monkeypatch.setattr(selectors._lateness_fits, "clock", lambda: Clock.now)
+    monkeypatch.setattr(lateness._lateness_fits, "clock", lambda: Clock.now)
     return Clock
 
 
@@ -91,7 +92,7 @@ def test_a_fit_another_process_changed_is_seen_within_the_ttl(brand_a, in_brand,
         assert selectors._lateness().samples == 0
         # A queryset update sends no signal: as if another worker process had received it.
         InboundSupply.objects.filter(pk=po.pk).update(status="received", received_at=timezone.now())
-        clock.now += selectors.LATENESS_TTL_SECONDS - 1
+        clock.now += lateness.LATENESS_TTL_SECONDS - 1
         assert selectors._lateness().samples == 0
         clock.now += 1
         assert selectors._lateness().samples == 1
