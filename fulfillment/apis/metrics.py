@@ -11,8 +11,6 @@ from brands.permissions import IsBrandReader
 from fulfillment.apis.promises import PromiseAccuracySerializer, accuracy_payload
 from fulfillment.selectors.metrics import brand_metrics
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": False}
-
 
 class MetricsSummarySerializer(serializers.Serializer):
     local_fill_rate = serializers.FloatField(allow_null=True, help_text="Local fills / all fills, all time.")
@@ -38,14 +36,14 @@ class WeekMetricsSerializer(serializers.Serializer):
     local_fill_rate = serializers.FloatField(allow_null=True)
     median_days_to_fill_local = serializers.FloatField(allow_null=True)
     median_days_to_fill_restock = serializers.FloatField(allow_null=True)
-    savings = serializers.DecimalField(**MONEY)
-    revenue_kept = serializers.DecimalField(**MONEY)
+    savings = serializers.FloatField(help_text="Route costs saved against the warehouse route ($).")
+    revenue_kept = serializers.FloatField(help_text="Expected cancellation losses avoided by local fills ($).")
     returns_local = serializers.IntegerField()
     returns_warehouse = serializers.IntegerField()
     refund_days_hub = serializers.FloatField(allow_null=True, help_text="Median days created → refund ready.")
     refund_days_warehouse = serializers.FloatField(allow_null=True)
     cancellations = serializers.IntegerField()
-    cancellation_loss = serializers.DecimalField(**MONEY, help_text="Value + support + acquisition cost.")
+    cancellation_loss = serializers.FloatField(help_text="Value + support + acquisition cost of the cancellations ($).")
 
 
 class AgeBucketSerializer(serializers.Serializer):
