@@ -7,7 +7,8 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
-from fulfillment.selectors.availability import forget_lateness, forget_postal_codes
+from fulfillment.selectors.availability import forget_postal_codes
+from fulfillment.selectors.lateness import forget_lateness
 from fulfillment.services.returns import hub_returns_reroute
 from hubs.models import Hub, HubTask
 
