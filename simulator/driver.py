@@ -42,6 +42,7 @@ from fulfillment.services import returns as return_services
 from fulfillment.services import skus as sku_services
 from fulfillment.services import supply as supply_services
 from fulfillment.services.engine import engine_tick
+from fulfillment.services.promises import promises_refresh_deferred
 from hubs.geo import haversine_miles
 from hubs.models import Hub, HubKind, HubMember, HubStatus, HubTask, PostalCode
 from hubs.services import registry as hub_services
@@ -56,6 +57,7 @@ from simulator.scenarios import Scenario
 WAIVER = PhotoWaiver(why="Simulated inspection (manage.py simulate): a simulated hub has no camera.")
 SIMULATOR = Actor.system("simulator")
 CUSTOMER = Actor(user=None, label="simulated customer", party=Party.BRAND)
+WAREHOUSE = Actor(user=None, label="simulated brand warehouse", party=Party.BRAND)
 # A simulated brand's grading standard: the demo's checklist (portals' load_demo).
 PHOTO_SLOTS = (("front", "Front, laid flat"), ("back", "Back"), ("care_label", "Care label"))
 
@@ -348,7 +350,11 @@ class Simulation:
             with schema_context(self.brand.schema_name):
                 for minute, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
                     traveller.move_to(self.at(day, minute))
-                    step()
+                    # Each step's moves ask for the SKU's promises to be re-evaluated after
+                    # every commit; a batch (a day's cancellations, a hub's inspections)
+                    # has them re-evaluated once at its end (promises_refresh_deferred).
+                    with promises_refresh_deferred():
+                        step()
             self.progress(day + 1, self.days)
         traveller.move_to(self.at(self.days - 1, 23 * 60 + 59))
 
@@ -476,7 +482,7 @@ class Simulation:
             item = ReturnItem.objects.get(pk=return_id)
             if item.route != ReturnItem.Route.WAREHOUSE or item.status != "routed":
                 continue
-            return_services.return_warehouse_received(item=item, actor=SIMULATOR)
+            return_services.return_warehouse_received(item=item, actor=WAREHOUSE)
             self.counters.warehouse_received += 1
 
     def _cancel_today(self, day: int) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF009 -- `p()` is dataclasses.field() with the parameter's source attached.
 """Every parameter of every scenario, in one visible place (issue 11 §4).
 
 Each value is marked `ISSUE` (stated in issue 11: change none of them to flatter a result)
