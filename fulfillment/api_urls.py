@@ -9,6 +9,7 @@ from fulfillment.apis import (
     backorders,
     discrepancies,
     imports,
+    metrics,
     promises,
     regions,
     returns,
@@ -60,6 +61,8 @@ urlpatterns = [
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
     # promise accuracy: kept share against stated confidence
     path("promises/accuracy", promises.PromiseAccuracyApi.as_view(), name="api_promise_accuracy"),
+    # metrics: the economics ledger and service figures (the dashboard's numbers)
+    path("metrics", metrics.MetricsApi.as_view(), name="api_metrics"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
     # advice: computations that change nothing

@@ -9,10 +9,10 @@ from brands.models import Brand
 from closo.actors import Actor
 from fulfillment.selectors.availability import (
     availability_changed,
-    forget_lateness,
     forget_postal_codes,
     reference_changed,
 )
+from fulfillment.selectors.lateness import forget_lateness
 from fulfillment.services.returns import hub_returns_reroute
 from hubs.models import Hub, HubTask
 

@@ -28,7 +28,7 @@ they change only on rare writes and every storefront view would otherwise repeat
 
 - ZIP centroids (public reference data, the same for every brand), per ZIP for an hour;
   an unknown ZIP is never cached, so a newly loaded one answers at once.
-- The brand's PO lateness fit (history of received POs), per brand schema for 60 seconds
+- The brand's PO lateness fit (fulfillment.selectors.lateness), per brand schema for 60 seconds
   (the answer's own max-age). fulfillment.receivers forgets it at once in the process that
   records a purchase order's event (created, received, cancelled) or saves or deletes one;
   other processes see it within the minute.
@@ -62,8 +62,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Func, IntegerField, Q, StdDev
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
@@ -79,6 +78,7 @@ from fulfillment.models import (
     Sku,
     StockUnit,
 )
+from fulfillment.selectors.lateness import brand_lateness
 from fulfillment.selectors.regions import format_miles, normalise_zip, region_covers
 from fulfillment.services.matching import eligible_backorders
 from hubs.geo import bounding_box, haversine_miles
@@ -86,10 +86,8 @@ from hubs.models import MAX_SERVICE_RADIUS_MILES, REFERENCE_STAMP, Hub, PostalCo
 
 MAX_ITEMS = 100
 POSTAL_CODE_TTL_SECONDS = 3600
-LATENESS_TTL_SECONDS = 60
 ANSWER_TTL_SECONDS = 60
 _postal_codes: TtlCache[PostalCode] = TtlCache(ttl=POSTAL_CODE_TTL_SECONDS, max_entries=50_000)
-_lateness_fits: TtlCache[model.Lateness] = TtlCache(ttl=LATENESS_TTL_SECONDS, max_entries=10_000)
 _answers: TtlCache[Availability] = TtlCache(ttl=ANSWER_TTL_SECONDS, max_entries=100_000)
 
 
@@ -131,11 +129,6 @@ class Availability:
 def availability(sku_code: str, zip_code: str) -> Availability:
     """The answer for one SKU code and one 5-digit ZIP (see the module docstring)."""
     return availability_many([(sku_code, zip_code)])[0]
-
-
-def forget_lateness() -> None:
-    """Drop the current brand's cached PO lateness fit (its purchase orders changed)."""
-    _lateness_fits.delete(connection.schema_name)
 
 
 def forget_postal_codes() -> None:
@@ -181,11 +174,6 @@ def inputs_record(inputs: model.PromiseInputs, result: model.Promise) -> dict:
     }
 
 
-def _lateness() -> model.Lateness:
-    """The brand's PO lateness fit, from memory when this process computed it recently."""
-    return _lateness_fits.get_or_set(connection.schema_name, _lateness_from_history)
-
-
 def _places(zips: set[str]) -> dict[str, PostalCode]:
     """The known ZIPs among `zips` with their centroids: from memory, else one query."""
     places = {code: place for code in zips if (place := _postal_codes.get(code)) is not None}
@@ -195,21 +183,6 @@ def _places(zips: set[str]) -> dict[str, PostalCode]:
             _postal_codes.set(place.code, place)
             places[place.code] = place
     return places
-
-
-def _lateness_from_history() -> model.Lateness:
-    """The brand's PO lateness (days from expected date to the day received), all SKUs."""
-    days_late = Func(
-        TruncDate("received_at"),
-        F("expected_date"),
-        arg_joiner=" - ",
-        template="(%(expressions)s)",
-        output_field=IntegerField(),
-    )
-    stats = InboundSupply.objects.filter(status=InboundSupply.Status.RECEIVED, received_at__isnull=False).aggregate(
-        n=Count("pk"), mean=Avg(days_late), sd=StdDev(days_late, sample=True)
-    )
-    return model.Lateness.from_history(stats["n"], stats["mean"], stats["sd"])
 
 
 def availability_many(items: Sequence[tuple[str, str]], *, target: float | None = None) -> list[Availability]:
@@ -266,7 +239,7 @@ def availability_changed() -> None:
     """The current brand's stock, queue, shelves, POs, SKUs or regions changed: answers
     computed before are not given again once the transaction commits. The receivers call
     it for saves, deletes and state moves (events); a service that changes those rows by
-    queryset `update()` calls it itself (tests/fulfillment/test_availability_cache.py walks
+    queryset `update()` calls it itself (tests/fulfillment/test_availability_kept.py walks
     the code for such updates)."""
     stamps.renew_on_commit(supply_scope())
 
@@ -353,7 +326,7 @@ def _gather(
         waiting=waiting,
         open_in=open_in,
         pos=pos,
-        lateness=_lateness(),
+        lateness=brand_lateness(),
     )
     return skus, places, context
 

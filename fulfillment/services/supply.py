@@ -25,6 +25,7 @@ from fulfillment.selectors.availability import availability_changed
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
 from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.ledger import ledger_backorder_filled
 from fulfillment.services.matching import BACKORDER_ORDER
 from fulfillment.services.promises import promise_settle, promises_refresh_later
 
@@ -125,6 +126,7 @@ def restock_fill(*, sku_id: int, actor: Actor = RESTOCKER) -> int:
             event_data={"qty": backorder.qty},
         )
         promise_settle(backorder=backorder)
+        ledger_backorder_filled(backorder=backorder)
         stock -= backorder.qty
         shipped += backorder.qty
     if shipped:
