@@ -216,7 +216,6 @@ class Simulation:
         self.progress = progress or (lambda day, days: None)
         self.counters = Counters()
         self.brand: Brand | None = None
-        self.hubs: list[Hub] = []
         self.created_hubs: list[Hub] = []
         self.created_users: list[User] = []
         self.sku: Sku | None = None
@@ -254,8 +253,6 @@ class Simulation:
                 self._hubs_create()
         else:
             self.brand = Brand.objects.get(slug=self.brand_slug)
-        if self.local:
-            self.hubs = self._hubs_in_play()
         with schema_context(self.brand.schema_name):
             self._workspace()
 
@@ -283,12 +280,6 @@ class Simulation:
         user = User.objects.create_user(email, None)
         self.created_users.append(user)
         return user
-
-    def _hubs_in_play(self) -> list[Hub]:
-        """The hubs this run works as: the ones it created, or (into an existing brand)
-        every active hub, each worked by its first member."""
-        hubs = self.created_hubs or list(Hub.objects.active().order_by("pk"))
-        return [Hub.objects.get(pk=hub.pk) for hub in hubs]
 
     def _workspace(self) -> None:
         owner = User.objects.filter(brand_memberships__brand=self.brand).order_by("pk").first()
@@ -412,13 +403,13 @@ class Simulation:
         return Actor.for_user(member.user, party=Party.HUB)
 
     def _inspect(self) -> None:
-        """Each hub inspects up to its daily capacity of received items, oldest first."""
-        for hub in self.hubs:
-            tasks = HubTask.objects.filter(
-                brand=self.brand, hub=hub, kind=HubTask.Kind.INSPECT, status=HubTask.Status.OPEN
-            ).order_by("created_at", "pk")[: hub.daily_capacity]
-            actor = self._hub_actor(hub) if tasks else None
-            for task in list(tasks):
+        """Each hub holding this brand's received items inspects up to its daily capacity
+        of them, oldest first (as its queue shows them)."""
+        open_tasks = HubTask.objects.filter(brand=self.brand, kind=HubTask.Kind.INSPECT, status=HubTask.Status.OPEN)
+        for hub in Hub.objects.filter(pk__in=open_tasks.values("hub_id")).order_by("pk"):
+            tasks = list(open_tasks.filter(hub=hub).order_by("created_at", "pk")[: hub.daily_capacity])
+            actor = self._hub_actor(hub)
+            for task in tasks:
                 item = ReturnItem.objects.select_related("sku").get(pk=task.return_item_id)
                 self._inspect_one(item=item, hub=hub, actor=actor)
 

@@ -106,15 +106,21 @@ class Command(BaseCommand):
                     start=start,
                     progress=Progress(self.stderr, f"{scenario.name} {label:<13}"),
                 )
-                with travel(sim.at(0, 0)) as traveller:
-                    sim.setup(traveller)
-                    sim.run(plan, traveller)
-                    with schema_context(sim.brand.schema_name):
-                        results[label] = run_summary(sim)
-                    if local and options["report"]:
-                        results["report"] = sim
-                if not local or not options["report"]:
+                try:
+                    with travel(sim.at(0, 0)) as traveller:
+                        sim.setup(traveller)
+                        sim.run(plan, traveller)
+                        with schema_context(sim.brand.schema_name):
+                            results[label] = run_summary(sim)
+                except BaseException:
                     self._drop_unless_kept(sim, options["keep"])
+                    raise
+                if local and options["report"]:
+                    results["report"] = sim
+                else:
+                    self._drop_unless_kept(sim, options["keep"])
+                counts = {k: v for k, v in results[label]["counters"].items() if k != "failures"}
+                self.stderr.write(f"  {label}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
                 for failure in sim.counters.failures[:5]:
                     self.stderr.write(f"  {label}: {failure}")
         summary = dict(results["with Closo"]["summary"])
