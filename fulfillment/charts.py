@@ -106,7 +106,7 @@ def brand_charts(metrics: BrandMetrics, *, csv_url=None) -> dict[str, _Chart]:
         "refunds": LineChart(
             name="refunds",
             title="Refund speed by route",
-            description="Days from a return's creation to its refund being ready, by where it went.",
+            description="Median days from a return's creation to its refund being ready, by where it went.",
             series=[
                 Series("Hub", [w.refund_days_hub for w in weeks]),
                 Series("Warehouse", [w.refund_days_warehouse for w in weeks]),
