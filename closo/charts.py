@@ -23,8 +23,12 @@ PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 
 # The frame every chart shares (user units).
 WIDTH, HEIGHT = 360, 230
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 50
+LEFT, RIGHT, TOP, BOTTOM = 52, 18, 14, 50
 MAX_X_LABELS = 6
+CHAR_WIDTH = 6.2  # about the mean advance of an 11-unit sans-serif character
+# The least span a value axis shows, so a few tiny values do not get a microscope
+# (ticks 0.00001 d apart) but a readable scale from zero.
+MIN_SPAN = {"count": 1, "days": 1, "money": 10, "percent": 0.1}
 
 
 # ——— formats: one for tick labels and table cells, the raw value goes to CSV ———
@@ -122,6 +126,14 @@ class Series:
 class Tick:
     pos: float
     label: str
+    wrap: bool = False  # too wide for its room: written on two lines
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        if not self.wrap or " " not in self.label:
+            return (self.label,)
+        head, _, tail = self.label.rpartition(" ")
+        return (head, tail)
 
 
 @dataclass
@@ -202,6 +214,7 @@ class _CategoryChart(_Chart):
 
     def _y_ticks_values(self) -> list[float]:
         lo, hi = self._extent()
+        hi = max(hi, lo + MIN_SPAN[self.format])
         return nice_ticks(lo, hi, integer=self.format == "count")
 
     @property
@@ -230,10 +243,18 @@ class _CategoryChart(_Chart):
         """A label under every k-th category, so at most MAX_X_LABELS fit."""
         every = max(1, math.ceil(len(self.categories) / MAX_X_LABELS))
         last = len(self.categories) - 1
-        return [Tick(self.center(i), c) for i, c in enumerate(self.categories) if (last - i) % every == 0]
+        room = self.band * every - 4
+        return [
+            Tick(self.center(i), c, wrap=len(c) * CHAR_WIDTH > room)
+            for i, c in enumerate(self.categories)
+            if (last - i) % every == 0
+        ]
 
     @property
     def legend(self) -> list[dict]:
+        """One swatch per series; none for a single series (the axis title names it)."""
+        if len(self.series) < 2:
+            return []
         return [
             {"name": s.name, "color": PALETTE[i % len(PALETTE)], "x": self.left + 110 * i, "y": self.height - 22}
             for i, s in enumerate(self.series)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from fulfillment.selectors.promises import Accuracy
 
 # The charts in the order the dashboard shows them; the keys are their CSV names.
-CHARTS = ("queue", "fills", "fill_rate", "days", "money", "promises", "refunds")
+CHARTS = ("queue", "filled", "fill_rate", "days", "money", "promises", "refunds")
 
 
 def _weeks(metrics: BrandMetrics) -> dict:
@@ -56,8 +56,8 @@ def brand_charts(metrics: BrandMetrics, *, csv_url=None) -> dict[str, _Chart]:
             x_title="Time waiting",
             y_title="Backorders",
         ),
-        "fills": BarChart(
-            name="fills",
+        "filled": BarChart(
+            name="filled",
             title="Backorders filled per week, locally and by restock",
             description="Stacked bars: backorders filled from a local Like-New return and from restock.",
             series=[

@@ -151,3 +151,28 @@ def test_the_templates_draw_axes_legend_and_an_accessible_table(template):
     assert 'id="fills-table"' in html and '<td data-value="">–</td>' in html
     assert 'href="/dashboard/fills.csv"' in html
     assert "http" not in html  # nothing external: it works inside a self-contained file
+
+
+def test_a_label_too_wide_for_its_room_is_written_on_two_lines():
+    ages = ["0–2 days", "3–7 days", "8–14 days", "15–30 days", "over 30 days"]
+    chart = BarChart(name="q", categories=ages, series=[Series("n", [1, 0, 0, 0, 1])], **LABELS)
+    assert chart.x_ticks[-1].lines == ("over 30", "days")
+    weeks = BarChart(name="w", categories=["Sep 7", "Sep 14"], series=[Series("n", [1, 2])], **LABELS)
+    assert [t.lines for t in weeks.x_ticks] == [("Sep 7",), ("Sep 14",)]
+    html = render_to_string("charts/_bar.html", {"chart": chart})
+    assert (
+        '<tspan x="{0}" dy="0">over 30</tspan><tspan x="{0}" dy="12">days</tspan>'.format(chart.x_ticks[-1].pos) in html
+    )
+
+
+def test_tiny_values_get_a_readable_axis_from_zero_not_a_microscope():
+    chart = LineChart(name="r", categories=["w"], series=[Series("Hub", [0.00001])], format="days", **LABELS)
+    assert [t.label for t in chart.y_ticks] == ["0 d", "0.2 d", "0.4 d", "0.6 d", "0.8 d", "1 d"]
+    money = BarChart(name="m", categories=["w"], series=[Series("$", [Decimal("0.50")])], format="money", **LABELS)
+    assert len({t.label for t in money.y_ticks}) == len(money.y_ticks)  # no "$0, $0, $0"
+
+
+def test_one_series_needs_no_legend_two_do():
+    one = BarChart(name="o", categories=["a"], series=[Series("n", [1])], **LABELS)
+    two = BarChart(name="t", categories=["a"], series=[Series("n", [1]), Series("m", [2])], **LABELS)
+    assert one.legend == [] and [item["name"] for item in two.legend] == ["n", "m"]
