@@ -22,8 +22,8 @@ Number = int | float | Decimal
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 
 # The frame every chart shares (user units).
-WIDTH, HEIGHT = 360, 230
-LEFT, RIGHT, TOP, BOTTOM = 52, 18, 14, 50
+WIDTH, HEIGHT = 330, 230
+LEFT, RIGHT, TOP, BOTTOM = 52, 18, 28, 44
 MAX_X_LABELS = 6
 CHAR_WIDTH = 6.2  # about the mean advance of an 11-unit sans-serif character
 # The least span a value axis shows, so a few tiny values do not get a microscope
@@ -256,7 +256,7 @@ class _CategoryChart(_Chart):
         if len(self.series) < 2:
             return []
         return [
-            {"name": s.name, "color": PALETTE[i % len(PALETTE)], "x": self.left + 110 * i, "y": self.height - 22}
+            {"name": s.name, "color": PALETTE[i % len(PALETTE)], "x": self.left + 110 * i, "y": 13}
             for i, s in enumerate(self.series)
         ]
 
