@@ -23,7 +23,7 @@ PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 
 # The frame every chart shares (user units).
 WIDTH, HEIGHT = 330, 230
-LEFT, RIGHT, TOP, BOTTOM = 52, 18, 28, 44
+LEFT, RIGHT, TOP, BOTTOM = 52, 18, 28, 50
 MAX_X_LABELS = 6
 CHAR_WIDTH = 6.2  # about the mean advance of an 11-unit sans-serif character
 # The least span a value axis shows, so a few tiny values do not get a microscope
