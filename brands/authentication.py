@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 from brands import storefront
 from brands.exceptions import PublishableKeyNotAllowed
 from brands.models import ApiKey, PublishableKey
+from brands.selectors.api_keys import api_key_by_id, publishable_key_by_value
 from closo import attempts
 
 # Refresh last_used_at at most this often per key, so the hot path rarely writes.
@@ -51,9 +52,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parsed = ApiKey.parse(raw)
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API key.", code="invalid_api_key")
-        key_id, secret = parsed
-        key = ApiKey.objects.select_related("brand").filter(key_id=key_id).first()
-        if key is None or not constant_time_compare(key.digest, ApiKey.hash_secret(secret)):
+        key = _verified(*parsed)
+        if key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_api_key")
         if not key.is_active:
             raise exceptions.AuthenticationFailed("This API key has been revoked.", code="revoked_api_key")
@@ -63,9 +63,37 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _verified(key_id: str, secret: str) -> ApiKey | None:
+    """The key with this id when `secret` is its secret (revoked or not), else None."""
+    key = api_key_by_id(key_id)
+    if key is None or not constant_time_compare(key.digest, ApiKey.hash_secret(secret)):
+        return None
+    return key
+
+
+def api_key_plainly_valid(request) -> ApiKey | None:
+    """For a view's fast path outside DRF: the request's secret key when ApiKeyAuthentication
+    would accept it as it is — the `Api-Key` scheme, the client IP not locked out, a known,
+    matching, active key — else None, counting nothing: the caller then hands the request to
+    its DRF view, whose ApiKeyAuthentication refuses (and counts) or accepts it itself."""
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != ApiKeyAuthentication.keyword.lower():
+        return None
+    if attempts.check((attempts.API_KEY_IP, attempts.client_ip(request))) is not None:
+        return None
+    parsed = ApiKey.parse(raw.strip())
+    key = _verified(*parsed) if parsed is not None else None
+    if key is None or not key.is_active:
+        return None
+    _touch(ApiKey, key, timezone.now())
+    return key
+
+
 def _touch(model, key, now) -> None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         model.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now  # the instance is the one the key lookup keeps
 
 
 class PublishableKeyAuthentication(authentication.BaseAuthentication):
@@ -87,7 +115,7 @@ class PublishableKeyAuthentication(authentication.BaseAuthentication):
             raise refusal.error()
         key = None
         if PublishableKey.looks_like(raw):
-            key = PublishableKey.objects.select_related("brand").filter(key=raw).first()
+            key = publishable_key_by_value(raw)
         if key is None:
             refusal = attempts.record(attempts.API_KEY_IP, ip)
             if refusal is not None:

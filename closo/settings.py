@@ -215,7 +215,7 @@ REDIS_URL = env("REDIS_URL") or (Q_BROKER if Q_BROKER.startswith(("redis://", "r
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "closo.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "closo",
         }

@@ -3,7 +3,8 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("brands.api_urls")),
+    # fulfillment first: its first pattern is the storefront's hot path (availability)
     path("", include("fulfillment.api_urls")),
+    path("", include("brands.api_urls")),
     path("", include("inspections.api_urls")),
 ]

@@ -9,6 +9,7 @@ from fulfillment.apis import (
     backorders,
     discrepancies,
     imports,
+    metrics,
     promises,
     regions,
     returns,
@@ -18,6 +19,9 @@ from fulfillment.apis import (
 )
 
 urlpatterns = [
+    # availability and the promise: the storefront's hot path, first of the brand API's
+    # patterns (closo.urls_api, closo.urls_tenant) so that it resolves at the first match
+    path("availability", availability.availability_endpoint, name="api_availability"),
     # skus
     # import/export before <code>: those two words are reserved as SKU codes.
     path("skus/", skus.SkuListApi.as_view(), name="api_sku_list"),
@@ -55,10 +59,10 @@ urlpatterns = [
     path("discrepancies", discrepancies.DiscrepanciesApi.as_view(), name="api_discrepancies"),
     # activity: configuration changes
     path("activity/", activity.ActivityListApi.as_view(), name="api_activity_list"),
-    # availability and the promise (the storefront's hot path)
-    path("availability", availability.AvailabilityCollectionApi.as_view(), name="api_availability"),
     # promise accuracy: kept share against stated confidence
     path("promises/accuracy", promises.PromiseAccuracyApi.as_view(), name="api_promise_accuracy"),
+    # metrics: the economics ledger and service figures (the dashboard's numbers)
+    path("metrics", metrics.MetricsApi.as_view(), name="api_metrics"),
     # the local loop's settings
     path("settings/loop", settings.LoopSettingsApi.as_view(), name="api_loop_settings"),
     # advice: computations that change nothing

@@ -563,3 +563,70 @@ class ConfigChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_area_display()} {self.get_action_display().lower()}: {self.subject}"
+
+
+class LedgerEntry(models.Model):
+    """One economic fact, written by the service that makes it happen, in the same
+    transaction (fulfillment.services.ledger): a return routed (its cost on the route
+    taken, the other route's, the saving), a refund ready (days since the return was
+    created), a backorder filled (days waited; for a local fill, the restock wait it was
+    spared and the revenue kept) or cancelled (the loss). At most one row per kind and
+    subject (the database says so), so a retried call never counts twice; the dashboards
+    and GET /api/v1/metrics aggregate these rows (fulfillment.selectors.metrics)."""
+
+    class Kind(models.TextChoices):
+        RETURN_ROUTED = "return_routed", "Return routed"
+        REFUND_READY = "refund_ready", "Refund ready"
+        BACKORDER_FILLED = "backorder_filled", "Backorder filled"
+        BACKORDER_CANCELLED = "backorder_cancelled", "Backorder cancelled"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    return_item = models.ForeignKey(
+        ReturnItem, null=True, blank=True, on_delete=models.CASCADE, related_name="ledger_entries"
+    )
+    backorder = models.ForeignKey(
+        Backorder, null=True, blank=True, on_delete=models.CASCADE, related_name="ledger_entries"
+    )
+    at = models.DateTimeField(help_text="When it happened (the week it counts in).")
+    source = models.CharField(
+        max_length=14,
+        blank=True,
+        help_text="Route of a return (hub, warehouse); source of a fill (local_return, restock).",
+    )
+    cost_actual = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    cost_other = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    savings = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Against the warehouse route."
+    )
+    days = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Refund: created → ready. Fill: placed → fulfilled. Cancellation: placed → cancelled.",
+    )
+    restock_days = models.FloatField(
+        null=True, blank=True, help_text="Local fill: placed → the restock date it would otherwise have waited for."
+    )
+    days_saved = models.FloatField(null=True, blank=True)
+    value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    cancellation_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Value + support + acquisition cost."
+    )
+    revenue_kept = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["kind", "at"], name="ledger_kind_at")]
+        constraints = [
+            # Not partial (NULLs are distinct), so ON CONFLICT can name the columns.
+            models.UniqueConstraint(fields=["kind", "return_item"], name="ledger_once_per_return"),
+            models.UniqueConstraint(fields=["kind", "backorder"], name="ledger_once_per_backorder"),
+            models.CheckConstraint(
+                condition=Q(return_item__isnull=False, backorder__isnull=True)
+                | Q(return_item__isnull=True, backorder__isnull=False),
+                name="ledger_has_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.return_item_id or self.backorder_id}"

@@ -7,7 +7,12 @@ from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from closo.actors import Actor
-from fulfillment.selectors.availability import forget_lateness, forget_postal_codes
+from fulfillment.selectors.availability import (
+    availability_changed,
+    forget_postal_codes,
+    reference_changed,
+)
+from fulfillment.selectors.lateness import forget_lateness
 from fulfillment.services.returns import hub_returns_reroute
 from hubs.models import Hub, HubTask
 
@@ -41,3 +46,22 @@ def supply_event_written(sender, *, instance, **kwargs) -> None:
 
 def postal_codes_changed(sender, **kwargs) -> None:
     forget_postal_codes()
+    reference_changed()
+
+
+def supply_row_changed(sender, **kwargs) -> None:
+    """A SKU, region, backorder, unit or purchase order was saved or deleted: the brand's
+    availability answers are computed again after the commit."""
+    availability_changed()
+
+
+def supply_moved(sender, *, instance, **kwargs) -> None:
+    """A backorder, unit or purchase order moved (its event: the state machine updates rows
+    by queryset, which sends no post_save)."""
+    if instance.backorder_id is not None or instance.unit_id is not None or instance.supply_id is not None:
+        availability_changed()
+
+
+def hubs_changed(sender, **kwargs) -> None:
+    """A hub was saved, deleted or moved (its HubEvent): every brand's availability answers."""
+    reference_changed()

@@ -7,6 +7,10 @@ from hubs.geo import bounding_box, distance_miles_expression
 
 # No hub serves further than this: it bounds the box used to prefilter "serving" queries.
 MAX_SERVICE_RADIUS_MILES = 50
+# The closo.stamps scope of the reference data every brand reads (hubs: status, place,
+# radius; ZIP centroids): renewed after any change to them, so answers computed from them
+# (fulfillment's availability) are computed again.
+REFERENCE_STAMP = "hubs:reference"
 
 
 class PostalCode(models.Model):

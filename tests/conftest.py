@@ -93,9 +93,11 @@ def _public_schema_each_test(request):
 @pytest.fixture(autouse=True)
 def _fresh_in_process_caches():
     """Every test starts with empty in-process caches: a rolled-back test fires no signal."""
+    from closo import stamps
     from closo.ttlcache import clear_all
 
     clear_all()
+    stamps.forget_local()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.models import ApiKey, Brand, BrandRole
+from brands.selectors.api_keys import keys_changed
 from closo.models import User
 
 
@@ -22,5 +23,6 @@ def api_key_create(*, brand: Brand, name: str, role: str = BrandRole.ADMIN, acto
 def api_key_revoke(*, key: ApiKey, actor: User | None) -> ApiKey:
     """Revoke a key; revoking twice is a no-op (the first revocation time stands)."""
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=actor)
+    keys_changed()
     key.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return key

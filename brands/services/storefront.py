@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.models import Brand, PublishableKey
+from brands.selectors.api_keys import keys_changed
 from brands.storefront import origins_normalise
 from closo.locks import lock_one
 from closo.models import User
@@ -19,6 +20,7 @@ def publishable_key_rotate(*, brand: Brand, actor: User | None) -> PublishableKe
     leave two active keys (a partial unique index backs it)."""
     lock_one(Brand, pk=brand.pk)
     PublishableKey.objects.active().filter(brand=brand).update(revoked_at=timezone.now(), revoked_by=actor)
+    keys_changed()
     return PublishableKey.objects.create(brand=brand, key=PublishableKey.generate(), created_by=actor)
 
 
@@ -27,6 +29,7 @@ def publishable_key_revoke(*, key: PublishableKey, actor: User | None) -> Publis
     """Revoke the key; revoking twice is a no-op (the first revocation stands)."""
     live = PublishableKey.objects.filter(pk=key.pk, revoked_at__isnull=True)
     live.update(revoked_at=timezone.now(), revoked_by=actor)
+    keys_changed()
     key.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return key
 

@@ -1,18 +1,23 @@
 """Availability API: may the storefront offer "Backorder" for a SKU at a ZIP, and what ship
 date may it promise? One pair by GET (cache-friendly: ETag, `max-age`, 304), up to 100 by POST."""
 
+import functools
 import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brands.authentication import api_key_plainly_valid
 from brands.permissions import IsBrandReader
 from brands.storefront import StorefrontAccessMixin
 from closo import inputs
@@ -25,6 +30,8 @@ from hubs.models import ZIP_INVALID_MESSAGE
 
 # Short: a storefront asks on every product-page view, and a promise moves when supply does.
 MAX_AGE_SECONDS = 60
+CACHE_CONTROL = f"private, max-age={MAX_AGE_SECONDS}"
+SKU_MAX_LENGTH, ZIP_MAX_LENGTH = 64, 10
 
 
 class _AvailabilitySerializer(serializers.Serializer):
@@ -56,9 +63,9 @@ class _AvailabilitySerializer(serializers.Serializer):
 class AvailabilityPairInput(inputs.Input):
     """A SKU code and a shopper's ZIP."""
 
-    sku = serializers.CharField(max_length=64, help_text="A SKU code of your catalogue.")
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, help_text="A SKU code of your catalogue.")
     zip = serializers.CharField(
-        max_length=10, help_text="The shopper's 5-digit US ZIP code (ZIP+4 is read as its ZIP)."
+        max_length=ZIP_MAX_LENGTH, help_text="The shopper's 5-digit US ZIP code (ZIP+4 is read as its ZIP)."
     )
 
 
@@ -69,16 +76,28 @@ def _zip_or_400(raw: str, field: str) -> str:
     return code
 
 
-def _cached(request, data: dict) -> Response:
-    """`data` with an ETag (a hash of the body) and a short private max-age; 304 when the
-    client already holds this body (If-None-Match)."""
-    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
-    etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
-    headers = {"ETag": etag, "Cache-Control": f"private, max-age={MAX_AGE_SECONDS}"}
+@functools.lru_cache(maxsize=10_000)
+def _payload(answer: selectors.Availability) -> tuple[dict, str, bytes]:
+    """An answer's data, ETag (a hash of the body) and rendered body. Answers are frozen
+    values and mostly repeat (the selector keeps them): each is serialised once."""
+    data = AvailabilityApi.OutputSerializer(answer).data
+    canonical = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    return data, quote_etag(hashlib.sha256(canonical.encode()).hexdigest()[:32]), JSONRenderer().render(data)
+
+
+def _not_modified(request, etag: str) -> bool:
     held = [tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))]
+    return etag in held or "*" in held
+
+
+def _cached(request, answer: selectors.Availability) -> Response:
+    """The answer with its ETag and a short private max-age; 304 when the client already
+    holds this body (If-None-Match)."""
+    data, etag, _ = _payload(answer)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     response = (
         Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        if etag in held or "*" in held
+        if _not_modified(request, etag)
         else Response(data, headers=headers)
     )
     patch_vary_headers(response, ["Authorization"])
@@ -117,7 +136,7 @@ class AvailabilityApi(StorefrontAccessMixin, APIView):
         params.is_valid(raise_exception=True)
         zip_code = _zip_or_400(params.validated_data["zip"], "zip")
         answer = selectors.availability(params.validated_data["sku"], zip_code)
-        return _cached(request, AvailabilityApi.OutputSerializer(answer).data)
+        return _cached(request, answer)
 
 
 class AvailabilityBatchApi(StorefrontAccessMixin, APIView):
@@ -156,3 +175,69 @@ class AvailabilityBatchApi(StorefrontAccessMixin, APIView):
 @described_by(get=AvailabilityApi, post=AvailabilityBatchApi)
 class AvailabilityCollectionApi(AvailabilityBatchApi, AvailabilityApi):
     """GET answers one pair (AvailabilityApi), POST up to 100 (AvailabilityBatchApi)."""
+
+
+_api_view = AvailabilityCollectionApi.as_view()
+_FAST_PARAMS = frozenset(("sku", "zip"))
+
+
+def _allow() -> str:
+    """The DRF view's `Allow` header (Django's setup gives a GET view its HEAD)."""
+    view = AvailabilityCollectionApi()
+    view.setup(HttpRequest())
+    return ", ".join(view.allowed_methods)
+
+
+_ALLOW = _allow()
+
+
+@csrf_exempt
+def availability_endpoint(request, *args, **kwargs):
+    """The URL's view. A GET whose answer this process holds, asked with a secret API key
+    the DRF view would accept as it is, is answered from memory (`_held`); everything else
+    — POST, preflights, publishable keys, sessions, bad input, refusals, answers not held —
+    goes through the DRF view, which also keeps what it computes. Both give the same
+    response to the byte (tests/fulfillment/test_availability_fast_path.py): the fast path
+    only skips DRF's request machinery, the serializers and the URL tree behind it."""
+    if request.method == "GET":
+        response = _held(request)
+        if response is not None:
+            return response
+    return _api_view(request, *args, **kwargs)
+
+
+# What the schema generator and the conformance tests read off a DRF view's callback.
+availability_endpoint.cls = _api_view.cls
+availability_endpoint.initkwargs = _api_view.initkwargs
+
+
+def _held(request) -> HttpResponse | None:
+    params = request.GET
+    if params.keys() != _FAST_PARAMS or len(params.getlist("sku")) != 1 or len(params.getlist("zip")) != 1:
+        return None
+    sku, raw_zip = params["sku"], params["zip"]
+    # The input serializer's rules, read as plainly as possible: anything else (blank, too
+    # long, padded, a malformed ZIP) is the DRF view's to refuse or to read.
+    if not sku or sku != sku.strip() or len(sku) > SKU_MAX_LENGTH or len(raw_zip) > ZIP_MAX_LENGTH:
+        return None
+    zip_code = normalise_zip(raw_zip)
+    tenant = getattr(request, "tenant", None)
+    if zip_code is None or tenant is None or tenant.is_public:
+        return None
+    # The answer first (memory only): a request it cannot serve pays for no key check twice.
+    answer = selectors.availability_held(sku, zip_code)
+    if answer is None:
+        return None
+    key = api_key_plainly_valid(request)
+    if key is None or key.brand_id != tenant.pk:
+        return None
+    _, etag, body = _payload(answer)
+    if _not_modified(request, etag):
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response["Allow"] = _ALLOW
+    patch_vary_headers(response, ["Authorization", "Accept"])
+    return response

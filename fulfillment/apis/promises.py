@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.permissions import IsBrandReader
-from fulfillment.selectors.promises import promise_accuracy
+from fulfillment.selectors.promises import Accuracy, promise_accuracy
 
 
 class PromiseBucketSerializer(serializers.Serializer):
@@ -33,7 +33,11 @@ class PromiseAccuracySerializer(serializers.Serializer):
 
 
 def accuracy_data() -> dict:
-    accuracy = promise_accuracy()
+    return accuracy_payload(promise_accuracy())
+
+
+def accuracy_payload(accuracy: Accuracy) -> dict:
+    """An Accuracy as PromiseAccuracySerializer reads it (also GET /api/v1/metrics)."""
     return {
         "n": accuracy.n,
         "kept": accuracy.kept,

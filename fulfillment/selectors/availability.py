@@ -28,13 +28,23 @@ they change only on rare writes and every storefront view would otherwise repeat
 
 - ZIP centroids (public reference data, the same for every brand), per ZIP for an hour;
   an unknown ZIP is never cached, so a newly loaded one answers at once.
-- The brand's PO lateness fit (history of received POs), per brand schema for 60 seconds
+- The brand's PO lateness fit (fulfillment.selectors.lateness), per brand schema for 60 seconds
   (the answer's own max-age). fulfillment.receivers forgets it at once in the process that
   records a purchase order's event (created, received, cancelled) or saves or deletes one;
   other processes see it within the minute.
 
-Everything that moves with each order and unit (stock, queue, shelf, POs expected) is read
-every time.
+Answers are kept (per worker process, ANSWER_TTL_SECONDS at most) under the tokens of two
+stamps (closo.stamps), and are computed again once either token changes:
+
+- the brand's supply stamp (`supply_scope`), renewed after the commit of any change to
+  its SKUs (stock, local eligibility), regions, backorders, units, purchase orders — by
+  fulfillment.receivers for saves, deletes and state moves, by `availability_changed()`
+  in the services that update such rows by queryset;
+- the reference stamp (`REFERENCE_STAMP`), renewed when hubs or ZIP centroids change.
+
+Other processes see a renewal within closo.stamps.POLL_SECONDS (one second). What still
+moves with the clock alone — the release history ageing, the day — is bounded by the TTL,
+which is the answer's own max-age, and the date is part of the key.
 
 Simplifications, on the side of a later date: every waiting backorder within reach is
 counted ahead of a new order (a new order has no promise yet, so matching serves it last
@@ -52,11 +62,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Func, IntegerField, Q, StdDev
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
+from closo import stamps
 from closo.ttlcache import TtlCache
 from fulfillment import promise as model
 from fulfillment.models import (
@@ -68,16 +78,17 @@ from fulfillment.models import (
     Sku,
     StockUnit,
 )
+from fulfillment.selectors.lateness import brand_lateness
 from fulfillment.selectors.regions import format_miles, normalise_zip, region_covers
 from fulfillment.services.matching import eligible_backorders
 from hubs.geo import bounding_box, haversine_miles
-from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, PostalCode
+from hubs.models import MAX_SERVICE_RADIUS_MILES, REFERENCE_STAMP, Hub, PostalCode
 
 MAX_ITEMS = 100
 POSTAL_CODE_TTL_SECONDS = 3600
-LATENESS_TTL_SECONDS = 60
+ANSWER_TTL_SECONDS = 60
 _postal_codes: TtlCache[PostalCode] = TtlCache(ttl=POSTAL_CODE_TTL_SECONDS, max_entries=50_000)
-_lateness_fits: TtlCache[model.Lateness] = TtlCache(ttl=LATENESS_TTL_SECONDS, max_entries=10_000)
+_answers: TtlCache[Availability] = TtlCache(ttl=ANSWER_TTL_SECONDS, max_entries=100_000)
 
 
 class Reason:
@@ -118,11 +129,6 @@ class Availability:
 def availability(sku_code: str, zip_code: str) -> Availability:
     """The answer for one SKU code and one 5-digit ZIP (see the module docstring)."""
     return availability_many([(sku_code, zip_code)])[0]
-
-
-def forget_lateness() -> None:
-    """Drop the current brand's cached PO lateness fit (its purchase orders changed)."""
-    _lateness_fits.delete(connection.schema_name)
 
 
 def forget_postal_codes() -> None:
@@ -168,11 +174,6 @@ def inputs_record(inputs: model.PromiseInputs, result: model.Promise) -> dict:
     }
 
 
-def _lateness() -> model.Lateness:
-    """The brand's PO lateness fit, from memory when this process computed it recently."""
-    return _lateness_fits.get_or_set(connection.schema_name, _lateness_from_history)
-
-
 def _places(zips: set[str]) -> dict[str, PostalCode]:
     """The known ZIPs among `zips` with their centroids: from memory, else one query."""
     places = {code: place for code in zips if (place := _postal_codes.get(code)) is not None}
@@ -184,27 +185,68 @@ def _places(zips: set[str]) -> dict[str, PostalCode]:
     return places
 
 
-def _lateness_from_history() -> model.Lateness:
-    """The brand's PO lateness (days from expected date to the day received), all SKUs."""
-    days_late = Func(
-        TruncDate("received_at"),
-        F("expected_date"),
-        arg_joiner=" - ",
-        template="(%(expressions)s)",
-        output_field=IntegerField(),
-    )
-    stats = InboundSupply.objects.filter(status=InboundSupply.Status.RECEIVED, received_at__isnull=False).aggregate(
-        n=Count("pk"), mean=Avg(days_late), sd=StdDev(days_late, sample=True)
-    )
-    return model.Lateness.from_history(stats["n"], stats["mean"], stats["sd"])
-
-
 def availability_many(items: Sequence[tuple[str, str]], *, target: float | None = None) -> list[Availability]:
-    """The answer for each (SKU code, ZIP) pair, in order, in a constant number of queries.
+    """The answer for each (SKU code, ZIP) pair, in order: from memory when nothing it
+    depends on has changed since (see "Answers are kept" above), else computed for the
+    pairs not held, in a constant number of queries.
     `target`: the confidence a date must reach (default: the brand's promise_confidence)."""
     target = brand_of_connection().promise_confidence if target is None else target
-    skus, places, context = _gather(items, timezone.now())
-    return [_answer(sku, zip_code, skus, places, context, target) for sku, zip_code in items]
+    now = timezone.now()
+    held_under = _held_under(now, target)
+    if held_under is None:
+        skus, places, context = _gather(items, now)
+        return [_answer(sku, zip_code, skus, places, context, target) for sku, zip_code in items]
+    keys = [(*held_under, *_pair(sku, zip_code)) for sku, zip_code in items]
+    answers = [_answers.get(key) for key in keys]
+    missing = [i for i, answer in enumerate(answers) if answer is None]
+    if missing:
+        asked = [items[i] for i in missing]
+        skus, places, context = _gather(asked, now)
+        for i, (sku, zip_code) in zip(missing, asked, strict=True):
+            answers[i] = _answer(sku, zip_code, skus, places, context, target)
+            _answers.set(keys[i], answers[i])
+    return answers
+
+
+def availability_held(sku_code: str, zip_code: str) -> Availability | None:
+    """The answer `availability` would give, when this process holds it (else None, and
+    nothing is computed): the API's fast path."""
+    held_under = _held_under(timezone.now(), brand_of_connection().promise_confidence)
+    return None if held_under is None else _answers.get((*held_under, *_pair(sku_code, zip_code)))
+
+
+def _held_under(now: dt.datetime, target: float) -> tuple | None:
+    """What the answers kept now are kept under, or None when they must not be used: this
+    transaction changed what they read, and sees it before anyone else does."""
+    scopes = (supply_scope(), REFERENCE_STAMP)
+    if any(stamps.pending(scope) for scope in scopes):
+        return None
+    # The tokens are read before the rows: an answer computed from rows newer than its
+    # token is only ever kept under a token the writer's renewal makes unreachable.
+    return (connection.schema_name, *(stamps.current(scope) for scope in scopes), timezone.localdate(now), target)
+
+
+def _pair(sku_code: str, zip_code: str) -> tuple[str, str]:
+    return (sku_code or "").strip(), normalise_zip(zip_code) or (zip_code or "").strip()
+
+
+def supply_scope(schema: str | None = None) -> str:
+    """The stamp (closo.stamps) of everything in one brand's schema an answer reads."""
+    return f"availability:{schema or connection.schema_name}"
+
+
+def availability_changed() -> None:
+    """The current brand's stock, queue, shelves, POs, SKUs or regions changed: answers
+    computed before are not given again once the transaction commits. The receivers call
+    it for saves, deletes and state moves (events); a service that changes those rows by
+    queryset `update()` calls it itself (tests/fulfillment/test_availability_kept.py walks
+    the code for such updates)."""
+    stamps.renew_on_commit(supply_scope())
+
+
+def reference_changed() -> None:
+    """Hubs (status, place, radius) or ZIP centroids changed: every brand's answers."""
+    stamps.renew_on_commit(REFERENCE_STAMP)
 
 
 def _gather(
@@ -284,7 +326,7 @@ def _gather(
         waiting=waiting,
         open_in=open_in,
         pos=pos,
-        lateness=_lateness(),
+        lateness=brand_lateness(),
     )
     return skus, places, context
 

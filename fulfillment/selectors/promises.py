@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from fulfillment import promise as model
 from fulfillment.models import Backorder, BackorderStatus, InboundSupply, Promise, Sku, StockUnit
-from fulfillment.selectors.availability import _lateness
+from fulfillment.selectors.lateness import brand_lateness
 from fulfillment.services.matching import BACKORDER_ORDER
 from hubs.geo import bounding_box, haversine_miles
 from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub
@@ -102,7 +102,7 @@ def waiting_inputs(*, sku_id: int, target: float, now: dt.datetime | None = None
         .order_by("expected_date", "pk")
         .values_list("expected_date", "qty")
     )
-    lateness = _lateness()
+    lateness = brand_lateness()
     rates: dict[frozenset[int], float] = {}
     ahead_local: dict[int, int] = defaultdict(int)  # hub → eligible backorders ahead that it may serve
     answers = []

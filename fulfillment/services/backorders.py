@@ -62,6 +62,7 @@ from fulfillment.models import (
 from fulfillment.promise import DEFAULT_MAX_DAYS
 from fulfillment.selectors.regions import zip_check
 from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.ledger import ledger_backorder_cancelled
 from fulfillment.services.matching import allocation_end, backorder_match
 from fulfillment.services.promises import promise_make, promise_quote_new, promises_refresh_later
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE
@@ -276,8 +277,11 @@ def backorder_cancel(*, backorder: Backorder, reason: str, actor: Actor) -> Back
             cancel_reason=reason,
         )
         backorder.refresh_from_db()
+        ledger_backorder_cancelled(backorder=backorder)
         return backorder
-    return BACKORDERS.transition(backorder, BackorderStatus.CANCELLED, actor=actor, detail=reason, cancel_reason=reason)
+    BACKORDERS.transition(backorder, BackorderStatus.CANCELLED, actor=actor, detail=reason, cancel_reason=reason)
+    ledger_backorder_cancelled(backorder=backorder)
+    return backorder
 
 
 # --- CSV import ---

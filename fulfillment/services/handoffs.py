@@ -39,6 +39,7 @@ from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
 from fulfillment.services import notify
 from fulfillment.services.events import after_commit_in_brand
+from fulfillment.services.ledger import ledger_backorder_filled
 from fulfillment.services.promises import promise_settle
 from fulfillment.services.returns import DROPOFF_CODE_ALPHABET, DROPOFF_CODE_LENGTH, dropoff_code_normalize
 from hubs.models import Hub, HubStatus, HubTask
@@ -172,6 +173,7 @@ def _confirm_pickup(*, code: str, hub: Hub, actor: Actor) -> tuple[Brand, Alloca
             event_data={"allocation": allocation.pk},
         )
         promise_settle(backorder=backorder)
+        ledger_backorder_filled(backorder=backorder)
     allocation.unit, allocation.backorder = unit, backorder  # read on the public schema by callers
     return brand, allocation
 
@@ -288,4 +290,5 @@ def backorder_fulfill(*, backorder: Backorder, actor: Actor) -> Backorder:
         )
     locked = BACKORDERS.transition(locked, BackorderStatus.FULFILLED, actor=actor, detail=detail)
     promise_settle(backorder=locked)
+    ledger_backorder_filled(backorder=locked)
     return locked

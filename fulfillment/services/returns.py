@@ -44,6 +44,7 @@ from fulfillment.machines import REFUNDS, RETURNS
 from fulfillment.models import Channel, EventKind, ReturnItem, ReturnStatus, Sku
 from fulfillment.services import notify, routing
 from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.ledger import ledger_refund_ready, ledger_return_routed, ledger_route_withdrawn
 from hubs.models import EMAIL_INVALID_MESSAGE, ZIP_INVALID_MESSAGE, Hub, HubStatus, HubTask, PostalCode
 
 S = ReturnStatus
@@ -100,6 +101,7 @@ def _refund_ready_if(
         at_hub=at_hub,
         event_data={"rule": moment},
     )
+    ledger_refund_ready(item=item)
 
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
@@ -246,7 +248,9 @@ def return_unroute(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem
     brand = brand_of_connection()
     lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
     lock_one(ReturnItem, pk=item.pk)
-    return RETURNS.transition(item, S.INITIATED, actor=actor, detail=reason, event_data={"hub": item.hub_id})
+    RETURNS.transition(item, S.INITIATED, actor=actor, detail=reason, event_data={"hub": item.hub_id})
+    ledger_route_withdrawn(item=item)
+    return item
 
 
 def _exists(rma_ref: str) -> ReturnExists:
@@ -293,7 +297,7 @@ def return_route_to_warehouse(*, item: ReturnItem, actor: Actor, reason: str = "
     """initiated → routed on the warehouse route: the customer ships it to the brand.
     `reason`: why, in words (the automatic routing's explanation; by hand otherwise)."""
     reason = reason or f"Routed to the warehouse by hand ({actor.label})."
-    return RETURNS.transition(
+    RETURNS.transition(
         item,
         S.ROUTED,
         actor=actor,
@@ -302,6 +306,8 @@ def return_route_to_warehouse(*, item: ReturnItem, actor: Actor, reason: str = "
         route_reason=reason[:300],
         **route_costs(),
     )
+    ledger_return_routed(item=item)
+    return item
 
 
 @transaction.atomic
@@ -322,7 +328,9 @@ def return_cancel(*, item: ReturnItem, reason: str, actor: Actor) -> ReturnItem:
     brand = brand_of_connection()
     lock_rows(HubTask.objects.filter(brand=brand, return_item_id=item.pk, status=HubTask.Status.OPEN))
     lock_one(ReturnItem, pk=item.pk)
-    return RETURNS.transition(item, S.CANCELLED, actor=actor, detail=reason)
+    RETURNS.transition(item, S.CANCELLED, actor=actor, detail=reason)
+    ledger_route_withdrawn(item=item)
+    return item
 
 
 REFUND_DECISIONS = (RefundStatus.REFUNDED, RefundStatus.DENIED)
@@ -478,6 +486,7 @@ def return_assign_to_hub(*, item: ReturnItem, hub: Hub, actor: Actor, reason: st
                 raise  # not the code: a real error
             item.refresh_from_db(fields=[*ROUTE_FIELDS, "status", "updated_at"])
             continue
+        ledger_return_routed(item=item)
         after_commit_in_brand(lambda: notify.dropoff_instructions(return_id=item.pk))
         return item
     raise RuntimeError(f"No unique drop-off code in {DROPOFF_CODE_ATTEMPTS} draws.")

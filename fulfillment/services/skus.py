@@ -17,6 +17,7 @@ from closo.locks import lock_one
 from fulfillment.exceptions import Immutable, MinValue, RowError, SkuExists
 from fulfillment.forms.skus import SkuImportRowForm
 from fulfillment.models import ConfigChange, Sku
+from fulfillment.selectors.availability import availability_changed
 from fulfillment.selectors.skus import FORMULA_STARTS, TEXT_COLUMNS
 from fulfillment.services.config import config_change_record, config_diff
 
@@ -142,6 +143,7 @@ def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor) -> Sku:
     old = lock_one(Sku.objects.only("available_qty"), pk=sku.pk).available_qty
     if old != available_qty:
         Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
+        availability_changed()
         config_change_record(
             area=ConfigChange.Area.STOCK,
             action=ConfigChange.Action.UPDATED,

@@ -21,9 +21,11 @@ from closo.locks import lock_one, lock_rows
 from fulfillment.exceptions import DateInPast, MinValue, SupplyExists
 from fulfillment.machines import BACKORDERS, SUPPLY
 from fulfillment.models import Backorder, BackorderStatus, EventKind, InboundSupply, Sku
+from fulfillment.selectors.availability import availability_changed
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
 from fulfillment.services.events import after_commit_in_brand, event_record
+from fulfillment.services.ledger import ledger_backorder_filled
 from fulfillment.services.matching import BACKORDER_ORDER
 from fulfillment.services.promises import promise_settle, promises_refresh_later
 
@@ -84,6 +86,7 @@ def supply_receive(*, supply: InboundSupply, actor: Actor) -> InboundSupply:
     Sku.objects.filter(pk=supply.sku_id).update(
         available_qty=F("available_qty") + supply.qty, updated_at=timezone.now()
     )
+    availability_changed()
     sku_id = supply.sku_id
     after_commit_in_brand(lambda: restock_fill(sku_id=sku_id, actor=RESTOCKER))
     promises_refresh_later(sku_id=sku_id)
@@ -123,10 +126,12 @@ def restock_fill(*, sku_id: int, actor: Actor = RESTOCKER) -> int:
             event_data={"qty": backorder.qty},
         )
         promise_settle(backorder=backorder)
+        ledger_backorder_filled(backorder=backorder)
         stock -= backorder.qty
         shipped += backorder.qty
     if shipped:
         Sku.objects.filter(pk=sku_id).update(available_qty=F("available_qty") - shipped, updated_at=timezone.now())
+        availability_changed()
     return shipped
 
 

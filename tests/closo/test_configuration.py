@@ -152,7 +152,7 @@ def test_load_postal_codes_command_reloads_all_zips(db, capsys):
 def test_the_cache_is_a_database_table_unless_redis_is_configured():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     show = "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
-    redis = "django.core.cache.backends.redis.RedisCache"
+    redis = "closo.cache.RedisCache"
     result = run_manage("shell", "-c", show, env_overrides={"REDIS_URL": "redis://127.0.0.1:6379/4"})
     assert result.stdout.split()[-2:] == [redis, "redis://127.0.0.1:6379/4"], result.stderr
     result = run_manage("shell", "-c", show, env_overrides={"Q_BROKER": "redis://127.0.0.1:6379/3"})

@@ -178,6 +178,8 @@ def test_brand_api_answers_match_its_schema(
         f"/api/v1/availability?sku={SKU}&zip=78702",
         "/api/v1/availability?sku=NOPE&zip=10001",
         "/api/v1/promises/accuracy",
+        "/api/v1/metrics",
+        "/api/v1/metrics?weeks=52",
     ]
     for path in reads:
         api.get(path, expect=200)
@@ -198,6 +200,7 @@ def test_brand_api_answers_match_its_schema(
     api.post("/api/v1/skus/", {"code": "X-2", "title": "X", "price": "1"}, HTTP_IDEMPOTENCY_KEY="k1", expect=409)
     api.get("/api/v1/standards/resolve", expect=400)
     api.get(f"/api/v1/availability?sku={SKU}&zip=787", expect=400)
+    api.get("/api/v1/metrics?weeks=53", expect=400)
     api.post(
         "/api/v1/availability", {"items": [{"sku": SKU, "zip": "78702"}, {"sku": "NOPE", "zip": "00000"}]}, expect=200
     )

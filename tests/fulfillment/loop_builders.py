@@ -35,9 +35,9 @@ def shelve(brand, sku, hub, n=1, *, rma: str = "", label: str = "") -> StockUnit
     return unit
 
 
-def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, **values) -> Backorder:
-    """A waiting backorder of `sku` placed 21 days ago, at a point near Eastside Porch
-    unless given (the ORM only: nothing is matched)."""
+def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, placed_at=None, **values) -> Backorder:
+    """A waiting backorder of `sku` placed 21 days ago (unless `placed_at`), at a point near
+    Eastside Porch unless given (the ORM only: nothing is matched)."""
     return Backorder.objects.create(
         order_ref=ref,
         sku=sku,
@@ -45,7 +45,7 @@ def waiting(sku, ref="#1", zip_code="78702", lat=30.263, lon=-97.715, **values) 
         customer_zip=zip_code,
         lat=lat,
         lon=lon,
-        placed_at=timezone.now() - datetime.timedelta(days=21),
+        placed_at=placed_at or timezone.now() - datetime.timedelta(days=21),
         **values,
     )
 

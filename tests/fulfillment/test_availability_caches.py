@@ -11,6 +11,7 @@ from django.utils import timezone
 from closo.actors import Actor, Party
 from fulfillment.models import InboundSupply
 from fulfillment.selectors import availability as selectors
+from fulfillment.selectors import lateness
 from fulfillment.services.supply import supply_cancel, supply_receive
 from hubs.models import PostalCode
 from tests.factories import in_days
@@ -42,15 +43,15 @@ def clock(monkeypatch):
     class Clock:
         now = 1000.0
 
-    monkeypatch.setattr(selectors._lateness_fits, "clock", lambda: Clock.now)
+    monkeypatch.setattr(lateness._lateness_fits, "clock", lambda: Clock.now)
     return Clock
 
 
 def test_the_lateness_fit_is_computed_once_then_read_from_memory(brand_a, in_brand, sold_out):  # noqa: F811
     with in_brand(brand_a):
         late_history(sold_out, [4, 6])
-        first, n_first = queries(selectors._lateness)
-        again, n_again = queries(selectors._lateness)
+        first, n_first = queries(lateness.brand_lateness)
+        again, n_again = queries(lateness.brand_lateness)
     assert (n_first, n_again) == (1, 0)
     assert again == first and first.samples == 2
 
@@ -58,43 +59,43 @@ def test_the_lateness_fit_is_computed_once_then_read_from_memory(brand_a, in_bra
 def test_receiving_a_po_refreshes_the_fit_at_once(brand_a, in_brand, sold_out):  # noqa: F811
     with in_brand(brand_a):
         po = InboundSupply.objects.create(po_ref="PO-LATE", sku=sold_out, qty=10, expected_date=in_days(-9))
-        assert selectors._lateness().samples == 0
+        assert lateness.brand_lateness().samples == 0
         supply_receive(supply=po, actor=Actor.system("test"))
-        fit = selectors._lateness()
+        fit = lateness.brand_lateness()
     assert fit.samples == 1
     assert fit.mean_days > selectors.model.Lateness().mean_days
 
 
 def test_a_new_or_cancelled_po_makes_the_process_forget_the_fit(brand_a, in_brand, sold_out, alice):  # noqa: F811
     with in_brand(brand_a):
-        selectors._lateness()
+        lateness.brand_lateness()
         po = InboundSupply.objects.create(po_ref="PO-NEW", sku=sold_out, qty=10, expected_date=in_days(9))
-        assert queries(selectors._lateness)[1] == 1
+        assert queries(lateness.brand_lateness)[1] == 1
         supply_cancel(supply=po, reason="Supplier out of stock", actor=Actor.for_user(alice, party=Party.BRAND))
-        assert queries(selectors._lateness)[1] == 1
+        assert queries(lateness.brand_lateness)[1] == 1
 
 
 def test_two_brands_never_share_a_fit(brand_a, brand_b, in_brand, sold_out):  # noqa: F811
     with in_brand(brand_a):
         late_history(sold_out, [10, 12, 14])
-        late_a = selectors._lateness()
+        late_a = lateness.brand_lateness()
     with in_brand(brand_b):
-        late_b = selectors._lateness()
+        late_b = lateness.brand_lateness()
     with in_brand(brand_a):
-        assert selectors._lateness() == late_a
+        assert lateness.brand_lateness() == late_a
     assert (late_a.samples, late_b.samples) == (3, 0)
 
 
 def test_a_fit_another_process_changed_is_seen_within_the_ttl(brand_a, in_brand, sold_out, clock):  # noqa: F811
     with in_brand(brand_a):
         po = InboundSupply.objects.create(po_ref="PO-X", sku=sold_out, qty=10, expected_date=in_days(-3))
-        assert selectors._lateness().samples == 0
+        assert lateness.brand_lateness().samples == 0
         # A queryset update sends no signal: as if another worker process had received it.
         InboundSupply.objects.filter(pk=po.pk).update(status="received", received_at=timezone.now())
-        clock.now += selectors.LATENESS_TTL_SECONDS - 1
-        assert selectors._lateness().samples == 0
+        clock.now += lateness.LATENESS_TTL_SECONDS - 1
+        assert lateness.brand_lateness().samples == 0
         clock.now += 1
-        assert selectors._lateness().samples == 1
+        assert lateness.brand_lateness().samples == 1
 
 
 def test_a_known_zip_is_read_once_and_an_unknown_one_is_never_cached(db):

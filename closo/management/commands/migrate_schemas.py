@@ -30,13 +30,13 @@ class Command(MigrateSchemasCommand):
             from fulfillment.services.engine import engine_schedule_ensure
 
             connection.set_schema_to_public()
+            # The cache (attempt limits, stamps) is used by the saves below: its table lives
+            # in public, which every brand's search_path includes. A no-op for Redis.
+            call_command("createcachetable", database=options["database"], verbosity=0)
             clone_functions_install()
             public_tenant_ensure()
             # The local loop's timers run from a django-q2 schedule (public), created once.
             engine_schedule_ensure()
-            # The attempt limits count in the cache: its table lives in public, which
-            # every brand's search_path includes. A no-op for Redis.
-            call_command("createcachetable", database=options["database"], verbosity=0)
 
 
 def ensure_schema(name: str) -> None:
