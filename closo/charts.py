@@ -137,7 +137,7 @@ class Tick:
 
 
 @dataclass
-class _Chart:
+class Chart:
     """What every chart has: a name (the id prefix and the CSV's file name), a title and
     description (<title>/<desc>), axis titles, the frame, a legend, the table."""
 
@@ -183,7 +183,7 @@ class _Chart:
 
 
 @dataclass
-class _CategoryChart(_Chart):
+class CategoryChart(Chart):
     """Bars and lines: one x position per category (a week, an age band), series over them."""
 
     categories: Sequence[str] = ()
@@ -277,7 +277,7 @@ class _CategoryChart(_Chart):
 
 
 @dataclass
-class BarChart(_CategoryChart):
+class BarChart(CategoryChart):
     """Bars per category; several series side by side, or stacked (stacked=True)."""
 
     kind = "bar"
@@ -336,7 +336,7 @@ class BarChart(_CategoryChart):
 
 
 @dataclass
-class LineChart(_CategoryChart):
+class LineChart(CategoryChart):
     """Lines over the categories; a None value breaks its line (no made-up bridge)."""
 
     kind = "line"
@@ -371,7 +371,7 @@ class Point:
 
 
 @dataclass
-class ScatterChart(_Chart):
+class ScatterChart(Chart):
     """Points in a fixed x × y domain (e.g. stated confidence × kept share), optionally the
     diagonal y = x; each point's dot grows with its weight. Values outside the domain are
     drawn on its edge (and flagged `clipped`)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from closo.charts import BarChart, LineChart, Point, ScatterChart, Series
 
 if TYPE_CHECKING:
-    from closo.charts import _Chart
+    from closo.charts import Chart
     from fulfillment.selectors.metrics import BrandMetrics
     from fulfillment.selectors.promises import Accuracy
 
@@ -42,11 +42,11 @@ def calibration_chart(accuracy: Accuracy, *, name: str = "calibration") -> Scatt
     )
 
 
-def brand_charts(metrics: BrandMetrics, *, csv_url=None) -> dict[str, _Chart]:
+def brand_charts(metrics: BrandMetrics, *, csv_url=None) -> dict[str, Chart]:
     """Every dashboard chart by its name. `csv_url(name)`, when given, is where each
     chart's CSV file is offered."""
     weeks = metrics.weeks
-    charts: dict[str, _Chart] = {
+    charts: dict[str, Chart] = {
         "queue": BarChart(
             name="queue",
             title="Queue ageing: waiting backorders by how long they have waited",
