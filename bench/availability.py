@@ -15,7 +15,9 @@ WEB_THREADS) but without the task worker, with DEBUG off and the bench URLconf
 (`CLOSO_BENCH_URLS=1`, bench/urls.py: the brand URLs plus `/bench/bare`, which exists only
 there). `wrk` (installed with apt-get when missing) drives each URL on loopback for a fixed
 duration after a short warm-up, keep-alive connections, the demo brand's host and its secret
-API key on both. Prints requests/s of each, their ratio (goal ≥ 0.5), the availability
+API key on both. The server's cache is Redis when one answers (as in production; the
+attempt-limit check reads it on every API request), else the database table (`--cache`).
+Prints requests/s of each, their ratio (goal ≥ 0.5), the availability
 endpoint's p50/p99 latency and, last, `throughput_ratio=<x> p99_ms=<y>`. Exits 1 when any
 response was not a 2xx.
 """
@@ -55,6 +57,8 @@ LOOPBACK = "127.0.0.1"
 SKU, ZIP = "BENCH-WB", "78702"
 WAITING = 300
 WARM_UP_SECONDS = 2
+# A database of its own on the machine's Redis, when there is one (production runs with Redis).
+BENCH_REDIS = "redis://127.0.0.1:6379/13"
 
 
 # --- the data (run in a subprocess on the scratch database: `--seed`) ----------------------
@@ -173,6 +177,17 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def redis_answers(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or LOOPBACK, parts.port or 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -227,6 +242,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per URL (default 10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections (default 16)")
+    parser.add_argument(
+        "--cache",
+        choices=("auto", "redis", "database"),
+        default="auto",
+        help="the server's cache (attempt limits, stamps): Redis as in production (REDIS_URL, else "
+        f"{BENCH_REDIS}), or the database table; auto: Redis when one answers (default)",
+    )
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
@@ -238,8 +260,12 @@ def main() -> int:
     binary = ensure_wrk()
     env = {**os.environ, "DATABASE_URL": scratch_database_url(SCRATCH_DB)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    redis_url = os.environ.get("REDIS_URL") or BENCH_REDIS
+    use_redis = args.cache == "redis" or (args.cache == "auto" and redis_answers(redis_url))
+    env.pop("REDIS_URL", None)
     server_env = {
         **env,
+        **({"REDIS_URL": redis_url} if use_redis else {}),
         "CLOSO_BENCH_URLS": "1",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(40),
@@ -261,6 +287,7 @@ def main() -> int:
         if status != 200:
             raise SystemExit(f"GET {availability}: HTTP {status}: {body[:300]!r}")
         print(f"gunicorn (as `serve` runs it): {WORKERS} processes × {THREADS} threads, DEBUG off, {LOOPBACK}:{port}")
+        print(f"cache: {'Redis at ' + redis_url if use_redis else 'the database table (no Redis)'}")
         print(f"wrk: 1 thread, {args.connections} keep-alive connections, {args.duration:.0f} s per URL")
         print(f"availability answer: {body.decode()}\n")
         results = {}

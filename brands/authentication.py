@@ -75,12 +75,14 @@ def api_key_plainly_valid(request) -> ApiKey | None:
     """For a view's fast path outside DRF: the request's secret key when ApiKeyAuthentication
     would accept it as it is — the `Api-Key` scheme, the client IP not locked out, a known,
     matching, active key — else None, counting nothing: the caller then hands the request to
-    its DRF view, whose ApiKeyAuthentication refuses (and counts) or accepts it itself."""
+    its DRF view, whose ApiKeyAuthentication refuses (and counts) or accepts it itself. The
+    lock-out is read as attempts.check_remembered reads it (a lock set by another process
+    is seen within a second): a valid key is no guess."""
     header = authentication.get_authorization_header(request).decode("latin-1")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != ApiKeyAuthentication.keyword.lower():
         return None
-    if attempts.check((attempts.API_KEY_IP, attempts.client_ip(request))) is not None:
+    if attempts.check_remembered((attempts.API_KEY_IP, attempts.client_ip(request))) is not None:
         return None
     parsed = ApiKey.parse(raw.strip())
     key = _verified(*parsed) if parsed is not None else None

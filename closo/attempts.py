@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from closo import stamps
 from closo.exceptions import TooManyAttempts
 
 
@@ -104,6 +105,31 @@ def check(*keys: Key) -> Refusal | None:
     return None
 
 
+# Locks set anywhere renew this stamp (closo.stamps), so a process may remember that a key
+# was not locked when it read it, until the next lock anywhere (seen within POLL_SECONDS).
+LOCKS_STAMP = "attempt-locks"
+_unlocked: dict[str, str] = {}  # lock key → the LOCKS_STAMP token it was read unlocked under
+_UNLOCKED_MAX = 50_000
+
+
+def check_remembered(*keys: Key) -> Refusal | None:
+    """check(), without the cache read when this process read every key unlocked since the
+    last lock set anywhere. A lock set by another process is seen within
+    closo.stamps.POLL_SECONDS: for hot read paths whose secrets cannot be guessed in a
+    second (an API key's 256 bits), never for passwords or codes."""
+    token = stamps.current(LOCKS_STAMP)
+    locks = [f"{_base(limit, who)}:lock" for limit, who in keys]
+    if all(_unlocked.get(key) == token for key in locks):
+        return None
+    refusal = check(*keys)
+    if refusal is None:
+        if len(_unlocked) >= _UNLOCKED_MAX:
+            _unlocked.clear()
+        for key in locks:
+            _unlocked[key] = token
+    return refusal
+
+
 def record(limit: Limit, who) -> Refusal | None:
     """Count one attempt; if it reaches the limit, lock `who` for a window from now and
     return the refusal (None while under the limit)."""
@@ -119,6 +145,7 @@ def record(limit: Limit, who) -> Refusal | None:
                 return None
             refusal = Refusal(limit, t + limit.window)
             cache.set(f"{base}:lock", refusal.until, timeout=limit.window)
+            stamps.renew(LOCKS_STAMP)
             return refusal
     # Every slot was taken (racing attempts): whoever took the last one locks.
     return check((limit, who)) or Refusal(limit, t + limit.window)

@@ -5,6 +5,7 @@ from django.urls import path
 from fulfillment.views import (
     activity,
     backorders,
+    dashboard,
     discrepancies,
     imports,
     local_fills,
@@ -18,6 +19,9 @@ from fulfillment.views import (
 )
 
 urlpatterns = [
+    # the dashboard: charts of the brand's figures, each also as CSV
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/<slug:chart>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     # skus
     path("skus/", skus.sku_list, name="sku_list"),
     path("skus/new/", skus.sku_create, name="sku_create"),

@@ -293,3 +293,41 @@ def test_limits_read_from_the_environment(monkeypatch):
         monkeypatch.setenv("LIMIT_SIGN_IN_ACCOUNT", bad)
         with pytest.raises(ImproperlyConfigured):
             env_limit("sign_in_account", "5/900")
+
+
+# --- check_remembered: the hot path's read of a lock-out ---------------------------------
+
+
+def test_a_key_read_unlocked_is_not_read_again_until_a_lock_is_set(db, django_assert_num_queries):
+    key = (attempts.API_KEY_IP, "203.0.113.9")
+    assert attempts.check_remembered(key) is None
+    with django_assert_num_queries(0):
+        assert attempts.check_remembered(key) is None
+
+
+def test_a_lock_set_in_this_process_is_seen_at_once(db, settings):
+    key = (attempts.API_KEY_IP, "203.0.113.9")
+    assert attempts.check_remembered(key) is None
+    for _ in range(attempts.API_KEY_IP.attempts):
+        attempts.record(*key)
+    refusal = attempts.check_remembered(key)
+    assert refusal is not None and refusal.limit == attempts.API_KEY_IP
+
+
+def test_a_lock_set_by_another_process_is_seen_within_the_poll_interval(db, monkeypatch):
+    from django.core.cache import cache
+
+    from closo import stamps
+
+    now = [1000.0]
+    monkeypatch.setattr(stamps, "_clock", lambda: now[0])
+    key = (attempts.API_KEY_IP, "203.0.113.9")
+    assert attempts.check_remembered(key) is None
+    # Another process records the lock: the cache entries change, this process's memory not.
+    lock = f"{attempts._base(*key)}:lock"
+    assert lock in attempts._unlocked
+    cache.set(lock, attempts.now() + 600, timeout=600)
+    cache.set("stamp:" + attempts.LOCKS_STAMP, "renewed-elsewhere", timeout=None)
+    assert attempts.check_remembered(key) is None  # remembered, within the poll interval
+    now[0] += stamps.POLL_SECONDS
+    assert attempts.check_remembered(key) is not None
