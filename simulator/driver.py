@@ -61,6 +61,8 @@ WAREHOUSE = Actor(user=None, label="simulated brand warehouse", party=Party.BRAN
 # A simulated brand's grading standard: the demo's checklist (portals' load_demo).
 PHOTO_SLOTS = (("front", "Front, laid flat"), ("back", "Back"), ("care_label", "Care label"))
 
+ORDER_PREFIX = "SIM-"  # simulated orders' and returns' references start with it
+
 # When, in a simulated day, each kind of step happens (minutes after midnight, UTC).
 TICK_AT = 6 * 60
 RESTOCK_AT = 10 * 60
@@ -151,7 +153,7 @@ def make_plan(scenario: Scenario, *, seed: int, local_zips: list[str], other_zip
         local = rng_orders.random() < scenario.local_share
         orders.append(
             Order(
-                ref=f"SIM-{i + 1:05d}",
+                ref=f"{ORDER_PREFIX}{i + 1:05d}",
                 day=rng_orders.randrange(scenario.order_days),
                 minute=rng_orders.randrange(*BUSINESS_HOURS),
                 zip_code=rng_orders.choice(local_zips if local else other_zips),
@@ -168,7 +170,7 @@ def make_plan(scenario: Scenario, *, seed: int, local_zips: list[str], other_zip
             like_new = rng_grades.random() < scenario.like_new_share
             returns.append(
                 Return(
-                    ref=f"SIM-RMA-{len(returns) + 1:05d}",
+                    ref=f"{ORDER_PREFIX}RMA-{len(returns) + 1:05d}",
                     day=day,
                     minute=rng_returns.randrange(*BUSINESS_HOURS),
                     zip_code=rng_returns.choice(local_zips if local else other_zips),

@@ -68,7 +68,8 @@ def _checks(summary: dict) -> list[dict]:
         gap = abs(kept - stated) * 100
         checks.append(
             {
-                "text": f"Promises kept {kept:.1%} against {stated:.1%} stated: {gap:.1f} points apart (issue: within 5).",
+                "text": f"Promises kept {kept:.1%} against {stated:.1%} stated: "
+                f"{gap:.1f} points apart (issue: within 5).",
                 "ok": gap <= 5,
             }
         )
@@ -113,7 +114,11 @@ def report_html(
             ],
             "checks": _checks(summary),
             "compare": [
-                {"label": label, "with": compare_cell(with_run, key, fmt), "without": compare_cell(without_run, key, fmt)}
+                {
+                    "label": label,
+                    "with": compare_cell(with_run, key, fmt),
+                    "without": compare_cell(without_run, key, fmt),
+                }
                 for key, label, fmt in COMPARE_ROWS
             ],
             "charts": charts,

@@ -13,7 +13,8 @@ from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
-from simulator.driver import Simulation, make_plan, travel, zip_pools
+from fulfillment.models import Backorder
+from simulator.driver import ORDER_PREFIX, Simulation, make_plan, travel, zip_pools
 from simulator.scenarios import SCENARIOS
 from simulator.summary import SUMMARY_KEYS, run_summary
 
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         "It runs twice with the same seed: once with Closo, once with every return sent to the warehouse "
         "(cancellations_without_closo). Each run goes into a new throwaway brand (with its own three hubs), "
         "dropped at the end unless --keep; --brand SLUG runs only the Closo run into that existing brand "
-        "(and its active hubs) and keeps everything. Progress goes to stderr; the last line on stdout is "
+        "(and its active hubs) and keeps everything; a brand that already holds simulated orders is left as it "
+        "is (so `make run` simulates into the demo once). Progress goes to stderr; the last line on stdout is "
         "the summary as JSON. --report PATH writes a self-contained HTML report. The clock is "
         "time-machine's (every timezone.now(), auto_now and time.time() follows it); the scenario's "
         "parameters are in simulator/scenarios.py."
@@ -80,8 +82,14 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError("--days must be at least 1.")
         brand_slug = options["brand"]
-        if brand_slug and not Brand.objects.filter(slug=brand_slug).exists():
-            raise CommandError(f"No brand with slug “{brand_slug}”.")
+        if brand_slug:
+            brand = Brand.objects.filter(slug=brand_slug).first()
+            if brand is None:
+                raise CommandError(f"No brand with slug “{brand_slug}”.")
+            with schema_context(brand.schema_name):
+                if Backorder.objects.filter(order_ref__startswith=ORDER_PREFIX).exists():
+                    self.stderr.write(f"{brand.name} already holds simulated orders: nothing simulated again.")
+                    return
         if options["start"]:
             start = dt.date.fromisoformat(options["start"])
         elif brand_slug:
