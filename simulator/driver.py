@@ -63,16 +63,6 @@ PHOTO_SLOTS = (("front", "Front, laid flat"), ("back", "Back"), ("care_label", "
 
 ORDER_PREFIX = "SIM-"  # simulated orders' and returns' references start with it
 
-# When, in a simulated day, each kind of step happens (minutes after midnight, UTC).
-TICK_AT = 6 * 60
-RESTOCK_AT = 10 * 60
-PICKUPS_AT = 13 * 60
-INSPECTIONS_AT = 14 * 60
-WAREHOUSE_AT = 16 * 60
-DROPOFFS_AT = 22 * 60
-CANCELS_AT = 23 * 60
-BUSINESS_HOURS = (9 * 60, 21 * 60)
-
 
 @dataclass(frozen=True)
 class Order:
@@ -148,6 +138,7 @@ def zip_pools(scenario: Scenario) -> tuple[list[str], list[str]]:
 def make_plan(scenario: Scenario, *, seed: int, local_zips: list[str], other_zips: list[str]) -> Plan:
     """Every order and return of the run, drawn before day 0 (the same for both runs)."""
     rng_orders, rng_cancel = _stream(seed, "orders"), _stream(seed, "cancel")
+    hours = [scenario.minute_of(t) for t in scenario.business_hours]
     orders = []
     for i in range(scenario.orders):
         local = rng_orders.random() < scenario.local_share
@@ -155,7 +146,7 @@ def make_plan(scenario: Scenario, *, seed: int, local_zips: list[str], other_zip
             Order(
                 ref=f"{ORDER_PREFIX}{i + 1:05d}",
                 day=rng_orders.randrange(scenario.order_days),
-                minute=rng_orders.randrange(*BUSINESS_HOURS),
+                minute=rng_orders.randrange(*hours),
                 zip_code=rng_orders.choice(local_zips if local else other_zips),
                 consent=rng_orders.random() < scenario.consent_share,
                 patience_days=_patience(rng_cancel, scenario.cancel_hazard_per_day),
@@ -172,7 +163,7 @@ def make_plan(scenario: Scenario, *, seed: int, local_zips: list[str], other_zip
                 Return(
                     ref=f"{ORDER_PREFIX}RMA-{len(returns) + 1:05d}",
                     day=day,
-                    minute=rng_returns.randrange(*BUSINESS_HOURS),
+                    minute=rng_returns.randrange(*hours),
                     zip_code=rng_returns.choice(local_zips if local else other_zips),
                     dropoff_delay=rng_returns.choice(scenario.dropoff_delay_days),
                     grade=Grade.LIKE_NEW if like_new else rng_grades.choices(others, weights)[0],
@@ -328,18 +319,19 @@ class Simulation:
             returns_by_day.setdefault(item.day, []).append(item)
         self._grades = {item.ref: item for item in plan.returns}
         for day in range(self.days):
-            steps: list[tuple[int, int, Callable[[], None]]] = [(TICK_AT, 0, self._tick)]
+            at = self.scenario.minute_of
+            steps: list[tuple[int, int, Callable[[], None]]] = [(at("engine tick"), 0, self._tick)]
             for i, order in enumerate(orders_by_day.get(day, [])):
                 steps.append((order.minute, 1 + i, lambda order=order: self._order(order)))
             for i, item in enumerate(returns_by_day.get(day, [])):
                 steps.append((item.minute, 100_000 + i, lambda item=item, day=day: self._return(item, day)))
             if day == plan.restock_day:
-                steps.append((RESTOCK_AT, 0, self._restock))
-            steps.append((PICKUPS_AT, 0, lambda day=day: self._pickups_today(day)))
-            steps.append((INSPECTIONS_AT, 0, self._inspect))
-            steps.append((WAREHOUSE_AT, 0, lambda day=day: self._warehouse_today(day)))
-            steps.append((DROPOFFS_AT, 0, lambda day=day: self._dropoffs_today(day)))
-            steps.append((CANCELS_AT, 0, lambda day=day: self._cancel_today(day)))
+                steps.append((at("restock arrival"), 0, self._restock))
+            steps.append((at("pickups"), 0, lambda day=day: self._pickups_today(day)))
+            steps.append((at("inspections"), 0, self._inspect))
+            steps.append((at("warehouse receipts"), 0, lambda day=day: self._warehouse_today(day)))
+            steps.append((at("drop-offs"), 0, lambda day=day: self._dropoffs_today(day)))
+            steps.append((at("cancellations"), 0, lambda day=day: self._cancel_today(day)))
             with schema_context(self.brand.schema_name):
                 for minute, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
                     traveller.move_to(self.at(day, minute))
@@ -418,7 +410,7 @@ class Simulation:
     def _inspect_one(self, *, item: ReturnItem, hub: Hub, actor: Actor) -> None:
         form = inspection_form(item=item)
         now = timezone.now()
-        seconds = self.rng_inspect.randint(25, 60)  # the issue's "about 30 seconds"
+        seconds = self.rng_inspect.randint(*self.scenario.inspection_seconds)
         token = inspection_started_token(item=item, at=now - dt.timedelta(seconds=seconds))
         grade = self._grades[item.rma_ref].grade if item.rma_ref in self._grades else Grade.LIKE_NEW
         try:

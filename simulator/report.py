@@ -53,6 +53,8 @@ COMPARE_ROWS = (
 def _value_text(value) -> str:
     if isinstance(value, tuple):
         return ", ".join(" ".join(str(x) for x in v) if isinstance(v, tuple) else str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (Decimal, dt.date)):

@@ -71,8 +71,33 @@ class Scenario:
     restock_qty: int = p(1500, ISSUE)
     restock_expected_day: int = p(30, ISSUE)
     restock_spread_days: int = p(3, ASSUMED, "Arrives on day 30 ± up to this many days (uniform).")
+    # The simulated day
+    schedule: tuple[tuple[str, str], ...] = p(
+        (
+            ("engine tick", "06:00"),
+            ("restock arrival", "10:00"),
+            ("pickups", "13:00"),
+            ("inspections", "14:00"),
+            ("warehouse receipts", "16:00"),
+            ("drop-offs", "22:00"),
+            ("cancellations", "23:00"),
+        ),
+        ASSUMED,
+        "When each batch happens in a simulated day (UTC). A pickup delay counts from the first pickup "
+        "time after the allocation; a drop-off delay of 0 is the evening of the return's day.",
+    )
+    business_hours: tuple[str, str] = p(("09:00", "21:00"), ASSUMED, "Orders and returns come at random minutes.")
+    inspection_seconds: tuple[int, int] = p(
+        (25, 60), ASSUMED, "An inspection's duration, uniform (the issue's “about 30 seconds”)."
+    )
     # Customers
     cancel_hazard_per_day: float = p(0.02, ISSUE, "A waiting backorder is cancelled with this chance each day.")
+
+    def minute_of(self, step: str) -> int:
+        """Minutes after midnight of `step` in `schedule` (or a "HH:MM" given)."""
+        text = dict(self.schedule).get(step, step)
+        hours, minutes = text.split(":")
+        return int(hours) * 60 + int(minutes)
 
     def parameters(self) -> list[dict]:
         """[{name, value, source, note}] for the report, in declaration order."""
