@@ -129,7 +129,10 @@ class Command(BaseCommand):
                     self._drop_unless_kept(sim, options["keep"])
                 counts = {k: v for k, v in results[label]["counters"].items() if k != "failures"}
                 self.stderr.write(f"  {label}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
-                for failure in sim.counters.failures[:5]:
+                refused = sim.counters.failures
+                if refused and options["verbosity"] < 2:
+                    self.stderr.write(f"  {label}: {len(refused)} step(s) refused by a service (-v 2 lists them).")
+                for failure in refused if options["verbosity"] >= 2 else ():
                     self.stderr.write(f"  {label}: {failure}")
         summary = dict(results["with Closo"]["summary"])
         without = results.get("without Closo")
