@@ -353,4 +353,5 @@ def test_a_batch_item_missing_a_field_is_named_in_the_error(api, sold_out):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "required"
-    assert list(error["fields"]) == ["items[1].zip"]
+    assert list(error["fields"]["items"]) == ["1"]  # by the item's index
+    assert error["fields"]["items"]["1"]["zip"] == ["This field is required."]
