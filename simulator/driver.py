@@ -495,13 +495,26 @@ class Simulation:
 
     # --- the end ---
 
+    def created(self) -> dict:
+        """What `drop` removes, as plain ids (a forked run hands it to its parent)."""
+        return {
+            "brand": self.brand.pk if self.throwaway and self.brand is not None else None,
+            "hubs": [hub.pk for hub in self.created_hubs],
+            "users": [user.pk for user in self.created_users],
+        }
+
     def drop(self) -> None:
         """Remove the throwaway brand (its schema), the hubs and users it created."""
-        if not self.throwaway or self.brand is None:
-            return
-        self.brand.delete(force_drop=True)
-        Hub.objects.filter(pk__in=[hub.pk for hub in self.created_hubs]).delete()
-        User.objects.filter(pk__in=[user.pk for user in self.created_users]).delete()
+        drop_created(self.created())
+
+
+def drop_created(created: dict) -> None:
+    """Drop a throwaway brand's schema and rows, then the hubs and users made for it."""
+    if created["brand"] is None:
+        return
+    Brand.objects.get(pk=created["brand"]).delete(force_drop=True)
+    Hub.objects.filter(pk__in=created["hubs"]).delete()
+    User.objects.filter(pk__in=created["users"]).delete()
 
 
 def travel(start: dt.datetime):

@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 
 from brands.models import Brand
 from fulfillment.models import Backorder
-from simulator.driver import ORDER_PREFIX, Simulation, make_plan, travel, zip_pools
+from simulator.driver import ORDER_PREFIX, Simulation, drop_created, make_plan, travel, zip_pools
 from simulator.scenarios import SCENARIOS
 from simulator.summary import SUMMARY_KEYS, run_summary
 
 
 class Progress:
-    """One line on stderr, redrawn with \\r on a terminal (plain lines otherwise)."""
+    """One line on stderr, redrawn with \\r on a terminal (plain lines otherwise): the run
+    with Closo's day, and the forked run's (`other`, a shared counter) when there is one."""
 
-    def __init__(self, stream, label: str):
-        self.stream, self.label, self.started = stream, label, time.monotonic()
+    def __init__(self, stream, label: str, other=None):
+        self.stream, self.label, self.other, self.started = stream, label, other, time.monotonic()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
 
     def __call__(self, day: int, days: int) -> None:
         width = 30
         filled = round(width * day / days)
-        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] day {day}/{days}  {self.elapsed():.0f} s"
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] day {day}/{days}"
+        if self.other is not None:
+            line += f" (without Closo: day {self.other.value}/{days})"
+        line += f"  {self.elapsed():.0f} s"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if day == days else ""))
         else:
@@ -38,6 +45,41 @@ class Progress:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+
+class _Forked:
+    """`target(day, go, **kwargs)` in a forked process (a copy of this one, with its own
+    database connection): `day` is a shared counter for the progress line, `go` an event
+    the parent sets when the child may start, `result()`
+    waits for the target's return value (or raises CommandError with its traceback)."""
+
+    def __init__(self, *, target, **kwargs):
+        ctx = multiprocessing.get_context("fork")
+        self.day, self.go = ctx.Value("i", 0), ctx.Event()
+        self._receive, send = ctx.Pipe(duplex=False)
+        connections.close_all()  # the child must not share this process's connection
+
+        def child() -> None:
+            try:
+                send.send({"ok": target(self.day, self.go, **kwargs)})
+            except BaseException:
+                send.send({"error": traceback.format_exc()})
+            finally:
+                connections.close_all()
+
+        self._process = ctx.Process(target=child, daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        try:
+            message = self._receive.recv()
+        except EOFError:
+            message = {"error": f"the forked run ended without an answer (exit code {self._process.exitcode})"}
+        self._process.join()
+        if "error" in message:
+            raise CommandError(f"The run without Closo failed:\n{message['error']}")
+        return message["ok"]
 
 
 class Command(BaseCommand):
@@ -101,40 +143,39 @@ class Command(BaseCommand):
         local_zips, other_zips = zip_pools(scenario)
         plan = make_plan(scenario, seed=options["seed"], local_zips=local_zips, other_zips=other_zips)
         started = time.monotonic()
-        runs = [("with Closo", True)] + ([] if brand_slug else [("without Closo", False)])
         results = {}
+        common = {"scenario": scenario, "seed": options["seed"], "days": days, "start": start, "plan": plan}
         # Simulated customers get no e-mail (the messages are still rendered by the services).
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            for label, local in runs:
-                sim = Simulation(
-                    scenario=scenario,
-                    seed=options["seed"],
-                    days=days,
-                    brand_slug=brand_slug,
-                    local=local,
-                    start=start,
-                    progress=Progress(self.stderr, f"{scenario.name} {label:<13}"),
-                )
-                try:
-                    with travel(sim.at(0, 0)) as traveller:
-                        sim.setup(traveller)
-                        sim.run(plan, traveller)
-                        with schema_context(sim.brand.schema_name):
-                            results[label] = run_summary(sim)
-                except BaseException:
-                    self._drop_unless_kept(sim, options["keep"])
-                    raise
-                if local and options["report"]:
-                    results["report"] = sim
+            without = None
+            if not brand_slug:
+                # The run without Closo shares nothing with the other (no hub, its own brand):
+                # it runs in a forked process at the same time, on the machine's other core.
+                without = _Forked(target=self._run_without, keep=options["keep"], **common)
+            progress = Progress(self.stderr, f"{scenario.name}", other=without.day if without else None)
+            sim, results["with Closo"] = self._run(
+                local=True,
+                brand_slug=brand_slug,
+                progress=progress,
+                options=options,
+                after_setup=without.go.set if without else None,
+                **common,
+            )
+            if options["report"]:
+                results["report"] = sim
+            else:
+                self._drop_unless_kept(sim, options["keep"])
+            if without is not None:
+                results["without Closo"] = without.result()
+                if options["keep"]:
+                    self.stderr.write(
+                        f"Kept the run without Closo's brand (id {results['without Closo']['created']['brand']})."
+                    )
                 else:
-                    self._drop_unless_kept(sim, options["keep"])
-                counts = {k: v for k, v in results[label]["counters"].items() if k != "failures"}
-                self.stderr.write(f"  {label}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
-                refused = sim.counters.failures
-                if refused and options["verbosity"] < 2:
-                    self.stderr.write(f"  {label}: {len(refused)} step(s) refused by a service (-v 2 lists them).")
-                for failure in refused if options["verbosity"] >= 2 else ():
-                    self.stderr.write(f"  {label}: {failure}")
+                    drop_created(results["without Closo"]["created"])
+        for label in ("with Closo", "without Closo"):
+            if label in results:
+                self._counts(label, results[label]["counters"], options["verbosity"])
         summary = dict(results["with Closo"]["summary"])
         without = results.get("without Closo")
         summary["cancellations_without_closo"] = without["summary"]["cancellations"] if without else None
@@ -160,6 +201,45 @@ class Command(BaseCommand):
         self.stderr.write(f"Done in {elapsed:.0f} s.")
         self.stdout.write(json.dumps(summary))
         sys.stdout.flush()
+
+    def _run(
+        self, *, local, brand_slug, progress, options, plan, after_setup=None, **common
+    ) -> tuple[Simulation, dict]:
+        """One run from setup to summary; its throwaway brand is dropped if it fails."""
+        sim = Simulation(local=local, brand_slug=brand_slug, progress=progress, **common)
+        try:
+            with travel(sim.at(0, 0)) as traveller:
+                sim.setup(traveller)
+                if after_setup is not None:
+                    after_setup()
+                sim.run(plan, traveller)
+                with schema_context(sim.brand.schema_name):
+                    return sim, run_summary(sim)
+        except BaseException:
+            self._drop_unless_kept(sim, options["keep"])
+            raise
+
+    def _run_without(self, day, go, *, keep: bool, **common) -> dict:
+        """The run without Closo (in the forked process): its summary, counters and what
+        the parent drops at the end. It starts once the parent's run has its brand (two
+        brands cloned at once can deadlock on the template's catalog locks), and drops
+        nothing itself, for the same reason."""
+        go.wait()
+
+        def progress(done: int, days: int) -> None:
+            day.value = done
+
+        sim, result = self._run(local=False, brand_slug=None, progress=progress, options={"keep": True}, **common)
+        return {"summary": result["summary"], "counters": result["counters"], "created": sim.created()}
+
+    def _counts(self, label: str, counters: dict, verbosity: int) -> None:
+        counts = {k: v for k, v in counters.items() if k != "failures"}
+        self.stderr.write(f"  {label}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+        refused = counters["failures"]
+        if refused and verbosity < 2:
+            self.stderr.write(f"  {label}: {len(refused)} step(s) refused by a service (-v 2 lists them).")
+        for failure in refused if verbosity >= 2 else ():
+            self.stderr.write(f"  {label}: {failure}")
 
     def _drop_unless_kept(self, sim: Simulation, keep: bool) -> None:
         if sim.throwaway and not keep:
