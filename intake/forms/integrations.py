@@ -1,11 +1,9 @@
 from django import forms
 
-from intake.models import IntegrationSecret
 from intake.services.secrets import MAX_LENGTH
 
 
 class SecretForm(forms.Form):
-    kind = forms.ChoiceField(choices=IntegrationSecret.Kind.choices, widget=forms.HiddenInput)
     webhook_secret = forms.CharField(
         label="Signing secret",
         max_length=MAX_LENGTH,

@@ -37,6 +37,13 @@ def _line(step: shopify.Step, action: str, reason: str) -> dict:
     return {"ref": step.ref, "action": action, "reason": reason[:300]}
 
 
+def _why(exc: DomainError) -> str:
+    """The refusal as a log line: a summary ("Some fields are invalid: qty.") becomes each
+    field's first problem ("qty: A whole number from 1 to 32,767.")."""
+    details = "; ".join(f"{field}: {problems[0]}" for field, problems in exc.fields.items() if problems)
+    return details if details and exc.message.startswith("Some fields are invalid") else exc.message
+
+
 def _create(order: shopify.Order, step: shopify.Step) -> dict:
     line = step.line
     try:
@@ -56,7 +63,7 @@ def _create(order: shopify.Order, step: shopify.Step) -> dict:
     except BackorderExists:
         return _line(step, "skipped", "already a backorder")
     except DomainError as exc:  # region not allowed, consent required, cap reached…
-        return _line(step, "skipped", exc.message)
+        return _line(step, "skipped", _why(exc))
     return _line(step, "created", step.reason)
 
 

@@ -18,11 +18,11 @@ from intake.services.secrets import integration_secret_set
 
 @brand_member_required(write=True)
 def integrations_page(request):
-    forms = {kind: SecretForm(initial={"kind": kind}, prefix=kind) for kind in IntegrationSecret.Kind.values}
+    forms = {kind: SecretForm(prefix=kind) for kind in IntegrationSecret.Kind.values}
     if request.method == "POST":
         kind = request.POST.get("kind")
         if kind in forms:
-            form = forms[kind] = SecretForm({**request.POST.dict(), f"{kind}-kind": kind}, prefix=kind)
+            form = forms[kind] = SecretForm(request.POST, prefix=kind)
             if form.is_valid():
                 try:
                     integration_secret_set(

@@ -134,6 +134,15 @@ def test_consent_comes_from_a_note_attribute_or_a_tag(shop, brand_a, in_brand, c
     assert backorders(brand_a, in_brand)[f"{ORDER}:1"].consent_local_return is True
 
 
+def test_a_line_the_backorder_rules_refuse_is_skipped_with_the_field_problem(shop, brand_a, in_brand):
+    response = send_shopify(shop, shopify_order(lines=[(1, "IPOD2008PINK", 40000)]))
+
+    assert response.json()["lines"] == [
+        {"ref": f"{ORDER}:1", "action": "skipped", "reason": "qty: A whole number from 1 to 32,767."}
+    ]
+    assert backorders(brand_a, in_brand) == {}
+
+
 def test_a_line_the_region_rules_refuse_is_skipped_not_failed(shop, brand_a, in_brand):
     from fulfillment.services import regions as region_services
 
