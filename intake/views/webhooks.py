@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from closo.exceptions import DomainError
+from closo.exceptions import DomainError, RequestTooLarge
 from closo.inputs import api_error, has_unstorable, json_parse, max_body_bytes
 from intake import returns as returns_mapping
 from intake import shopify as shopify_mapping
@@ -49,7 +49,7 @@ def _verified(request, *, kind: str, header: str, encoding: str) -> bytes:
     otherwise). The secret is read from this host's brand schema only."""
     body = _raw_body(request)
     if body is None:
-        raise InvalidPayload(f"The body is larger than {max_body_bytes()} bytes.")
+        raise RequestTooLarge(f"The body is larger than {max_body_bytes()} bytes.")
     secret = IntegrationSecret.objects.filter(kind=kind).values_list("secret", flat=True).first()
     if not signature_valid(secret=secret, body=body, header=request.headers.get(header), encoding=encoding):
         raise BadSignature(

@@ -341,3 +341,14 @@ def test_get_is_not_allowed(shop):
 def test_the_secret_is_never_in_the_response(shop):
     response = send_shopify(shop, shopify_order())
     assert SHOPIFY_SECRET not in response.content.decode()
+
+
+def test_a_body_over_the_size_limit_is_413_before_anything_is_read(shop, settings, brand_a, in_brand):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps(shopify_order()).encode()
+
+    response = shop.post(SHOPIFY_URL, body, content_type="application/json", **shopify_headers(body))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert backorders(brand_a, in_brand) == {}
