@@ -526,6 +526,7 @@ class ConfigChange(models.Model):
         STANDARD = "standard", "Grading standard"
         TRUST_SETTINGS = "trust_settings", "Trust settings"
         LOOP_SETTINGS = "loop_settings", "Local loop settings"
+        INTEGRATIONS = "integrations", "Integrations"
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
