@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillment', '0010_ledger'),
+        ('fulfillment', '0011_sku_stock_as_of'),
     ]
 
     operations = [
