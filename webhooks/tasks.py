@@ -1,0 +1,16 @@
+"""django-q2 entry points: each takes the brand's schema name and runs inside it (a
+worker's connection starts on the public schema)."""
+
+from django_tenants.utils import schema_context
+
+from webhooks.services.deliveries import delivery_send as _delivery_send
+
+
+def delivery_send(schema_name: str, delivery_id: int) -> dict:
+    """One automatic attempt of a delivery, if it is due (webhooks.services.deliveries):
+    queued after the event's commit, and by each retry's schedule."""
+    with schema_context(schema_name):
+        attempt = _delivery_send(delivery_id=delivery_id)
+        if attempt is None:
+            return {"delivery": delivery_id, "sent": False}
+        return {"delivery": delivery_id, "sent": True, "succeeded": attempt.succeeded, "code": attempt.response_code}
