@@ -51,7 +51,7 @@ def delivered_event(acme, receiver, make_endpoint, alice_actor, django_capture_o
 
 
 def test_an_event_is_queued_after_commit_and_delivered_signed(delivered_event, acme, receiver, docs_verify):
-    endpoint, backorder, delivery, queued = delivered_event
+    endpoint, _, delivery, queued = delivered_event
     assert [(t["func"], t["args"]) for t in queued] == [
         ("webhooks.tasks.delivery_send", (acme.schema_name, delivery.pk))
     ]
@@ -80,7 +80,7 @@ def test_an_event_is_queued_after_commit_and_delivered_signed(delivered_event, a
 def test_the_docs_snippet_rejects_a_replay_a_wrong_secret_and_a_changed_body(
     delivered_event, acme, receiver, docs_verify
 ):
-    endpoint, _, delivery, queued = delivered_event
+    endpoint, _, _, queued = delivered_event
     tasks.delivery_send(*queued[0]["args"])
     [request] = receiver.requests
     verify, header, body = docs_verify["verify"], request.headers["Closo-Signature"], request.body

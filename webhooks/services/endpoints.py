@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from closo.actors import Actor
-from closo.locks import lock_one
 from webhooks import network
 from webhooks.exceptions import EndpointRefused, NoEventTypes, UnknownEventType
 from webhooks.machines import DELIVERIES
@@ -64,8 +63,8 @@ def endpoint_update(
     is_active: bool | None = None,
 ) -> Endpoint:
     """Change what is given (None: unchanged). `is_active` enables (failures count from 0
-    again) or disables by hand. Locks the endpoint row."""
-    endpoint = lock_one(Endpoint.objects.all(), pk=endpoint.pk)
+    again) or disables by hand. Two concurrent edits: the last one saved wins, field by
+    field (update_fields); enabling and disabling are conditional updates."""
     endpoint.updated_by = actor.user
     fields = ["updated_at", "updated_by"]
     if url is not None:

@@ -88,7 +88,8 @@ def _attempt_message(request, attempt: Attempt) -> None:
 @brand_member_required(write=True)
 def webhook_test(request, pk):
     endpoint = selectors.endpoint_get(pk)
-    _attempt_message(request, delivery_services.endpoint_send_test(endpoint=endpoint, actor=Actor.from_request(request)))
+    attempt = delivery_services.endpoint_send_test(endpoint=endpoint, actor=Actor.from_request(request))
+    _attempt_message(request, attempt)
     return redirect("webhook_detail", pk=endpoint.pk)
 
 
@@ -117,7 +118,8 @@ def webhook_rotate(request, pk):
 @brand_member_required(write=True)
 def webhook_enable(request, pk):
     endpoint = selectors.endpoint_get(pk)
-    services.endpoint_update(endpoint=endpoint, is_active=request.POST.get("active") == "1", actor=Actor.from_request(request))
+    active = request.POST.get("active") == "1"
+    services.endpoint_update(endpoint=endpoint, is_active=active, actor=Actor.from_request(request))
     endpoint.refresh_from_db()
     messages.success(request, "Endpoint enabled." if endpoint.is_active else "Endpoint disabled.")
     return redirect("webhook_detail", pk=endpoint.pk)
