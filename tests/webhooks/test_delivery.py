@@ -284,3 +284,24 @@ def test_a_redirect_is_not_followed_and_fails_the_attempt(acme, receiver, make_e
     assert (attempt.succeeded, attempt.response_code) == (False, 302)
     assert attempt.error.startswith("Redirect to")
     assert len(receiver.requests) == 1
+
+
+def test_the_due_sweep_sends_a_retry_whose_schedule_was_lost(delivered_event, receiver, acme):
+    """`manage.py webhooks_send_due`: a delivery pending past its retry time is sent once;
+    one not yet due is left for later."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, _, delivery, _ = delivered_event
+    receiver.plan = [(500, 0, b"")]
+    first = services.delivery_send(delivery_id=delivery.pk)
+    assert services.deliveries_send_due()["sent"] == 0  # not due yet
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=first.next_retry_at - dt.timedelta(minutes=5))
+
+    out = StringIO()
+    call_command("webhooks_send_due", stdout=out)
+
+    assert "1 attempt(s) sent, 1 delivered." in out.getvalue()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count, len(receiver.requests)) == ("succeeded", 2, 2)

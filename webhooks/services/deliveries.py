@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import logging
 import time
 
 from django.conf import settings
@@ -33,18 +32,18 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from brands.models import WRITE_ROLES, BrandMembership
+from brands.models import WRITE_ROLES, Brand, BrandMembership
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
 from closo.exceptions import InvalidTransition
+from fulfillment.services.events import after_commit_in_brand
 from webhooks import network
 from webhooks.machines import DELIVERIES
 from webhooks.models import PING, Attempt, Delivery, Endpoint
 from webhooks.services.endpoints import endpoint_disable
 from webhooks.services.events import new_event_id, payload_body
-
-logger = logging.getLogger(__name__)
 
 S = Delivery.Status
 SENDER = Actor.system("webhooks")
@@ -107,29 +106,26 @@ def _claim(*, delivery_id: int, manual: bool, actor: Actor, now: datetime.dateti
 
 
 def _disabled_notice_on_commit(*, endpoint: Endpoint, failures: int) -> None:
-    schema_name = connection.schema_name
+    """E-mail the brand's owners and admins that `endpoint` was disabled, after commit."""
     endpoint_id, url = endpoint.pk, endpoint.url
 
     def send() -> None:
-        from django_tenants.utils import schema_context
+        brand = brand_of_connection()
+        admins = list(
+            BrandMembership.objects.filter(brand=brand, role__in=WRITE_ROLES, user__is_active=True)
+            .order_by("user__email")
+            .values_list("user__email", flat=True)
+        )
+        if not admins:
+            return
+        link = f"https://{brand.host}{reverse('webhook_detail', args=[endpoint_id])}"
+        body = render_to_string(
+            "webhooks/emails/endpoint_disabled.txt",
+            {"brand": brand, "url": url, "failures": failures, "link": link},
+        )
+        send_mail(f"{brand.name}: webhook endpoint disabled", body, None, admins)
 
-        with schema_context(schema_name):
-            brand = brand_of_connection()
-            admins = list(
-                BrandMembership.objects.filter(brand=brand, role__in=WRITE_ROLES, user__is_active=True)
-                .order_by("user__email")
-                .values_list("user__email", flat=True)
-            )
-            if not admins:
-                return
-            link = f"https://{brand.host}{reverse('webhook_detail', args=[endpoint_id])}"
-            body = render_to_string(
-                "webhooks/emails/endpoint_disabled.txt",
-                {"brand": brand, "url": url, "failures": failures, "link": link},
-            )
-            send_mail(f"{brand.name}: webhook endpoint disabled", body, None, admins)
-
-    transaction.on_commit(send, robust=True)
+    after_commit_in_brand(send)
 
 
 def _schedule_retry_on_commit(*, delivery_id: int, when: datetime.datetime) -> None:
@@ -251,3 +247,27 @@ def endpoint_send_test(*, endpoint: Endpoint, actor: Actor) -> Attempt:
             next_attempt_at=now,
         )
     return delivery_send(delivery_id=delivery.pk, actor=actor, trigger=Attempt.Trigger.TEST)
+
+
+def deliveries_send_due(*, now: datetime.datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """The safety net for retries whose schedule was lost (a broker flushed, an on-commit
+    hook that failed): over every active brand, one automatic attempt of each delivery due
+    by `now` (pending, or sending with its lease run out), oldest first, at most `limit`
+    per brand. The claim makes it safe next to the workers. Call it outside a transaction."""
+    now = now or timezone.now()
+    counts = {"brands": 0, "sent": 0, "delivered": 0}
+    brands = Brand.objects.filter(is_active=True).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).order_by("pk")
+    for brand in brands:
+        with schema_context(brand.schema_name):
+            due = (
+                Delivery.objects.filter(status__in=(S.PENDING, S.SENDING), next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:limit]
+            )
+            for delivery_id in list(due):
+                attempt = delivery_send(delivery_id=delivery_id, now=now)
+                if attempt is not None:
+                    counts["sent"] += 1
+                    counts["delivered"] += attempt.succeeded
+        counts["brands"] += 1
+    return counts
