@@ -100,3 +100,25 @@ def test_brand_b_deliveries_hold_nothing_of_brand_a(
         assert Delivery.objects.count() == 1
     with in_brand(brand_b):
         assert not Delivery.objects.filter(endpoint=b_endpoint).exists()
+
+
+def test_matching_a_unit_sends_backorder_allocated_with_the_allocation_and_nothing_for_the_reservation(
+    acme, active_hub, receiver, make_endpoint
+):
+    from fulfillment.services.matching import unit_match
+    from tests.fulfillment.loop_builders import shelve, waiting
+
+    sku = Sku.objects.create(code="WB-15", title="Weighted blanket", price=120)
+    unit = shelve(acme, sku, active_hub)
+    backorder = waiting(sku, ref="#2001-1")
+    endpoint = make_endpoint(receiver.url, EventType.BACKORDER_ALLOCATED, EventType.UNIT_MISSING)
+
+    allocation = unit_match(unit_id=unit.pk)
+
+    [delivery] = Delivery.objects.filter(endpoint=endpoint)
+    data = json.loads(delivery.body)["data"]
+    assert delivery.event_type == "backorder.allocated"
+    assert (data["backorder"]["id"], data["backorder"]["status"]) == (backorder.pk, "allocated")
+    assert data["allocation"]["id"] == allocation.pk
+    assert (data["allocation"]["unit"], data["allocation"]["hub"]) == (unit.pk, active_hub.pk)
+    assert "pickup_code" not in json.dumps(data)  # the customer's code is not sent
