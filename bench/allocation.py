@@ -16,7 +16,7 @@ there may go to); promised ship-by dates, priorities and order dates vary. At ea
                 step included): median of N runs (default 25) after 3 uncounted ones. Each
                 allocation is undone afterwards (allocation, events, hand-off task and unit
                 deleted, the backorder waiting again), so every run sees the same data.
-  (2) query     the candidate query alone: the SQL `matching.backorders_within_reach()`
+  (2) query     the candidate query alone: the SQL `selectors.matching.backorders_within_reach()`
                 produces, with unit_match's ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED,
                 executed through a cursor as one statement (its own transaction, so the
                 commit of the row lock it takes is in it, as in the allocation): median of Q
@@ -147,7 +147,7 @@ class Bench:
         return time.perf_counter() - start
 
     def within_reach(self) -> int:
-        from fulfillment.services.matching import backorders_within_reach
+        from fulfillment.selectors.matching import backorders_within_reach
 
         return backorders_within_reach(sku_id=self.sku.pk, hub=self.hub).count()
 
@@ -225,7 +225,7 @@ class Bench:
         the order, LIMIT 1 and FOR UPDATE SKIP LOCKED closo.locks.lock_first adds."""
         from django.db import transaction
 
-        from fulfillment.services.matching import BACKORDER_ORDER, backorders_within_reach
+        from fulfillment.selectors.matching import BACKORDER_ORDER, backorders_within_reach
 
         queryset = (
             backorders_within_reach(sku_id=self.sku.pk, hub=self.hub)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("fulfillment.api_urls")),
     path("", include("brands.api_urls")),
     path("", include("inspections.api_urls")),
+    path("", include("intake.api_urls")),
     path("", include("webhooks.api_urls")),
 ]

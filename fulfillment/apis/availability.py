@@ -150,7 +150,8 @@ class AvailabilityBatchApi(StorefrontAccessMixin, APIView):
     class InputSerializer(inputs.Input):
         """Up to 100 pairs, answered in order."""
 
-        items = serializers.ListSerializer(
+        # A ListField (not a ListSerializer) so the schema carries minItems/maxItems.
+        items = serializers.ListField(
             child=AvailabilityPairInput(),
             min_length=1,
             max_length=selectors.MAX_ITEMS,

@@ -79,8 +79,8 @@ from fulfillment.models import (
     StockUnit,
 )
 from fulfillment.selectors.lateness import brand_lateness
+from fulfillment.selectors.matching import eligible_backorders
 from fulfillment.selectors.regions import format_miles, normalise_zip, region_covers
-from fulfillment.services.matching import eligible_backorders
 from hubs.geo import bounding_box, haversine_miles
 from hubs.models import MAX_SERVICE_RADIUS_MILES, REFERENCE_STAMP, Hub, PostalCode
 

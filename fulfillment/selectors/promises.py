@@ -23,7 +23,7 @@ from django.utils import timezone
 from fulfillment import promise as model
 from fulfillment.models import Backorder, BackorderStatus, InboundSupply, Promise, Sku, StockUnit
 from fulfillment.selectors.lateness import brand_lateness
-from fulfillment.services.matching import BACKORDER_ORDER
+from fulfillment.selectors.matching import BACKORDER_ORDER
 from hubs.geo import bounding_box, haversine_miles
 from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub
 

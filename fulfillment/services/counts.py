@@ -26,6 +26,7 @@ from fulfillment.machines import UNITS
 from fulfillment.models import Allocation, BackorderStatus, StockUnit
 from fulfillment.services.events import after_commit_in_brand
 from fulfillment.services.matching import Outcome, allocation_end, unit_match
+from fulfillment.services.promises import promises_refresh_later
 from hubs.models import Hub, HubTask
 
 U = StockUnit.Status
@@ -78,6 +79,7 @@ def unit_report_missing(*, unit_id: int, hub: Hub, actor: Actor) -> StockUnit | 
         return unit
     if unit.status not in (U.AVAILABLE, U.HELD):
         return None
+    promises_refresh_later(sku_id=unit.sku_id)  # a unit within reach is gone
     return UNITS.transition(unit, U.MISSING, actor=actor, detail=detail, at_hub=hub)
 
 
@@ -94,4 +96,5 @@ def unit_found_again(*, unit_id: int, hub: Hub, actor: Actor, at: datetime.datet
     unit.verified_at = at
     unit.save(update_fields=["verified_at"])
     after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
+    promises_refresh_later(sku_id=unit.sku_id)  # supply again, if no one takes it
     return unit

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brands.selectors.brands import brand_of_connection
@@ -35,11 +35,12 @@ from closo.exceptions import InvalidTransition
 from closo.locks import lock_first, lock_one
 from fulfillment.machines import ALLOCATIONS, BACKORDERS, UNITS
 from fulfillment.models import Allocation, Backorder, BackorderStatus, StockUnit
+from fulfillment.selectors.matching import BACKORDER_ORDER, backorders_within_reach, units_within_reach
 from fulfillment.services import notify
 from fulfillment.services.events import after_commit_in_brand
+from fulfillment.services.promises import promises_refresh_later
 from fulfillment.services.returns import dropoff_code_new
-from hubs.geo import bounding_box, distance_miles_expression
-from hubs.models import MAX_SERVICE_RADIUS_MILES, Hub, HubStatus
+from hubs.models import Hub, HubStatus
 
 MATCHER = Actor.system("matching")
 CODE_ATTEMPTS = 10
@@ -49,53 +50,11 @@ _CODE_INDEXES = frozenset({"hubtask_code_unique", f"{Allocation._meta.db_table}_
 
 # What a claim reads of each candidate: its id and the columns it is ordered by.
 CLAIM_FIELDS = ("pk", "promised_ship_by", "priority", "placed_at")
-# Best first: the order the issue and DESIGN.md §5 give.
-BACKORDER_ORDER = (F("promised_ship_by").asc(nulls_last=True), F("priority").desc(), F("placed_at").asc())
 
 
 def _between_claims(unit: StockUnit, backorder: Backorder) -> None:
     """Called after both rows are claimed and before anything is written. A no-op; the
     race tests replace it to force another matcher in between (tests/fulfillment)."""
-
-
-# --- reads (the candidate queries; also what bench/allocation.py times) ---
-
-
-def eligible_backorders() -> Q:
-    """Waiting backorders a local unit may go to: no region, or an active region whose
-    consent rule the customer meets."""
-    region_ok = Q(region__is_active=True) & (Q(region__requires_consent=False) | Q(consent_local_return=True))
-    return Q(status=BackorderStatus.WAITING) & (Q(region__isnull=True) | region_ok)
-
-
-def backorders_within_reach(*, sku_id: int, hub: Hub) -> QuerySet[Backorder]:
-    """The waiting backorders of `sku_id` a unit at `hub` may fill, with `distance_miles`
-    from the hub: a latitude band the partial index `backorder_waiting_sku_geo` serves,
-    then the exact haversine distance against the hub's radius."""
-    radius = hub.service_radius_miles
-    return (
-        Backorder.objects.filter(
-            eligible_backorders(), sku_id=sku_id, **bounding_box(hub.lat, hub.lon, radius).as_filter()
-        )
-        .annotate(distance_miles=distance_miles_expression(hub.lat, hub.lon))
-        .filter(distance_miles__lte=radius)
-    )
-
-
-def units_within_reach(backorder: Backorder) -> QuerySet[StockUnit]:
-    """Available units of the backorder's SKU at active hubs whose radius covers the
-    customer, with `distance_miles`; nearest first is the caller's order."""
-    box = bounding_box(backorder.lat, backorder.lon, MAX_SERVICE_RADIUS_MILES)
-    return (
-        StockUnit.objects.filter(
-            status=StockUnit.Status.AVAILABLE,
-            sku_id=backorder.sku_id,
-            hub__status=HubStatus.ACTIVE,
-            **box.as_filter("hub__lat", "hub__lon"),
-        )
-        .annotate(distance_miles=distance_miles_expression(backorder.lat, backorder.lon, "hub__lat", "hub__lon"))
-        .filter(distance_miles__lte=F("hub__service_radius_miles"))
-    )
 
 
 def _region_allows(backorder: Backorder) -> bool:
@@ -255,4 +214,7 @@ def allocation_end(
         after_commit_in_brand(lambda: unit_match(unit_id=unit.pk))
     if backorder_to == BackorderStatus.WAITING:
         after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
+    # A unit back on the shelf (or gone) and a customer back in the queue (or gone) move
+    # the promises of everyone waiting for the SKU.
+    promises_refresh_later(sku_id=backorder.sku_id)
     return allocation

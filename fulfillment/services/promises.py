@@ -16,9 +16,10 @@ or late, and by how many days) when the backorder is fulfilled.
   and moves `promised_ship_by` too (matching serves by it), without an event or an e-mail:
   good news needs no apology, and a customer told "earlier" would be told "later" again at
   the next wobble of the estimate. A date the store gave is the store's word: it is not
-  re-evaluated. Triggers: a unit available (release, approval, back on the shelf), a
-  restock PO created, received or cancelled, an allocation ended, a backorder cancelled
-  (`promises_refresh_later`, after commit), and the engine
+  re-evaluated. Triggers: a unit available (release, approval, back on the shelf, found
+  again in a count) or gone (reported missing), a restock PO created, received or
+  cancelled, an allocation ended, a backorder cancelled (`promises_refresh_later`, after
+  commit, once per SKU and transaction), and the engine
   sweep's daily phase (fulfillment.services.engine).
 - **Settled** (`promise_settle`, when the backorder becomes fulfilled — the customer has
   the unit: picked up, delivered, or a restock shipped): the current promise gets `kept`
@@ -86,7 +87,9 @@ def promise_make(*, backorder: Backorder, quote: Quote | None) -> Promise:
 def promises_refresh_later(*, sku_id: int) -> None:
     """Re-evaluate the promises of `sku_id` after the current transaction commits (after
     the matching that the same change scheduled, so the queue is as matching left it)."""
-    after_commit_in_brand(lambda: promises_refresh(sku_id=sku_id, why=Promise.Why.SUPPLY_CHANGED))
+    after_commit_in_brand(
+        lambda: promises_refresh(sku_id=sku_id, why=Promise.Why.SUPPLY_CHANGED), once=("promises_refresh", sku_id)
+    )
 
 
 @transaction.atomic

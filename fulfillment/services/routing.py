@@ -52,7 +52,7 @@ def hub_loads(hub_ids: list[int]) -> dict[int, int]:
 
 
 def _eligible_waiting() -> Q:
-    # The backorders a local unit may go to (matching.eligible_backorders' rule; that module
+    # The backorders a local unit may go to (selectors.matching.eligible_backorders' rule; that module
     # cannot be imported here: it imports returns, which imports this module).
     region_ok = Q(region__is_active=True) & (Q(region__requires_consent=False) | Q(consent_local_return=True))
     return Q(status=BackorderStatus.WAITING) & (Q(region__isnull=True) | region_ok)

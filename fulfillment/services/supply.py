@@ -22,11 +22,11 @@ from fulfillment.exceptions import DateInPast, MinValue, SupplyExists
 from fulfillment.machines import BACKORDERS, SUPPLY
 from fulfillment.models import Backorder, BackorderStatus, EventKind, InboundSupply, Sku
 from fulfillment.selectors.availability import availability_changed
+from fulfillment.selectors.matching import BACKORDER_ORDER
 from fulfillment.selectors.skus import sku_by_code
 from fulfillment.selectors.supply import supply_earliest_date
 from fulfillment.services.events import after_commit_in_brand, event_record
 from fulfillment.services.ledger import ledger_backorder_filled
-from fulfillment.services.matching import BACKORDER_ORDER
 from fulfillment.services.promises import promise_settle, promises_refresh_later
 
 Status = InboundSupply.Status

@@ -346,3 +346,12 @@ def test_the_backorders_ahead_are_the_waiting_ones_within_reach(api, brand_a, in
         waiting(sold_out, ref="#FAR", zip_code="10001", lat=40.75, lon=-73.99)  # New York: not within reach
         Backorder.objects.filter(order_ref="#Q0").update(status="cancelled")
     assert ask(api).json()["queue_ahead"] == 2
+
+
+def test_a_batch_item_missing_a_field_is_named_in_the_error(api, sold_out):
+    response = post_json(api, URL, {"items": [{"sku": "WB-20", "zip": "78702"}, {"sku": "WB-20"}]})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "required"
+    assert list(error["fields"]["items"]) == ["1"]  # by the item's index
+    assert error["fields"]["items"]["1"]["zip"] == ["This field is required."]

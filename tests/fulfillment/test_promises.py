@@ -169,6 +169,43 @@ def test_a_cancellation_ahead_moves_the_queue_up(acme, sold_out, active_hub, dja
     assert current(second).inputs["queue_ahead"] == 0
 
 
+def test_a_unit_reported_missing_or_found_again_re_evaluates_the_skus_promises(
+    acme, brand_a, sold_out, active_hub, django_capture_on_commit_callbacks, monkeypatch
+):
+    from fulfillment.services import promises as promise_services
+    from fulfillment.services.counts import unit_found_again, unit_report_missing
+
+    refreshed = []
+    real = promise_services.promises_refresh
+    monkeypatch.setattr(promise_services, "promises_refresh", lambda **kw: refreshed.append(kw["sku_id"]) or real(**kw))
+    hub_actor = Actor(label="hub", party=Party.HUB)
+    unit = loop_builders.shelve(brand_a, sold_out, active_hub, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        unit_report_missing(unit_id=unit.pk, hub=active_hub, actor=hub_actor)
+    assert refreshed == [sold_out.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        unit_found_again(unit_id=unit.pk, hub=active_hub, actor=hub_actor, at=timezone.now())
+    assert refreshed == [sold_out.pk, sold_out.pk]
+
+
+def test_many_moves_in_one_transaction_re_evaluate_a_skus_promises_once(
+    acme, sold_out, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from fulfillment.services.promises import promises_refresh_later
+
+    backorder = take("#O1")
+    before = Promise.objects.filter(backorder=backorder).count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for _ in range(5):
+            promises_refresh_later(sku_id=sold_out.pk)
+        supply_create(sku_code="WB-20", qty=5, expected_date=in_days(3), po_ref="PO-O", actor=BRAND)
+    ran = [c for c in callbacks if getattr(c, "closo_once", None) is not None]
+    assert len(ran) == 1  # the last registration; the five before it stood down
+    assert Promise.objects.filter(backorder=backorder).count() == before + 1
+
+
 def test_a_date_the_store_gave_is_not_re_evaluated(acme, sold_out):
     backorder = take("#G2", promised_ship_by=in_days(2))
     assert promises_refresh(sku_id=sold_out.pk, why="daily") == 0
