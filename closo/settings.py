@@ -73,6 +73,7 @@ TENANT_APPS = [
     "inspections",
     "fulfillment",
     "intake",
+    "webhooks",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -209,6 +210,16 @@ elif Q_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"  # explicit: django-q2 would otherwise look for Redis
 else:
     raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or a redis:// URL, not {Q_BROKER!r}.")
+
+# --- Outbound webhooks (webhooks/, docs/integrations.md) ---
+WEBHOOKS_TIMEOUT_SECONDS = float(env("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+WEBHOOKS_MAX_ATTEMPTS = int(env("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_BACKOFF_BASE_SECONDS = int(env("WEBHOOKS_BACKOFF_BASE_SECONDS", "60"))
+WEBHOOKS_BACKOFF_CAP_SECONDS = int(env("WEBHOOKS_BACKOFF_CAP_SECONDS", "3600"))
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(env("WEBHOOKS_DISABLE_AFTER_FAILURES", "15"))
+# Private/loopback receivers and plain http:// (tests, a receiver on your machine); always
+# allowed under DEBUG. Never set it in production: it opens the door to SSRF.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 
 # --- Cache: shared by every process (the attempt limits below count in it) ---
 # A table in the public schema (created by `migrate`) unless Redis is configured: REDIS_URL,

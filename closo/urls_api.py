@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("brands.api_urls")),
     path("", include("inspections.api_urls")),
     path("", include("intake.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]

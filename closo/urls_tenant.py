@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("fulfillment.urls")),
     path("", include("inspections.urls")),
     path("", include("intake.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 handler404 = "closo.views.not_found"

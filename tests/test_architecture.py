@@ -18,7 +18,7 @@ LAYERS = (
     ("hubs",),
     ("fulfillment",),
     ("inspections",),
-    ("intake",),
+    ("intake", "webhooks"),
     ("portals",),
     ("simulator",),
 )

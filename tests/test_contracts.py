@@ -38,6 +38,10 @@ IDEMPOTENCY_EXEMPT: dict[str, str] = {
     "portals.apis.photos.HubReturnPhotosApi": "a photo fills its slot: a re-sent upload replaces it, never adds one",
     "fulfillment.apis.advice.SplitShipAdviceApi": "a computation that writes nothing: a retry gets the same "
     "answer (POST only because an order's lines do not fit a query string)",
+    "webhooks.apis.webhooks.DeliveryRedeliverApi": "sends the same event (same Closo-Event-Id and body) once "
+    "more: receivers deduplicate on the event id, so a retried redeliver is one more harmless attempt",
+    "webhooks.apis.webhooks.EndpointTestApi": "a ping that changes nothing at the receiver: a retry sends "
+    "one more ping (the HTTP call cannot run inside the idempotency record's transaction)",
 }
 
 

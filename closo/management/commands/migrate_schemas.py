@@ -28,6 +28,7 @@ class Command(MigrateSchemasCommand):
             from brands.schema import clone_functions_install
             from brands.services.brands import public_tenant_ensure
             from fulfillment.services.engine import engine_schedule_ensure
+            from webhooks.services.deliveries import deliveries_sweep_schedule_ensure
 
             connection.set_schema_to_public()
             # The cache (attempt limits, stamps) is used by the saves below: its table lives
@@ -35,8 +36,10 @@ class Command(MigrateSchemasCommand):
             call_command("createcachetable", database=options["database"], verbosity=0)
             clone_functions_install()
             public_tenant_ensure()
-            # The local loop's timers run from a django-q2 schedule (public), created once.
+            # The local loop's timers run from a django-q2 schedule (public), created once;
+            # so does the outbound webhooks' sweep for retries whose schedule was lost.
             engine_schedule_ensure()
+            deliveries_sweep_schedule_ensure()
             from intake.services.deliveries import intake_schedule_ensure
 
             intake_schedule_ensure()  # prunes old webhook delivery ids daily
