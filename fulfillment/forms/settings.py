@@ -24,6 +24,8 @@ LABELS = {
     "support_cost": "Split shipping: support per cancelled order ($)",
     "acquisition_cost": "Split shipping: acquisition cost per order ($)",
     "promise_confidence": "Promises: confidence a ship-by date is kept (0.95 = 95 %)",
+    "logo": "Customer e-mails: logo address (https://…)",
+    "brand_colour": "Customer e-mails: colour",
 }
 MONEY_FIELDS = ("cost_", "split_label_cost", "support_cost", "acquisition_cost")
 SHARES = {"step": "0.001", "min": "0", "inputmode": "decimal"}
@@ -46,6 +48,7 @@ class LoopSettingsForm(forms.Form):
                     "gross_margin": forms.NumberInput(attrs={**SHARES, "max": "1"}),
                     "promise_confidence": forms.NumberInput(attrs={**SHARES, "min": "0.5", "max": "0.999"}),
                     **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
+                    "brand_colour": forms.TextInput(attrs={"type": "color"}),
                 },
             )
         )
