@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='brand',
             name='logo',
-            field=models.URLField(blank=True, help_text='An https:// address of your logo (PNG, JPEG or SVG, about 240×80), shown in customer e-mails.', max_length=500, validators=[django.core.validators.URLValidator(message="An https:// address of an image, e.g. your store's logo.", schemes=['https'])]),
+            field=models.URLField(blank=True, help_text='An https:// address of your logo (PNG, JPEG or SVG, about 240×80), shown in customer e-mails.', max_length=500, validators=[django.core.validators.URLValidator(message="An https:// address of an image, e.g. your logo.", schemes=['https'])]),
         ),
     ]
