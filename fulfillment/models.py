@@ -647,7 +647,7 @@ class EmailLog(models.Model):
         DROPOFF_WITHDRAWN = "dropoff_withdrawn", "Drop-off withdrawn"
         REFUND_READY = "refund_ready", "Refund ready"
 
-    class Status(models.TextChoices):
+    class Outcome(models.TextChoices):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -656,7 +656,8 @@ class EmailLog(models.Model):
     subject = models.CharField(max_length=300)
     backorder = models.ForeignKey(Backorder, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
     return_item = models.ForeignKey(ReturnItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
-    status = models.CharField(max_length=8, choices=Status.choices)
+    # Written once, when the mail server answered: an outcome, not a state that moves.
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
     error = models.CharField(max_length=500, blank=True, help_text="Why the mail server refused it.")
     sent_at = models.DateTimeField(auto_now_add=True)
 

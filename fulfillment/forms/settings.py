@@ -31,6 +31,12 @@ MONEY_FIELDS = ("cost_", "split_label_cost", "support_cost", "acquisition_cost")
 SHARES = {"step": "0.001", "min": "0", "inputmode": "decimal"}
 
 
+def _formfield(field, **kwargs):
+    if field.name == "logo":
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class LoopSettingsForm(forms.Form):
     """Brand's loop fields as form fields (their types, ranges, choices and help texts);
     the service checks them again, for the API."""
@@ -42,6 +48,7 @@ class LoopSettingsForm(forms.Form):
                 Brand,
                 fields=LOOP_SETTINGS,
                 labels=LABELS,
+                formfield_callback=_formfield,
                 widgets={
                     **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith(MONEY_FIELDS)},
                     "cancel_hazard_per_day": forms.NumberInput(attrs={**SHARES, "max": "0.5"}),
@@ -52,3 +59,11 @@ class LoopSettingsForm(forms.Form):
                 },
             )
         )
+        # A form posted without the colour (an older page, a script) keeps the stored one.
+        self.fields["brand_colour"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("brand_colour"):
+            cleaned.pop("brand_colour", None)
+        return cleaned

@@ -5,7 +5,7 @@ brand's name, logo and colour, with a signed link to the customer's status page
 
 Each public function takes ids, reads the rows as they are now and sends one message;
 callers schedule it with `events.after_commit_in_brand`, so nothing is sent for a change
-that rolled back. A mail server that fails is logged (EmailLog status "failed" with the
+that rolled back. A mail server that fails is logged (EmailLog outcome "failed" with the
 error) and never raised, so the change that asked for the e-mail stands. A row without a
 customer e-mail sends nothing.
 
@@ -90,21 +90,22 @@ def _send(message: Message) -> bool:
     mail.attach_alternative(rendered.html, "text/html")
     for attachment in message.attachments:
         mail.attach(*attachment)
-    log = EmailLog(
+    outcome, error = EmailLog.Outcome.SENT, ""
+    try:
+        mail.send()
+    except Exception as exc:  # any transport failure (SMTP, DNS, TLS, timeout) is logged, not raised
+        logger.exception("Customer e-mail %s to %s failed", message.kind, message.to)
+        outcome, error = EmailLog.Outcome.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+    EmailLog.objects.create(
         kind=message.kind,
         to=message.to,
         subject=rendered.subject[:300],
         backorder=message.backorder,
         return_item=message.return_item,
-        status=EmailLog.Status.SENT,
+        outcome=outcome,
+        error=error,
     )
-    try:
-        mail.send()
-    except Exception as exc:  # any transport failure (SMTP, DNS, TLS, timeout) is logged, not raised
-        logger.exception("Customer e-mail %s to %s failed", message.kind, message.to)
-        log.status, log.error = EmailLog.Status.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-    log.save()
-    return log.status == EmailLog.Status.SENT
+    return outcome == EmailLog.Outcome.SENT
 
 
 # --- backorders ---

@@ -19,15 +19,15 @@ PREVIEW_LINK = "#status-page-link"  # a sample has no status page; the link goes
 
 @brand_member_required
 def email_log(request):
-    """Newest first, 50 a page, filtered by kind and status; three queries whatever the page."""
+    """Newest first, 50 a page, filtered by kind and outcome; three queries whatever the page."""
     emails = EmailLog.objects.select_related("backorder", "return_item").only(
-        "kind", "to", "subject", "status", "error", "sent_at", "backorder__order_ref", "return_item__rma_ref"
+        "kind", "to", "subject", "outcome", "error", "sent_at", "backorder__order_ref", "return_item__rma_ref"
     )
-    kind, status = request.GET.get("kind", ""), request.GET.get("status", "")
+    kind, outcome = request.GET.get("kind", ""), request.GET.get("outcome", "")
     if kind in EmailLog.Kind.values:
         emails = emails.filter(kind=kind)
-    if status in EmailLog.Status.values:
-        emails = emails.filter(status=status)
+    if outcome in EmailLog.Outcome.values:
+        emails = emails.filter(outcome=outcome)
     page = Paginator(emails, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -36,10 +36,10 @@ def email_log(request):
             "page_obj": page,
             "emails": list(page.object_list),
             "kinds": EmailLog.Kind.choices,
-            "statuses": EmailLog.Status.choices,
+            "outcomes": EmailLog.Outcome.choices,
             "kind": kind,
-            "status": status,
-            "filtered": bool(kind or status),
+            "outcome": outcome,
+            "filtered": bool(kind or outcome),
             "query": query_without(request.GET, "page"),
             "section": "emails",
         },
