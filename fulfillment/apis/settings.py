@@ -71,6 +71,7 @@ class LoopSettingsApi(APIView):
         )
         logo = serializers.URLField(
             max_length=500,
+            validators=Brand._meta.get_field("logo").validators,
             allow_blank=True,
             required=False,
             help_text="An https:// address of the brand's logo, shown in customer e-mails; empty for none.",
