@@ -71,6 +71,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "inspections",
     "fulfillment",
+    "intake",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -355,6 +356,10 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Inbound webhooks (intake): how long a delivery id is remembered (a redelivery within it
+# is a no-op) and its log kept.
+INTAKE_RETENTION_DAYS = int(env("INTAKE_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

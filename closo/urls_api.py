@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("fulfillment.api_urls")),
     path("", include("brands.api_urls")),
     path("", include("inspections.api_urls")),
+    path("", include("intake.api_urls")),
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("brands.urls")),
     path("", include("fulfillment.urls")),
     path("", include("inspections.urls")),
+    path("", include("intake.urls")),
 ]
 
 handler404 = "closo.views.not_found"

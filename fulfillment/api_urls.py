@@ -9,6 +9,7 @@ from fulfillment.apis import (
     backorders,
     discrepancies,
     imports,
+    inventory,
     metrics,
     promises,
     regions,
@@ -29,6 +30,8 @@ urlpatterns = [
     path("skus/export", skus.SkuExportApi.as_view(), name="api_sku_export"),
     path("skus/<str:code>", skus.SkuDetailApi.as_view(), name="api_sku_detail"),
     path("skus/<str:code>/stock", skus.SkuStockApi.as_view(), name="api_sku_stock"),
+    # the WMS's report of many SKUs
+    path("inventory", inventory.InventoryApi.as_view(), name="api_inventory"),
     # regions
     path("regions/", regions.RegionCollectionApi.as_view(), name="api_region_list"),
     path("regions/check", regions.RegionCheckApi.as_view(), name="api_region_check"),

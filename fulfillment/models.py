@@ -22,6 +22,9 @@ class Sku(models.Model):
     available_qty = models.IntegerField(
         default=0, help_text="On hand at the brand's warehouse, as synced from its WMS."
     )
+    stock_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="When the WMS counted `available_qty`: an older report never replaces it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -523,6 +526,7 @@ class ConfigChange(models.Model):
         STANDARD = "standard", "Grading standard"
         TRUST_SETTINGS = "trust_settings", "Trust settings"
         LOOP_SETTINGS = "loop_settings", "Local loop settings"
+        INTEGRATIONS = "integrations", "Integrations"
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"

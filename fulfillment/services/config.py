@@ -5,7 +5,7 @@ the same transaction as the change, so a change that rolls back leaves no row.""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -61,4 +61,25 @@ def config_change_record(
         changes=json_safe(changes or {}),
         actor=actor.user,
         actor_label=actor.label[:120],
+    )
+
+
+def config_changes_record(
+    *, area: str, action: str, subjects: Sequence[tuple[str, int | None, Mapping[str, Any]]], actor: Actor
+) -> list[ConfigChange]:
+    """config_change_record for many subjects at once (one INSERT): (subject, subject_id,
+    changes) each. The same rule: inside the transaction of the changes."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("config_changes_record() must run inside the transaction of the changes it records.")
+    return ConfigChange.objects.bulk_create(
+        ConfigChange(
+            area=area,
+            action=action,
+            subject=subject[:300],
+            subject_id=subject_id,
+            changes=json_safe(changes or {}),
+            actor=actor.user,
+            actor_label=actor.label[:120],
+        )
+        for subject, subject_id, changes in subjects
     )

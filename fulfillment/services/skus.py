@@ -6,6 +6,7 @@ so it is fixed once created; everything else can change."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,9 +18,9 @@ from closo.locks import lock_one
 from fulfillment.exceptions import Immutable, MinValue, RowError, SkuExists
 from fulfillment.forms.skus import SkuImportRowForm
 from fulfillment.models import ConfigChange, Sku
-from fulfillment.selectors.availability import availability_changed
 from fulfillment.selectors.skus import FORMULA_STARTS, TEXT_COLUMNS
 from fulfillment.services.config import config_change_record, config_diff
+from fulfillment.services.inventory import InventoryItem, inventory_sync
 
 UPDATABLE_FIELDS = (
     "title",
@@ -133,26 +134,17 @@ def sku_update(*, sku: Sku, actor: Actor, **changes) -> Sku:
 
 
 @transaction.atomic
-def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor) -> Sku:
-    """The brand's WMS reports what it holds: an absolute quantity, so a retried push
-    changes nothing. The last report wins, also over a restock received in between — the
-    WMS is the source of truth for its own shelves. Locks the SKU row, so the quantity
-    recorded as the old one in the brand's activity is the one replaced; a push that
-    changes nothing writes nothing."""
+def sku_set_stock(*, sku: Sku, available_qty: int, actor: Actor, as_of: datetime.datetime | None = None) -> Sku:
+    """The brand's WMS reports what it holds of one SKU: an absolute quantity, so a retried
+    push changes nothing, counted at `as_of` (default: now) — the one-item form of
+    inventory.inventory_sync, with its rules: a report older than the count held is
+    ignored, the activity records a changed quantity, stock that rises while customers wait
+    ships to them. Locks the SKU row."""
     _check(available_qty=available_qty)
-    old = lock_one(Sku.objects.only("available_qty"), pk=sku.pk).available_qty
-    if old != available_qty:
-        Sku.objects.filter(pk=sku.pk).update(available_qty=available_qty, updated_at=timezone.now())
-        availability_changed()
-        config_change_record(
-            area=ConfigChange.Area.STOCK,
-            action=ConfigChange.Action.UPDATED,
-            subject=sku.code,
-            subject_id=sku.pk,
-            changes=config_diff({"available_qty": old}, {"available_qty": available_qty}),
-            actor=actor,
-        )
-    sku.refresh_from_db(fields=["available_qty", "updated_at"])
+    inventory_sync(
+        items=[InventoryItem(sku=sku.code, available_qty=available_qty, as_of=as_of or timezone.now())], actor=actor
+    )
+    sku.refresh_from_db(fields=["available_qty", "stock_as_of", "updated_at"])
     return sku
 
 

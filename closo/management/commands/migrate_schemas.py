@@ -37,6 +37,9 @@ class Command(MigrateSchemasCommand):
             public_tenant_ensure()
             # The local loop's timers run from a django-q2 schedule (public), created once.
             engine_schedule_ensure()
+            from intake.services.deliveries import intake_schedule_ensure
+
+            intake_schedule_ensure()  # prunes old webhook delivery ids daily
 
 
 def ensure_schema(name: str) -> None:
