@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillment', '0010_ledger'),
+        ('fulfillment', '0012_alter_configchange_area'),
     ]
 
     operations = [
