@@ -24,6 +24,10 @@ class LoopSettingsSerializer(serializers.ModelSerializer):
         max_digits=9, decimal_places=2, read_only=True, help_text="The hub fee ($)."
     )
 
+    logo = serializers.CharField(
+        max_length=500, allow_blank=True, help_text="The https:// address of the brand's logo; empty for none."
+    )
+
     class Meta:
         model = Brand
         fields = [*services.LOOP_SETTINGS, "cost_warehouse_route", "cost_local_route"]
@@ -69,7 +73,9 @@ class LoopSettingsApi(APIView):
             help_text="The chance a promised ship-by date is kept: availability and backorder promises name the "
             "first day that reaches it.",
         )
-        logo = serializers.URLField(
+        # A CharField with the model's URL validators, not a URLField: with allow_blank, a
+        # URLField's schema is a oneOf that "" matches twice.
+        logo = serializers.CharField(
             max_length=500,
             validators=Brand._meta.get_field("logo").validators,
             allow_blank=True,
