@@ -30,5 +30,5 @@ def customer_status(request, token: str):
     if view is None:  # deleted since the e-mail was sent
         return render(request, "fulfillment/customer_status_refused.html", context, status=404)
     if link.kind != BACKORDER and view.awaiting_dropoff:
-        context["dropoff_qr"] = dropoff_qr_svg(view.item.dropoff_code)
+        context["dropoff_qr"] = dropoff_qr_svg(view.item.dropoff_code, scale=6)  # big enough to scan off a phone
     return render(request, template, {**context, "view": view})

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from brands.models import Brand
 from fulfillment.models import Channel, Sku
+from fulfillment.services import returns as return_services
 from fulfillment.services.backorders import backorder_create
 from hubs.models import Hub
 from tests.conftest import EMAILS, PASSWORD
@@ -117,3 +118,27 @@ def test_a_brand_admin_previews_each_e_mail_on_a_phone(page, server, sign_in, sc
     expect(page.locator("#preview-text")).to_contain_text("Your pickup code: K7P2Q9")
     no_sideways_scroll(page)
     screenshot(page, "email-preview-unit-found-phone.png")
+
+
+def test_a_customer_opens_drop_off_instructions_with_the_qr_on_a_phone(page, server, screenshot, commit_hooks):
+    acme = Brand.objects.get(slug="acme")
+    hub = Hub.objects.get(name="Eastside Porch")
+    with schema_context(acme.schema_name):
+        Sku.objects.create(code="WB-15-SAGE", title="Weighted blanket, sage", price=120)
+        item = return_services.return_create(
+            rma_ref="RMA-2048",
+            sku_code="WB-15-SAGE",
+            customer_zip="78702",
+            hub=hub,
+            customer_email="sam@example.com",
+            actor=BRAND,
+        )
+    commit_hooks()
+    (instructions,) = [m for m in mail.outbox if m.to == ["sam@example.com"]]
+    page.goto(opened(server, link_in(instructions)))
+    expect(page.get_by_text("Ready to drop off")).to_be_visible()
+    expect(page.get_by_test_id("dropoff-code")).to_have_text(f"{item.dropoff_code[:4]}-{item.dropoff_code[4:]}")
+    expect(page.locator(".qr svg")).to_be_visible()
+    expect(page.get_by_test_id("refund-status")).to_contain_text("Pending")
+    no_sideways_scroll(page)
+    screenshot(page, "status-page-return-phone.png")
