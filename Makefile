@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 	@was_running=$$($(PY) -c "from closo import embedded_db; print(int(embedded_db.is_running()))" 2>/dev/null || echo 0); \
 	$(PY) manage.py migrate --noinput -v 0 && \
 	$(PY) manage.py load_demo && \
+	$(PY) manage.py simulate --brand northwind --scenario quiet --days 7 --seed 1 >/dev/null && \
 	CLOSO_DB_WAS_RUNNING=$$was_running exec $(PY) manage.py serve --port $(PORT)
 
 test: $(VENV)/.installed-dev

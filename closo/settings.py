@@ -53,6 +53,7 @@ SHARED_APPS = [
     "brands",
     "hubs",
     "portals",
+    "simulator",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

@@ -12,7 +12,16 @@ import pytest
 
 from tests import contracts
 
-LAYERS = (("closo",), ("brands",), ("hubs",), ("fulfillment",), ("inspections",), ("intake",), ("portals",))
+LAYERS = (
+    ("closo",),
+    ("brands",),
+    ("hubs",),
+    ("fulfillment",),
+    ("inspections",),
+    ("intake",),
+    ("portals",),
+    ("simulator",),
+)
 
 # Settings and the root URLconfs assemble every app (INSTALLED_APPS, include("hubs.urls")),
 # so they sit above all layers. A name covers the module and anything below it.

@@ -30,9 +30,13 @@ or late, and by how many days) when the backorder is fulfilled.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from brands.selectors.brands import brand_of_connection
 from closo.actors import Actor
@@ -84,12 +88,43 @@ def promise_make(*, backorder: Backorder, quote: Quote | None) -> Promise:
     )
 
 
+# {(schema, sku id)} whose re-evaluation waits for the end of a `promises_refresh_deferred` block.
+_deferred: ContextVar[set[tuple[str, int]] | None] = ContextVar("promises_deferred", default=None)
+
+
 def promises_refresh_later(*, sku_id: int) -> None:
     """Re-evaluate the promises of `sku_id` after the current transaction commits (after
-    the matching that the same change scheduled, so the queue is as matching left it)."""
+    the matching that the same change scheduled, so the queue is as matching left it) —
+    or, inside `promises_refresh_deferred`, once when that block ends."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        schema = connection.schema_name
+        transaction.on_commit(lambda: deferred.add((schema, sku_id)), robust=True)
+        return
     after_commit_in_brand(
         lambda: promises_refresh(sku_id=sku_id, why=Promise.Why.SUPPLY_CHANGED), once=("promises_refresh", sku_id)
     )
+
+
+@contextmanager
+def promises_refresh_deferred() -> Iterator[None]:
+    """Collect the re-evaluations that committed moves ask for (`promises_refresh_later`)
+    and run each SKU's once when the block ends, outside any transaction: for a caller
+    that makes many moves in a row (the simulator's batch of a day's cancellations or a
+    hub's inspections), where re-reading the whole queue after every move would be
+    overwritten by the next. Every move still commits on its own."""
+    if _deferred.get() is not None:  # already collecting: the outer block runs them
+        yield
+        return
+    collected: set[tuple[str, int]] = set()
+    token = _deferred.set(collected)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for schema, sku_id in sorted(collected):
+        with schema_context(schema):
+            promises_refresh(sku_id=sku_id, why=Promise.Why.SUPPLY_CHANGED)
 
 
 @transaction.atomic

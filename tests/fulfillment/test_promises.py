@@ -271,3 +271,24 @@ def test_a_delivered_backorder_settles_its_promise(acme, sold_out):
     Backorder.objects.filter(pk=backorder.pk).update(status="handed_off")
     backorder_fulfill(backorder=backorder, actor=BRAND)
     assert (current(backorder).kept, current(backorder).slack_days) == (True, 2)
+
+
+def test_deferred_re_evaluations_run_once_per_sku_when_the_block_ends(
+    acme, sold_out, active_hub, django_capture_on_commit_callbacks, monkeypatch
+):
+    from fulfillment.services import promises as promise_services
+
+    released(sold_out, active_hub, [day + 0.5 for day in range(28) for _ in range(2)])
+    first, second, third = take("#D1"), take("#D2"), take("#D3")
+    before = current(third).ship_by
+    calls = []
+    real = promise_services.promises_refresh
+    monkeypatch.setattr(promise_services, "promises_refresh", lambda **kw: calls.append(kw) or real(**kw))
+    with promise_services.promises_refresh_deferred():
+        for backorder in (first, second):
+            with django_capture_on_commit_callbacks(execute=True):
+                backorder_cancel(backorder=backorder, reason="changed my mind", actor=BRAND)
+        assert calls == []  # two cancellations, nothing re-evaluated yet
+    assert [c["sku_id"] for c in calls] == [sold_out.pk]  # once, at the end
+    assert current(third).ship_by <= before
+    assert current(third).inputs["queue_ahead"] == 0
