@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -141,6 +141,21 @@ class Brand(TenantMixin):
         default=0.95,
         validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
         help_text="The chance a promised ship-by date is kept (0.5–0.999; 0.95 = 95 %).",
+    )
+
+    # Customer e-mails and the customer status page (issue 12): the brand's logo (an https
+    # image URL the brand hosts: no upload, nothing for Closo to serve or scan) and colour.
+    logo = models.URLField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https"], message="An https:// address of an image, e.g. your logo.")],
+        help_text="An https:// address of your logo (PNG, JPEG or SVG, about 240×80), shown in customer e-mails.",
+    )
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#1F4E79",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}\Z", message="A colour as #RRGGBB, e.g. #1F4E79.")],
+        help_text="Your colour as #RRGGBB: the header and buttons of customer e-mails and the status page.",
     )
 
     auto_create_schema = True

@@ -348,6 +348,11 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"Closo <no-reply@{BASE_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Customer e-mails link to the status page on the brand's host: signed links that expire
+# after STATUS_LINK_DAYS; LINK_SCHEME/LINK_PORT make the absolute address (dev: the runserver port).
+STATUS_LINK_DAYS = int(env("STATUS_LINK_DAYS", "30"))
+LINK_SCHEME = env("LINK_SCHEME", "http" if DEBUG else "https")
+LINK_PORT = env("LINK_PORT", "8000" if DEBUG else "")
 
 # --- Security: strict whenever DEBUG is off (`manage.py check --deploy` is clean) ---
 SESSION_COOKIE_HTTPONLY = True

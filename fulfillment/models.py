@@ -634,3 +634,40 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.return_item_id or self.backorder_id}"
+
+
+class EmailLog(models.Model):
+    """One customer e-mail Closo sent (or failed to send) for this brand
+    (fulfillment.services.notify): to whom, which message, about which backorder or return.
+    The brand browses them at /emails/."""
+
+    class Kind(models.TextChoices):
+        BACKORDER_CONFIRMED = "backorder_confirmed", "Backorder confirmed"
+        PROMISE_CHANGED = "promise_changed", "Ship-by date moved"
+        UNIT_FOUND = "unit_found", "Local unit found"
+        HANDED_OFF = "handed_off", "Handed off"
+        ALLOCATION_EXPIRED = "allocation_expired", "Pickup window passed"
+        DROPOFF_INSTRUCTIONS = "dropoff_instructions", "Drop-off instructions"
+        DROPOFF_WITHDRAWN = "dropoff_withdrawn", "Drop-off withdrawn"
+        REFUND_READY = "refund_ready", "Refund ready"
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    backorder = models.ForeignKey(Backorder, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    return_item = models.ForeignKey(ReturnItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    # Written once, when the mail server answered: an outcome, not a state that moves.
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    error = models.CharField(max_length=500, blank=True, help_text="Why the mail server refused it.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "-sent_at"], name="emaillog_kind_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}"

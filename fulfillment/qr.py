@@ -28,12 +28,12 @@ def qr_svg(text: str, *, title: str = "", scale: int = 4) -> str:
     return buffer.getvalue().decode()
 
 
-def dropoff_qr_svg(code: str | None) -> SafeString | None:
+def dropoff_qr_svg(code: str | None, *, scale: int = 4) -> SafeString | None:
     """The drop-off code's QR as inline SVG (safe to put in a page as it is: segno's
     markup of a code Closo drew from its own alphabet), or None without a code."""
     if not code:
         return None
-    return mark_safe(qr_svg(code, title=f"Drop-off code {code}"))
+    return mark_safe(qr_svg(code, title=f"Drop-off code {code}", scale=scale))
 
 
 def qr_png(text: str, *, scale: int = 8) -> bytes:

@@ -5,8 +5,10 @@ from django.urls import path
 from fulfillment.views import (
     activity,
     backorders,
+    customer_status,
     dashboard,
     discrepancies,
+    emails,
     imports,
     local_fills,
     promises,
@@ -71,4 +73,9 @@ urlpatterns = [
     # the local loop's settings
     path("settings/loop/", settings.loop_settings_page, name="loop_settings"),
     path("storefront-demo/", storefront.storefront_demo, name="storefront_demo"),
+    # customer e-mails: the log, previews with sample data; the customers' status page
+    path("emails/", emails.email_log, name="email_log"),
+    path("emails/preview/", emails.email_preview_list, name="email_preview_list"),
+    path("emails/preview/<slug:kind>/", emails.email_preview, name="email_preview"),
+    path("status/<str:token>/", customer_status.customer_status, name="customer_status"),
 ]

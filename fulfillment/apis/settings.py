@@ -24,6 +24,10 @@ class LoopSettingsSerializer(serializers.ModelSerializer):
         max_digits=9, decimal_places=2, read_only=True, help_text="The hub fee ($)."
     )
 
+    logo = serializers.CharField(
+        max_length=500, allow_blank=True, help_text="The https:// address of the brand's logo; empty for none."
+    )
+
     class Meta:
         model = Brand
         fields = [*services.LOOP_SETTINGS, "cost_warehouse_route", "cost_local_route"]
@@ -35,7 +39,8 @@ class LoopSettingsApi(APIView):
     reach a step from now on; the split-ship figures (`split_label_cost`,
     `cancel_hazard_per_day`, `gross_margin`, `support_cost`, `acquisition_cost`) to advice
     asked from now on (`POST /api/v1/advice/split-ship`); `promise_confidence` to availability
-    answers and promises made or re-evaluated from now on. Every change is in the activity
+    answers and promises made or re-evaluated from now on; `logo` and `brand_colour` to
+    customer e-mails sent and status pages shown from now on. Every change is in the activity
     (area `loop_settings`)."""
 
     class InputSerializer(inputs.Input):
@@ -67,6 +72,20 @@ class LoopSettingsApi(APIView):
             required=False,
             help_text="The chance a promised ship-by date is kept: availability and backorder promises name the "
             "first day that reaches it.",
+        )
+        # A CharField with the model's URL validators, not a URLField: with allow_blank, a
+        # URLField's schema is a oneOf that "" matches twice.
+        logo = serializers.CharField(
+            max_length=500,
+            validators=Brand._meta.get_field("logo").validators,
+            allow_blank=True,
+            required=False,
+            help_text="An https:// address of the brand's logo, shown in customer e-mails; empty for none.",
+        )
+        brand_colour = serializers.RegexField(
+            r"^#[0-9A-Fa-f]{6}\Z",
+            required=False,
+            help_text="The brand's colour as #RRGGBB: customer e-mails and the status page.",
         )
 
     @extend_schema(operation_id="loop_settings_retrieve", responses=LoopSettingsSerializer)

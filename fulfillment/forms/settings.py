@@ -24,9 +24,17 @@ LABELS = {
     "support_cost": "Split shipping: support per cancelled order ($)",
     "acquisition_cost": "Split shipping: acquisition cost per order ($)",
     "promise_confidence": "Promises: confidence a ship-by date is kept (0.95 = 95 %)",
+    "logo": "Customer e-mails: logo address (https://…)",
+    "brand_colour": "Customer e-mails: colour",
 }
 MONEY_FIELDS = ("cost_", "split_label_cost", "support_cost", "acquisition_cost")
 SHARES = {"step": "0.001", "min": "0", "inputmode": "decimal"}
+
+
+def _formfield(field, **kwargs):
+    if field.name == "logo":
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class LoopSettingsForm(forms.Form):
@@ -40,12 +48,22 @@ class LoopSettingsForm(forms.Form):
                 Brand,
                 fields=LOOP_SETTINGS,
                 labels=LABELS,
+                formfield_callback=_formfield,
                 widgets={
                     **{name: forms.NumberInput(attrs=MONEY) for name in LOOP_SETTINGS if name.startswith(MONEY_FIELDS)},
                     "cancel_hazard_per_day": forms.NumberInput(attrs={**SHARES, "max": "0.5"}),
                     "gross_margin": forms.NumberInput(attrs={**SHARES, "max": "1"}),
                     "promise_confidence": forms.NumberInput(attrs={**SHARES, "min": "0.5", "max": "0.999"}),
                     **{name: forms.NumberInput(attrs=DAYS) for name in LOOP_SETTINGS if name.endswith("_days")},
+                    "brand_colour": forms.TextInput(attrs={"type": "color"}),
                 },
             )
         )
+        # A form posted without the colour (an older page, a script) keeps the stored one.
+        self.fields["brand_colour"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("brand_colour"):
+            cleaned.pop("brand_colour", None)
+        return cleaned

@@ -61,6 +61,7 @@ from fulfillment.models import (
 )
 from fulfillment.promise import DEFAULT_MAX_DAYS
 from fulfillment.selectors.regions import zip_check
+from fulfillment.services import notify
 from fulfillment.services.events import after_commit_in_brand, event_record
 from fulfillment.services.ledger import ledger_backorder_cancelled
 from fulfillment.services.matching import allocation_end, backorder_match
@@ -224,6 +225,9 @@ def backorder_create(
             "promise_confidence": promise.confidence,
         },
     )
+    if backorder.customer_email:
+        # Before the match below, so "we have your backorder" arrives before "a unit was found".
+        after_commit_in_brand(lambda: notify.backorder_confirmed(backorder_id=backorder.pk))
     # A unit already on a shelf within reach is allocated as soon as the backorder exists.
     after_commit_in_brand(lambda: backorder_match(backorder_id=backorder.pk))
     return backorder

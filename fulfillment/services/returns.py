@@ -102,6 +102,8 @@ def _refund_ready_if(
         event_data={"rule": moment},
     )
     ledger_refund_ready(item=item)
+    if item.customer_email:
+        after_commit_in_brand(lambda: notify.refund_ready(return_id=item.pk))
 
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")

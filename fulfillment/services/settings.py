@@ -35,6 +35,8 @@ LOOP_SETTINGS = (
     "support_cost",
     "acquisition_cost",
     "promise_confidence",
+    "logo",
+    "brand_colour",
 )
 
 

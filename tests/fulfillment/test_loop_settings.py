@@ -117,6 +117,8 @@ def test_the_api_reads_and_patches_some_settings(api_client, brand_a, brand_b, i
         "support_cost": "15.00",
         "acquisition_cost": "5.00",
         "promise_confidence": 0.95,
+        "logo": "",
+        "brand_colour": "#1F4E79",
         "cost_warehouse_route": "27.00",
         "cost_local_route": "5.00",
     }
