@@ -138,7 +138,7 @@ def _brand_data(api, brand_a, active_hub, ivan, alice, in_brand):
 
 
 def test_brand_api_answers_match_its_schema(
-    api_client, brand_a, active_hub, ivan, alice, in_brand, brand_operations, host_client
+    api_client, brand_a, active_hub, ivan, alice, in_brand, brand_operations, host_client, settings
 ):
     api = Checked(api_client(brand_a), brand_operations)
     ids = _brand_data(api, brand_a, active_hub, ivan, alice, in_brand)
@@ -228,6 +228,19 @@ def test_brand_api_answers_match_its_schema(
             actor=Actor.for_user(ivan, party="hub"),
         )
     api.post(f"/api/v1/backorders/{allocation.backorder_id}/fulfilled", expect=200)
+
+    # Outbound webhooks: an endpoint (a loopback receiver, allowed in tests) and its log.
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    endpoint = api.post(
+        "/api/v1/webhooks/endpoints",
+        {"url": "http://127.0.0.1:9/closo", "event_types": ["backorder.created"]},
+        HTTP_IDEMPOTENCY_KEY="hook-1",
+        expect=201,
+    ).json()
+    api.get("/api/v1/webhooks/endpoints", expect=200)
+    api.get(f"/api/v1/webhooks/endpoints/{endpoint['id']}", expect=200)
+    api.get(f"/api/v1/webhooks/endpoints/{endpoint['id']}/deliveries", expect=200)
+    api.get("/api/v1/webhooks/endpoints/999999", expect=404)
 
     problems = api.problems + viewer.problems + anonymous.problems + outsider.problems
     assert not problems, "\n".join(problems)
