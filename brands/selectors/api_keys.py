@@ -39,27 +39,23 @@ _publishable_keys: TtlCache[PublishableKey] = TtlCache(ttl=KEY_TTL_SECONDS, max_
 
 def api_key_by_id(key_id: str) -> ApiKey | None:
     """The secret key with this public id (its brand joined), revoked ones included."""
-    if stamps.pending(KEYS_SCOPE):  # keys changed in this very transaction
-        return ApiKey.objects.select_related("brand").filter(key_id=key_id).first()
-    held = (key_id, stamps.current(KEYS_SCOPE))
-    key = _api_keys.get(held)
-    if key is None:
-        key = ApiKey.objects.select_related("brand").filter(key_id=key_id).first()
-        if key is not None:
-            _api_keys.set(held, key)
-    return key
+    return _kept(_api_keys, key_id, lambda: ApiKey.objects.select_related("brand").filter(key_id=key_id).first())
 
 
 def publishable_key_by_value(raw: str) -> PublishableKey | None:
     """The publishable key `raw` (its brand joined), revoked ones included."""
-    if stamps.pending(KEYS_SCOPE):
-        return PublishableKey.objects.select_related("brand").filter(key=raw).first()
-    held = (raw, stamps.current(KEYS_SCOPE))
-    key = _publishable_keys.get(held)
+    return _kept(_publishable_keys, raw, lambda: PublishableKey.objects.select_related("brand").filter(key=raw).first())
+
+
+def _kept(kept: TtlCache, name: str, lookup):
+    if stamps.pending(KEYS_SCOPE):  # keys changed in this very transaction: read them
+        return lookup()
+    held = (name, stamps.current(KEYS_SCOPE))
+    key = kept.get(held)
     if key is None:
-        key = PublishableKey.objects.select_related("brand").filter(key=raw).first()
+        key = lookup()
         if key is not None:
-            _publishable_keys.set(held, key)
+            kept.set(held, key)
     return key
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,17 +104,11 @@ class LiveServer:
             return error.code, error.read()
 
 
-@pytest.fixture
-def server(db) -> Iterator[LiveServer]:
-    """A server on 127.0.0.1:<random port> that runs inside this test's transaction."""
-    conn = connections["default"]
-    conn.inc_thread_sharing()
-    # Django's request_finished handler closes a connection whose autocommit differs
-    # from the settings (true inside the test's transaction), and the server thread
-    # closes all its connections when it stops: either would end the transaction.
-    conn.close = lambda: None
+@contextmanager
+def live_server(connections_override=None) -> Iterator[LiveServer]:
+    """A server on 127.0.0.1:<random port>, on the given connections (else its own)."""
     thread = SingleThreadedLiveServerThread(
-        "127.0.0.1", static_handler=_whitenoise_serves_static, connections_override={"default": conn}, port=0
+        "127.0.0.1", static_handler=_whitenoise_serves_static, connections_override=connections_override, port=0
     )
     thread.daemon = True
     thread.start()
@@ -124,9 +119,31 @@ def server(db) -> Iterator[LiveServer]:
         yield LiveServer(port=thread.port)
     finally:
         thread.terminate()
+
+
+@pytest.fixture
+def server(db) -> Iterator[LiveServer]:
+    """A server that runs inside this test's transaction (on the test's connection)."""
+    conn = connections["default"]
+    conn.inc_thread_sharing()
+    # Django's request_finished handler closes a connection whose autocommit differs
+    # from the settings (true inside the test's transaction), and the server thread
+    # closes all its connections when it stops: either would end the transaction.
+    conn.close = lambda: None
+    try:
+        with live_server({"default": conn}) as running:
+            yield running
+    finally:
         conn.dec_thread_sharing()
         del conn.close  # the method of the class again
         connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_server(committed) -> Iterator[LiveServer]:
+    """A server on its own database connection: it sees what a `committed` test committed."""
+    with live_server() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

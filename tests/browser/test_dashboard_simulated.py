@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.test import override_settings
@@ -19,28 +18,12 @@ from closo.models import User
 from fulfillment.charts import CHARTS
 from simulator.driver import Simulation, make_plan, travel, zip_pools
 from simulator.scenarios import SCENARIOS
-from tests.browser.conftest import LiveServer, SingleThreadedLiveServerThread, _whitenoise_serves_static
 from tests.browser.test_dashboard import cells, number
 from tests.conftest import EMAILS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 DAYS, SEED = 6, 11
-
-
-@pytest.fixture
-def committed_server(committed) -> Iterator[LiveServer]:
-    """A live server on its own database connection: it sees what the test committed."""
-    thread = SingleThreadedLiveServerThread("127.0.0.1", static_handler=_whitenoise_serves_static, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    try:
-        if thread.error:
-            raise thread.error
-        yield LiveServer(port=thread.port)
-    finally:
-        thread.terminate()
 
 
 @pytest.fixture
