@@ -54,12 +54,17 @@ def comparable(response) -> tuple:
     return response.status_code, headers, response.content
 
 
-def test_the_second_ask_is_answered_from_memory_with_the_same_bytes_and_headers(setup, count_fast):
+def test_the_second_ask_is_answered_from_memory_with_the_same_bytes_and_headers(
+    setup, count_fast, django_assert_num_queries
+):
     client, _, _ = setup
     first = ask(client)
     assert not count_fast  # computed by the DRF view, and kept
     second = ask(client)
     assert len(count_fast) == 1
+    # From then on nothing is read: key, lock-out, stamps and answer are all in memory.
+    with django_assert_num_queries(0):
+        assert ask(client).content == second.content
     assert comparable(second) == comparable(first)
     assert second.json()["queue_ahead"] == 1
 
