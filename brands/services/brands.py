@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_exists
 
 from brands.exceptions import InvalidSlug, SchemaExists, SlugTaken
@@ -29,6 +29,10 @@ def public_tenant_ensure() -> Brand:
     return public
 
 
+# The advisory lock key that serialises brand onboarding (any constant, unique in the project).
+ONBOARDING_LOCK = 7_201_001
+
+
 @transaction.atomic
 def brand_create(*, name: str, slug: str, admin_email: str, admin_password: str | None = None) -> Brand:
     """Onboard a brand: schema (cloned from the template schema), host name, and its first
@@ -41,6 +45,11 @@ def brand_create(*, name: str, slug: str, admin_email: str, admin_password: str 
             "(and not a reserved word).",
             fields={"slug": slug},
         )
+    # One onboarding at a time: a schema clone locks the template's catalog rows, and two
+    # clones next to other writes were seen to deadlock (the simulator's two runs).
+    # Onboarding is rare; waiting a second for another is cheap. Held until commit.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ONBOARDING_LOCK])
     if Brand.objects.filter(slug=slug).exists():
         raise SlugTaken(f"The slug “{slug}” is already in use.", fields={"slug": slug})
     if schema_exists(schema_name_for(slug)):

@@ -32,6 +32,30 @@ def test_two_onboardings_racing_for_one_slug_make_one_brand(committed):
     assert User.objects.filter(email__endswith="@race.test").count() == 1
 
 
+def test_brands_onboarded_at_the_same_moment_are_all_made(committed):
+    """Different slugs at once (a simulator's two runs, two sign-ups): no deadlock between
+    the schema clones, every brand with its schema."""
+    slugs = [f"parallel-{i}" for i in range(3)]
+
+    def cleanup():
+        for brand in Brand.objects.filter(slug__in=slugs):
+            brand.delete(force_drop=True)
+        User.objects.filter(email__endswith="@parallel.test").delete()
+
+    committed.append(cleanup)
+    results = run_concurrently(
+        lambda i: services.brand_create(
+            name=f"Parallel {i}",
+            slug=slugs[i],
+            admin_email=f"owner{i}@parallel.test",
+            admin_password="pw-long-enough-1",
+        ),
+        n=3,
+    )
+    assert all(isinstance(r, Brand) for r in results), results
+    assert all(schema_exists(f"brand_parallel_{i}") for i in range(3))
+
+
 def test_two_staff_suspending_one_hub_at_once_record_one_change(committed):
     stan = User.objects.get(email=EMAILS["stan"])  # not the `stan` fixture: that one opens a test transaction
     hub = applied_hub("Race Hub", owner_email="racehub@race.test")
