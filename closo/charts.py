@@ -11,6 +11,7 @@ Values may be None (nothing to show that week): a bar is left out, a line breaks
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -137,9 +138,10 @@ class Tick:
 
 
 @dataclass
-class Chart:
+class Chart(abc.ABC):
     """What every chart has: a name (the id prefix and the CSV's file name), a title and
-    description (<title>/<desc>), axis titles, the frame, a legend, the table."""
+    description (<title>/<desc>), axis titles, the frame, a legend, the table. Abstract: a
+    kind of chart that does not say its columns, rows and table cannot be made."""
 
     name: str
     title: str
@@ -167,15 +169,17 @@ class Chart:
         return self.height - 6
 
     @property
+    @abc.abstractmethod
     def columns(self) -> list[str]:
-        raise NotImplementedError
+        """The table's and the CSV's header."""
 
+    @abc.abstractmethod
     def rows(self) -> list[list[Number | str | None]]:
-        raise NotImplementedError
+        """One row per category or point: exact values."""
 
+    @abc.abstractmethod
     def table(self) -> list[list[dict]]:
         """Rows for the HTML table: each cell's text and its exact value."""
-        raise NotImplementedError
 
     def csv_rows(self) -> list[list[str]]:
         """The header and one row per category, exact values (empty for none)."""

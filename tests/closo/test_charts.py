@@ -176,3 +176,10 @@ def test_one_series_needs_no_legend_two_do():
     one = BarChart(name="o", categories=["a"], series=[Series("n", [1])], **LABELS)
     two = BarChart(name="t", categories=["a"], series=[Series("n", [1]), Series("m", [2])], **LABELS)
     assert one.legend == [] and [item["name"] for item in two.legend] == ["n", "m"]
+
+
+def test_a_kind_of_chart_that_does_not_say_its_table_cannot_be_made():
+    from closo.charts import Chart
+
+    with pytest.raises(TypeError, match="abstract"):
+        Chart(name="x", **LABELS)
